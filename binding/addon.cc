@@ -1,0 +1,101 @@
+#include "addon.h"
+
+#include <aws/common/error.h>
+#include <aws/io/channel_bootstrap.h>
+#include <aws/io/event_loop.h>
+#include <aws/io/host_resolver.h>
+#include <aws/mqtt/mqtt.h>
+
+#include <mutex>
+#include <vector>
+
+#include "client.h"
+#include "client_core.h"
+
+namespace mqtt5crt {
+
+Crt &Crt::Get() {
+    static Crt crt;
+    static std::once_flag once;
+    std::call_once(once, [] {
+        crt.allocator = aws_default_allocator();
+        aws_mqtt_library_init(crt.allocator);
+        aws_event_loop_group_options elg_options{};
+        elg_options.loop_count = 0;  // one per core
+        aws_event_loop_group *elg = aws_event_loop_group_new(crt.allocator, &elg_options);
+        aws_host_resolver_default_options resolver_options{};
+        resolver_options.max_entries = 16;
+        resolver_options.el_group = elg;
+        aws_host_resolver *resolver = aws_host_resolver_new_default(crt.allocator, &resolver_options);
+        aws_client_bootstrap_options bootstrap_options{};
+        bootstrap_options.event_loop_group = elg;
+        bootstrap_options.host_resolver = resolver;
+        crt.bootstrap = aws_client_bootstrap_new(crt.allocator, &bootstrap_options);
+        if (!elg || !resolver || !crt.bootstrap) {
+            aws_fatal_assert("mqtt5-crt: creating the CRT event loop group / bootstrap failed", __FILE__, __LINE__);
+        }
+    });
+    return crt;
+}
+
+Addon::Addon(Napi::Env env, Napi::Object exports) {
+    Crt::Get();
+    Napi::Function ctor = NativeMqtt5Client::Define(env);
+    client_ctor = Napi::Persistent(ctor);
+    DefineAddon(exports, {
+                             InstanceValue("NativeMqtt5Client", ctor, napi_enumerable),
+                             InstanceMethod<&Addon::SetErrorClass>("setErrorClass", napi_enumerable),
+                             InstanceMethod<&Addon::ErrorName>("errorName", napi_enumerable),
+                             InstanceMethod<&Addon::ErrorString>("errorString", napi_enumerable),
+                             InstanceMethod<&Addon::LiveClientCount>("_liveClientCount", napi_enumerable),
+                         });
+    env.AddCleanupHook(Cleanup, this);
+}
+
+// On environment teardown (process exit, worker termination) every live CRT client is released;
+// the cores themselves go once the CRT reports termination.
+void Addon::Cleanup(Addon *addon) {
+    std::vector<ClientCore *> cores(addon->live_cores.begin(), addon->live_cores.end());
+    for (ClientCore *core : cores) core->Shutdown(addon->client_ctor.Env());
+    addon->live_cores.clear();
+}
+
+void Addon::ThrowCrtError(Napi::Env env, int error_code) {
+    if (!error_ctor.IsEmpty()) {
+        Napi::Object err = error_ctor.New({Napi::Number::New(env, error_code)});
+        throw Napi::Error(env, err);
+    }
+    Napi::Error err = Napi::Error::New(env, aws_error_debug_str(error_code));
+    err.Set("code", Napi::String::New(env, aws_error_name(error_code)));
+    err.Set("error_code", Napi::Number::New(env, error_code));
+    err.Set("error_name", Napi::String::New(env, aws_error_name(error_code)));
+    throw err;
+}
+
+Napi::Value Addon::SetErrorClass(const Napi::CallbackInfo &info) {
+    if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setErrorClass needs a constructor");
+    error_ctor = Napi::Persistent(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+}
+
+static int ErrorCodeArg(const Napi::CallbackInfo &info) {
+    if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "errorCode must be a number");
+    return info[0].As<Napi::Number>().Int32Value();
+}
+
+Napi::Value Addon::ErrorName(const Napi::CallbackInfo &info) {
+    return Napi::String::New(info.Env(), aws_error_name(ErrorCodeArg(info)));
+}
+
+Napi::Value Addon::ErrorString(const Napi::CallbackInfo &info) {
+    return Napi::String::New(info.Env(), aws_error_str(ErrorCodeArg(info)));
+}
+
+Napi::Value Addon::LiveClientCount(const Napi::CallbackInfo &info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(live_cores.size()));
+}
+
+}  // namespace mqtt5crt
+
+using MqttCrtAddon = mqtt5crt::Addon;
+NODE_API_ADDON(MqttCrtAddon)

@@ -1,0 +1,43 @@
+// Module entry and per-environment state (one Addon per Node environment: main thread or worker).
+#pragma once
+
+#include <napi.h>
+
+#include <unordered_set>
+
+struct aws_allocator;
+struct aws_client_bootstrap;
+
+namespace mqtt5crt {
+
+class ClientCore;
+
+// The process-wide CRT: library init, one event loop group, host resolver and client bootstrap,
+// created on first use and shared by every client in every environment. Never torn down: CRT
+// threads may still be finishing a client's shutdown while the process exits.
+struct Crt {
+    aws_allocator *allocator;
+    aws_client_bootstrap *bootstrap;
+    static Crt &Get();
+};
+
+class Addon : public Napi::Addon<Addon> {
+public:
+    Addon(Napi::Env env, Napi::Object exports);
+
+    // Throws the JS CrtError (registered by lib/native.ts) for a CRT error code.
+    [[noreturn]] void ThrowCrtError(Napi::Env env, int error_code);
+
+    std::unordered_set<ClientCore *> live_cores;  // JS thread only
+    Napi::FunctionReference client_ctor;
+    Napi::FunctionReference error_ctor;
+
+private:
+    Napi::Value SetErrorClass(const Napi::CallbackInfo &info);
+    Napi::Value ErrorName(const Napi::CallbackInfo &info);
+    Napi::Value ErrorString(const Napi::CallbackInfo &info);
+    Napi::Value LiveClientCount(const Napi::CallbackInfo &info);
+    static void Cleanup(Addon *addon);
+};
+
+}  // namespace mqtt5crt

@@ -1,0 +1,36 @@
+// NativeMqtt5Client: the only JS-visible MQTT5 native class. Thin: check the receiver, convert
+// through the tables, call aws_mqtt5_client_*, return an operation id. Completions arrive later
+// as events through the core's queue.
+#pragma once
+
+#include <napi.h>
+
+namespace mqtt5crt {
+
+class Addon;
+class ClientCore;
+
+class NativeMqtt5Client : public Napi::ObjectWrap<NativeMqtt5Client> {
+public:
+    static Napi::Function Define(Napi::Env env);
+    explicit NativeMqtt5Client(const Napi::CallbackInfo &info);
+    ~NativeMqtt5Client() override;
+
+private:
+    Napi::Value Start(const Napi::CallbackInfo &info);
+    Napi::Value Stop(const Napi::CallbackInfo &info);
+    Napi::Value Publish(const Napi::CallbackInfo &info);
+    Napi::Value Subscribe(const Napi::CallbackInfo &info);
+    Napi::Value Unsubscribe(const Napi::CallbackInfo &info);
+    Napi::Value GetOperationalStatistics(const Napi::CallbackInfo &info);
+    Napi::Value Close(const Napi::CallbackInfo &info);
+
+    // Unwraps `this` after checking its type tag; throws if closed.
+    static NativeMqtt5Client &Self(const Napi::CallbackInfo &info);
+    ClientCore &Core(const Napi::CallbackInfo &info);
+
+    Addon *addon_ = nullptr;
+    ClientCore *core_ = nullptr;
+};
+
+}  // namespace mqtt5crt

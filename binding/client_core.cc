@@ -1,0 +1,276 @@
+#include "client_core.h"
+
+#include <aws/mqtt/v5/mqtt5_client.h>
+#include <aws/mqtt/v5/mqtt5_packet_storage.h>
+
+#include "addon.h"
+#include "packets.h"
+
+namespace mqtt5crt {
+namespace {
+
+// At most this many events reach JS per wake-up; the rest wait for the next turn of the loop, so
+// a message flood cannot starve timers and I/O.
+constexpr size_t kMaxBatch = 1024;
+
+// An owned copy of a packet view, held in the CRT's own storage struct for that packet type.
+template <class Storage, class View, int (*Init)(Storage *, aws_allocator *, const View *),
+          void (*CleanUp)(Storage *), const Table &kTable>
+struct Stored final : OwnedPacket {
+    explicit Stored(const View *view) { ok = Init(&storage, Crt::Get().allocator, view) == AWS_OP_SUCCESS; }
+    ~Stored() override {
+        if (ok) CleanUp(&storage);
+    }
+    Napi::Object ToJs(Napi::Env env) const override {
+        return ok ? ViewToJs(env, kTable, &storage.storage_view) : Napi::Object::New(env);
+    }
+    Storage storage;
+    bool ok;
+};
+
+using StoredPublish = Stored<aws_mqtt5_packet_publish_storage, aws_mqtt5_packet_publish_view,
+                             aws_mqtt5_packet_publish_storage_init, aws_mqtt5_packet_publish_storage_clean_up,
+                             tables::kPublish>;
+using StoredPuback = Stored<aws_mqtt5_packet_puback_storage, aws_mqtt5_packet_puback_view,
+                            aws_mqtt5_packet_puback_storage_init, aws_mqtt5_packet_puback_storage_clean_up,
+                            tables::kPuback>;
+using StoredSuback = Stored<aws_mqtt5_packet_suback_storage, aws_mqtt5_packet_suback_view,
+                            aws_mqtt5_packet_suback_storage_init, aws_mqtt5_packet_suback_storage_clean_up,
+                            tables::kSuback>;
+using StoredUnsuback = Stored<aws_mqtt5_packet_unsuback_storage, aws_mqtt5_packet_unsuback_view,
+                              aws_mqtt5_packet_unsuback_storage_init, aws_mqtt5_packet_unsuback_storage_clean_up,
+                              tables::kUnsuback>;
+using StoredConnack = Stored<aws_mqtt5_packet_connack_storage, aws_mqtt5_packet_connack_view,
+                             aws_mqtt5_packet_connack_storage_init, aws_mqtt5_packet_connack_storage_clean_up,
+                             tables::kConnack>;
+using StoredDisconnect = Stored<aws_mqtt5_packet_disconnect_storage, aws_mqtt5_packet_disconnect_view,
+                                aws_mqtt5_packet_disconnect_storage_init,
+                                aws_mqtt5_packet_disconnect_storage_clean_up, tables::kDisconnect>;
+
+struct StoredSettings final : OwnedPacket {
+    explicit StoredSettings(const aws_mqtt5_negotiated_settings *src) {
+        aws_byte_cursor empty{0, nullptr};
+        ok = aws_mqtt5_negotiated_settings_init(Crt::Get().allocator, &settings, &empty) == AWS_OP_SUCCESS &&
+             aws_mqtt5_negotiated_settings_copy(src, &settings) == AWS_OP_SUCCESS;
+    }
+    ~StoredSettings() override { aws_mqtt5_negotiated_settings_clean_up(&settings); }
+    Napi::Object ToJs(Napi::Env env) const override {
+        return ok ? ViewToJs(env, tables::kSettings, &settings) : Napi::Object::New(env);
+    }
+    aws_mqtt5_negotiated_settings settings{};
+    bool ok;
+};
+
+// ---- CRT-thread callbacks: copy, enqueue, never throw, never touch N-API ------------------------
+
+void OnLifecycle(const aws_mqtt5_client_lifecycle_event *e) {
+    auto *core = static_cast<ClientCore *>(e->user_data);
+    Event ev;
+    switch (e->event_type) {
+        case AWS_MQTT5_CLET_ATTEMPTING_CONNECT: ev.type = EventType::AttemptingConnect; break;
+        case AWS_MQTT5_CLET_CONNECTION_SUCCESS: ev.type = EventType::ConnectionSuccess; break;
+        case AWS_MQTT5_CLET_CONNECTION_FAILURE: ev.type = EventType::ConnectionFailure; break;
+        case AWS_MQTT5_CLET_DISCONNECTION: ev.type = EventType::Disconnection; break;
+        case AWS_MQTT5_CLET_STOPPED: ev.type = EventType::Stopped; break;
+        default: return;
+    }
+    ev.error_code = e->error_code;
+    if (e->connack_data) ev.packet = std::make_unique<StoredConnack>(e->connack_data);
+    if (e->disconnect_data) ev.packet = std::make_unique<StoredDisconnect>(e->disconnect_data);
+    if (e->settings) ev.settings = std::make_unique<StoredSettings>(e->settings);
+    core->Push(std::move(ev));
+}
+
+void OnPublishReceived(const aws_mqtt5_packet_publish_view *publish, void *user_data) {
+    Event ev;
+    ev.type = EventType::MessageReceived;
+    ev.packet = std::make_unique<StoredPublish>(publish);
+    static_cast<ClientCore *>(user_data)->Push(std::move(ev));
+}
+
+}  // namespace
+
+// The per-operation completion context: which core, which operation id.
+struct OpContext {
+    ClientCore *core;
+    double id;
+};
+
+void *NewOpContext(ClientCore *core, double id) { return new OpContext{core, id}; }
+void DeleteOpContext(void *ctx) { delete static_cast<OpContext *>(ctx); }
+
+namespace {
+void Complete(void *ctx, EventType type, int error_code, std::unique_ptr<OwnedPacket> packet) {
+    auto *op = static_cast<OpContext *>(ctx);
+    Event ev;
+    ev.type = type;
+    ev.error_code = error_code;
+    ev.id = op->id;
+    ev.packet = std::move(packet);
+    op->core->Push(std::move(ev));
+    delete op;
+}
+}  // namespace
+
+void OnPublishComplete(enum aws_mqtt5_packet_type type, const void *packet, int error_code, void *ctx) {
+    std::unique_ptr<OwnedPacket> p;
+    if (type == AWS_MQTT5_PT_PUBACK && packet) {
+        p = std::make_unique<StoredPuback>(static_cast<const aws_mqtt5_packet_puback_view *>(packet));
+    }
+    Complete(ctx, EventType::PublishComplete, error_code, std::move(p));
+}
+
+void OnSubscribeComplete(const aws_mqtt5_packet_suback_view *suback, int error_code, void *ctx) {
+    Complete(ctx, EventType::SubscribeComplete, error_code,
+             suback ? std::make_unique<StoredSuback>(suback) : nullptr);
+}
+
+void OnUnsubscribeComplete(const aws_mqtt5_packet_unsuback_view *unsuback, int error_code, void *ctx) {
+    Complete(ctx, EventType::UnsubscribeComplete, error_code,
+             unsuback ? std::make_unique<StoredUnsuback>(unsuback) : nullptr);
+}
+
+// ---- ClientCore --------------------------------------------------------------------------------
+
+ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options) {
+    auto *core = new ClientCore();
+    core->addon_ = addon;
+    core->sink_ = Napi::Weak(sink);
+    core->tsfn_ = Tsfn::New(env, "mqtt5-crt", 0, 1, core, [](Napi::Env, void *, ClientCore *c) {
+        {
+            std::lock_guard<std::mutex> lock(c->mu_);
+            c->tsfn_open_ = false;
+        }
+        c->sink_.Reset();
+        c->Unref();
+    });
+    core->tsfn_.Unref(env);  // a client keeps the process alive only while started
+
+    options.bootstrap = Crt::Get().bootstrap;
+    options.lifecycle_event_handler = OnLifecycle;
+    options.lifecycle_event_handler_user_data = core;
+    options.publish_received_handler = OnPublishReceived;
+    options.publish_received_handler_user_data = core;
+    options.client_termination_handler = OnTerminated;
+    options.client_termination_handler_user_data = core;
+
+    core->client_ = aws_mqtt5_client_new(Crt::Get().allocator, &options);
+    if (!core->client_) {
+        int error = aws_last_error();
+        // No CRT client: its termination reference will never be dropped by a callback.
+        core->tsfn_.Release();
+        core->Unref();  // CRT
+        core->Unref();  // wrapper
+        addon->ThrowCrtError(env, error);
+    }
+    addon->live_cores.insert(core);
+    return core;
+}
+
+void ClientCore::OnTerminated(void *user_data) {
+    auto *core = static_cast<ClientCore *>(user_data);
+    {
+        std::lock_guard<std::mutex> lock(core->mu_);
+        if (core->tsfn_open_) {
+            core->tsfn_open_ = false;
+            core->tsfn_.Release();
+        }
+    }
+    core->Unref();
+}
+
+void ClientCore::Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+}
+
+void ClientCore::Push(Event &&event) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!tsfn_open_) return;  // the environment is gone; drop it
+    queue_.push_back(std::move(event));
+    if (!signaled_) {
+        signaled_ = true;
+        tsfn_.NonBlockingCall();
+    }
+}
+
+void ClientCore::SetRunning(Napi::Env env, bool running) {
+    running_ = running;
+    if (running && !refd_) {
+        refd_ = true;
+        tsfn_.Ref(env);
+        sink_.Ref();
+    }
+}
+
+void ClientCore::Shutdown(Napi::Env env) {
+    running_ = false;
+    if (refd_) {
+        refd_ = false;
+        tsfn_.Unref(env);
+        sink_.Unref();
+    }
+    addon_->live_cores.erase(this);
+    if (client_) {
+        aws_mqtt5_client *c = client_;
+        client_ = nullptr;
+        aws_mqtt5_client_release(c);
+    }
+}
+
+void ClientCore::CallJs(Napi::Env env, Napi::Function, ClientCore *core, void *) {
+    if (env == nullptr) return;  // finalizing: the records are freed with the queue
+    core->Deliver(env);
+}
+
+void ClientCore::Deliver(Napi::Env env) {
+    std::vector<Event> batch;
+    bool more;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (queue_.size() <= kMaxBatch) {
+            batch.swap(queue_);
+        } else {
+            batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + kMaxBatch));
+            queue_.erase(queue_.begin(), queue_.begin() + kMaxBatch);
+        }
+        more = !queue_.empty();
+        signaled_ = more;
+        if (more && tsfn_open_) tsfn_.NonBlockingCall();
+    }
+
+    bool stopped = false;
+    Napi::HandleScope scope(env);
+    Napi::Array arr = Napi::Array::New(env, batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+        Event &ev = batch[i];
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("type", Napi::Number::New(env, static_cast<int>(ev.type)));
+        if (ev.error_code) o.Set("errorCode", Napi::Number::New(env, ev.error_code));
+        if (ev.id) o.Set("id", Napi::Number::New(env, ev.id));
+        if (ev.packet) o.Set("packet", ev.packet->ToJs(env));
+        if (ev.settings) o.Set("settings", ev.settings->ToJs(env));
+        arr.Set(static_cast<uint32_t>(i), o);
+        if (ev.type == EventType::Stopped) stopped = true;
+    }
+    batch.clear();
+
+    if (!sink_.IsEmpty()) {
+        Napi::Value fn = sink_.Value();
+        if (fn.IsFunction()) {
+            try {
+                fn.As<Napi::Function>().Call({arr});
+            } catch (const Napi::Error &e) {
+                // The sink rethrows listener errors itself; anything reaching here is uncaught.
+                e.ThrowAsJavaScriptException();
+            }
+        }
+    }
+    // A stopped client no longer keeps the process alive, unless start() was called again.
+    if (stopped && !running_ && refd_) {
+        refd_ = false;
+        tsfn_.Unref(env);
+        sink_.Unref();
+    }
+}
+
+}  // namespace mqtt5crt

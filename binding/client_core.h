@@ -1,0 +1,63 @@
+// The part of a client that must outlive its JS wrapper: the aws_mqtt5_client, the event queue
+// and the thread-safe function that carries queued events to JS in batches.
+//
+// Lifetime: three references, dropped by (1) the wrapper (GC or close), (2) the TSFN finalizer,
+// (3) the CRT's termination callback, which fires after every operation has completed. The core
+// is deleted when the last one goes, so a CRT callback can never see freed memory.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "events.h"
+
+struct aws_mqtt5_client;
+struct aws_mqtt5_client_options;
+
+namespace mqtt5crt {
+
+class Addon;
+
+class ClientCore {
+public:
+    static void CallJs(Napi::Env env, Napi::Function unused, ClientCore *core, void *data);
+    using Tsfn = Napi::TypedThreadSafeFunction<ClientCore, void, CallJs>;
+
+    // Creates the CRT client; on failure throws CrtError and the core is gone.
+    static ClientCore *Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options);
+
+    // JS thread.
+    aws_mqtt5_client *client() const { return client_; }
+    double NextId() { return ++next_id_; }
+    void SetRunning(Napi::Env env, bool running);
+    void Shutdown(Napi::Env env);  // releases the CRT client; idempotent
+    void Unref();                  // drop one of the three references
+
+    // Any thread.
+    void Push(Event &&event);
+
+private:
+    ClientCore() = default;
+    ~ClientCore() = default;
+    void Deliver(Napi::Env env);
+    static void OnTerminated(void *user_data);
+
+    Addon *addon_ = nullptr;
+    aws_mqtt5_client *client_ = nullptr;  // JS thread
+    Napi::FunctionReference sink_;        // weak while stopped, strong while started
+    Tsfn tsfn_;
+    bool running_ = false;  // JS thread: start() was called and stop()/close() was not
+    bool refd_ = false;     // JS thread: TSFN and sink are strong
+    double next_id_ = 0;
+
+    std::mutex mu_;
+    std::vector<Event> queue_;  // guarded by mu_
+    bool signaled_ = false;     // guarded by mu_: a TSFN call is pending
+    bool tsfn_open_ = true;     // guarded by mu_: false once the TSFN is finalized or released
+    std::atomic<int> refs_{3};
+};
+
+}  // namespace mqtt5crt

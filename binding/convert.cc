@@ -1,0 +1,277 @@
+#include "convert.h"
+
+#include <aws/common/byte_buf.h>
+#include <aws/mqtt/v5/mqtt5_types.h>
+
+#include <cmath>
+#include <cstring>
+
+namespace mqtt5crt {
+
+void *Arena::Alloc(size_t bytes) {
+    size_t n = (bytes + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t);
+    if (n == 0) n = 1;
+    blocks_.emplace_back(new std::max_align_t[n]);
+    void *p = blocks_.back().get();
+    std::memset(p, 0, n * sizeof(std::max_align_t));
+    return p;
+}
+
+namespace {
+
+template <class T> T &At(void *base, size_t off) { return *reinterpret_cast<T *>(static_cast<char *>(base) + off); }
+template <class T> const T &At(const void *base, size_t off) {
+    return *reinterpret_cast<const T *>(static_cast<const char *>(base) + off);
+}
+
+[[noreturn]] void ThrowType(Napi::Env env, const std::string &path, const char *rule) {
+    throw Napi::TypeError::New(env, path + " must be " + rule);
+}
+
+std::string Fmt(double d) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.0f", d);
+    return buf;
+}
+
+double ReadNumber(const Napi::Value &v, const Field &f, const std::string &path) {
+    Napi::Env env = v.Env();
+    if (!v.IsNumber()) ThrowType(env, path, "a number");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d) || std::floor(d) != d || d < f.min || d > f.max) {
+        throw Napi::RangeError::New(env, path + " must be an integer from " + Fmt(f.min) + " to " + Fmt(f.max) +
+                                             " (got " + v.ToString().Utf8Value() + ")");
+    }
+    return d;
+}
+
+aws_byte_cursor ReadUtf8(const Napi::Value &v, Arena &arena, const std::string &path) {
+    if (!v.IsString()) ThrowType(v.Env(), path, "a string");
+    const std::string &s = arena.Keep(v.As<Napi::String>().Utf8Value());
+    return aws_byte_cursor_from_array(s.data(), s.size());
+}
+
+// A scalar stored either in place or, for optional fields, in the arena behind a pointer.
+template <class T> void StoreScalar(void *view, const Field &f, T value, Arena &arena) {
+    if (f.flags & kOptional) {
+        T *p = static_cast<T *>(arena.Alloc(sizeof(T)));
+        *p = value;
+        At<const T *>(view, f.offset) = p;
+    } else {
+        At<T>(view, f.offset) = value;
+    }
+}
+
+Napi::Array ReadArray(const Napi::Value &v, const std::string &path) {
+    if (!v.IsArray()) ThrowType(v.Env(), path, "an array");
+    return v.As<Napi::Array>();
+}
+
+void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, const std::string &path) {
+    Napi::Env env = v.Env();
+    switch (f.kind) {
+        case Kind::U8: StoreScalar<uint8_t>(view, f, static_cast<uint8_t>(ReadNumber(v, f, path)), arena); break;
+        case Kind::U16: StoreScalar<uint16_t>(view, f, static_cast<uint16_t>(ReadNumber(v, f, path)), arena); break;
+        case Kind::U32: StoreScalar<uint32_t>(view, f, static_cast<uint32_t>(ReadNumber(v, f, path)), arena); break;
+        case Kind::U64: StoreScalar<uint64_t>(view, f, static_cast<uint64_t>(ReadNumber(v, f, path)), arena); break;
+        case Kind::Enum: StoreScalar<int>(view, f, static_cast<int>(ReadNumber(v, f, path)), arena); break;
+        case Kind::Bool:
+            if (!v.IsBoolean()) ThrowType(env, path, "a boolean");
+            StoreScalar<uint8_t>(view, f, v.As<Napi::Boolean>().Value() ? 1 : 0, arena);
+            break;
+        case Kind::Utf8:
+        case Kind::Bytes: {
+            aws_byte_cursor c;
+            if (f.kind == Kind::Utf8) {
+                c = ReadUtf8(v, arena, path);
+            } else {
+                aws_byte_cursor_like b = ReadBytes(v, arena, path);
+                c = aws_byte_cursor_from_array(b.ptr, b.len);
+            }
+            StoreScalar<aws_byte_cursor>(view, f, c, arena);
+            break;
+        }
+        case Kind::UserProps: {
+            Napi::Array a = ReadArray(v, path);
+            uint32_t n = a.Length();
+            auto *props = static_cast<aws_mqtt5_user_property *>(arena.Alloc(sizeof(aws_mqtt5_user_property) * n));
+            for (uint32_t i = 0; i < n; ++i) {
+                std::string ep = path + "[" + std::to_string(i) + "]";
+                Napi::Value e = a.Get(i);
+                if (!e.IsObject()) ThrowType(env, ep, "an object {name: string, value: string}");
+                Napi::Object o = e.As<Napi::Object>();
+                props[i].name = ReadUtf8(o.Get("name"), arena, ep + ".name");
+                props[i].value = ReadUtf8(o.Get("value"), arena, ep + ".value");
+            }
+            At<size_t>(view, f.count_offset) = n;
+            At<const aws_mqtt5_user_property *>(view, f.offset) = props;
+            break;
+        }
+        case Kind::U32List: {
+            Napi::Array a = ReadArray(v, path);
+            uint32_t n = a.Length();
+            auto *vals = static_cast<uint32_t *>(arena.Alloc(sizeof(uint32_t) * n));
+            for (uint32_t i = 0; i < n; ++i) {
+                vals[i] = static_cast<uint32_t>(ReadNumber(a.Get(i), f, path + "[" + std::to_string(i) + "]"));
+            }
+            At<size_t>(view, f.count_offset) = n;
+            At<const uint32_t *>(view, f.offset) = vals;
+            break;
+        }
+        case Kind::Utf8List: {
+            Napi::Array a = ReadArray(v, path);
+            uint32_t n = a.Length();
+            auto *vals = static_cast<aws_byte_cursor *>(arena.Alloc(sizeof(aws_byte_cursor) * n));
+            for (uint32_t i = 0; i < n; ++i) vals[i] = ReadUtf8(a.Get(i), arena, path + "[" + std::to_string(i) + "]");
+            At<size_t>(view, f.count_offset) = n;
+            At<const aws_byte_cursor *>(view, f.offset) = vals;
+            break;
+        }
+        case Kind::Object: {
+            if (!v.IsObject()) ThrowType(env, path, "an object");
+            void *sub = arena.Alloc(f.sub->size);
+            ReadView(v.As<Napi::Object>(), *f.sub, sub, arena, path);
+            At<const void *>(view, f.offset) = sub;
+            break;
+        }
+        case Kind::ObjectList: {
+            Napi::Array a = ReadArray(v, path);
+            uint32_t n = a.Length();
+            char *items = static_cast<char *>(arena.Alloc(f.sub->size * n));
+            for (uint32_t i = 0; i < n; ++i) {
+                std::string ep = path + "[" + std::to_string(i) + "]";
+                Napi::Value e = a.Get(i);
+                if (!e.IsObject()) ThrowType(env, ep, "an object");
+                ReadView(e.As<Napi::Object>(), *f.sub, items + i * f.sub->size, arena, ep);
+            }
+            At<size_t>(view, f.count_offset) = n;
+            At<const void *>(view, f.offset) = items;
+            break;
+        }
+        case Kind::ByteBuf:
+        case Kind::EnumList: break;  // output only
+    }
+}
+
+Napi::Value Utf8ToJs(Napi::Env env, const aws_byte_cursor &c) {
+    return Napi::String::New(env, reinterpret_cast<const char *>(c.ptr), c.len);
+}
+
+Napi::Value FieldToJs(Napi::Env env, const Field &f, const void *view) {
+    // For optional fields, `p` is the pointed-to value; the caller has checked it is non-null.
+    const void *p = (f.flags & kOptional) ? At<const void *>(view, f.offset)
+                                          : static_cast<const char *>(view) + f.offset;
+    switch (f.kind) {
+        case Kind::U8: return Napi::Number::New(env, *static_cast<const uint8_t *>(p));
+        case Kind::U16: return Napi::Number::New(env, *static_cast<const uint16_t *>(p));
+        case Kind::U32: return Napi::Number::New(env, *static_cast<const uint32_t *>(p));
+        case Kind::U64: return Napi::Number::New(env, static_cast<double>(*static_cast<const uint64_t *>(p)));
+        case Kind::Enum: return Napi::Number::New(env, *static_cast<const int *>(p));
+        case Kind::Bool: return Napi::Boolean::New(env, *static_cast<const uint8_t *>(p) != 0);
+        case Kind::Utf8: return Utf8ToJs(env, *static_cast<const aws_byte_cursor *>(p));
+        case Kind::Bytes: {
+            const auto *c = static_cast<const aws_byte_cursor *>(p);
+            return Napi::Buffer<uint8_t>::Copy(env, c->ptr, c->len);
+        }
+        case Kind::ByteBuf: {
+            const auto *b = static_cast<const aws_byte_buf *>(p);
+            return Napi::String::New(env, reinterpret_cast<const char *>(b->buffer), b->len);
+        }
+        case Kind::UserProps: {
+            size_t n = At<size_t>(view, f.count_offset);
+            const auto *props = At<const aws_mqtt5_user_property *>(view, f.offset);
+            Napi::Array a = Napi::Array::New(env, n);
+            for (size_t i = 0; i < n; ++i) {
+                Napi::Object o = Napi::Object::New(env);
+                o.Set("name", Utf8ToJs(env, props[i].name));
+                o.Set("value", Utf8ToJs(env, props[i].value));
+                a.Set(static_cast<uint32_t>(i), o);
+            }
+            return a;
+        }
+        case Kind::U32List:
+        case Kind::EnumList: {
+            size_t n = At<size_t>(view, f.count_offset);
+            Napi::Array a = Napi::Array::New(env, n);
+            if (f.kind == Kind::U32List) {
+                const auto *vals = At<const uint32_t *>(view, f.offset);
+                for (size_t i = 0; i < n; ++i) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, vals[i]));
+            } else {
+                const auto *vals = At<const int *>(view, f.offset);
+                for (size_t i = 0; i < n; ++i) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, vals[i]));
+            }
+            return a;
+        }
+        case Kind::Utf8List: {
+            size_t n = At<size_t>(view, f.count_offset);
+            const auto *vals = At<const aws_byte_cursor *>(view, f.offset);
+            Napi::Array a = Napi::Array::New(env, n);
+            for (size_t i = 0; i < n; ++i) a.Set(static_cast<uint32_t>(i), Utf8ToJs(env, vals[i]));
+            return a;
+        }
+        case Kind::Object: return ViewToJs(env, *f.sub, At<const void *>(view, f.offset));
+        case Kind::ObjectList: {
+            size_t n = At<size_t>(view, f.count_offset);
+            const char *items = At<const char *>(view, f.offset);
+            Napi::Array a = Napi::Array::New(env, n);
+            for (size_t i = 0; i < n; ++i) a.Set(static_cast<uint32_t>(i), ViewToJs(env, *f.sub, items + i * f.sub->size));
+            return a;
+        }
+    }
+    return env.Undefined();
+}
+
+bool IsList(Kind k) {
+    return k == Kind::UserProps || k == Kind::U32List || k == Kind::Utf8List || k == Kind::ObjectList;
+}
+
+}  // namespace
+
+aws_byte_cursor_like ReadBytes(const Napi::Value &v, Arena &arena, const std::string &path) {
+    if (v.IsTypedArray()) {
+        Napi::TypedArray t = v.As<Napi::TypedArray>();
+        const uint8_t *base = static_cast<const uint8_t *>(t.ArrayBuffer().Data());
+        return {base ? base + t.ByteOffset() : nullptr, t.ByteLength()};
+    }
+    if (v.IsDataView()) {
+        Napi::DataView d = v.As<Napi::DataView>();
+        const uint8_t *base = static_cast<const uint8_t *>(d.ArrayBuffer().Data());
+        return {base ? base + d.ByteOffset() : nullptr, d.ByteLength()};
+    }
+    if (v.IsArrayBuffer()) {
+        Napi::ArrayBuffer b = v.As<Napi::ArrayBuffer>();
+        return {static_cast<const uint8_t *>(b.Data()), b.ByteLength()};
+    }
+    if (v.IsString()) {
+        const std::string &s = arena.Keep(v.As<Napi::String>().Utf8Value());
+        return {reinterpret_cast<const uint8_t *>(s.data()), s.size()};
+    }
+    ThrowType(v.Env(), path, "a Buffer, TypedArray, DataView, ArrayBuffer or string");
+}
+
+void ReadView(const Napi::Object &obj, const Table &table, void *view, Arena &arena, const std::string &path) {
+    for (const Field &f : table.fields) {
+        if (f.flags & kOutOnly) continue;
+        Napi::Value v = obj.Get(f.key);
+        std::string fp = path + "." + f.key;
+        if (v.IsUndefined() || v.IsNull()) {
+            if (f.flags & kRequired) throw Napi::TypeError::New(obj.Env(), fp + " is required");
+            continue;
+        }
+        ReadField(v, f, view, arena, fp);
+    }
+}
+
+Napi::Object ViewToJs(Napi::Env env, const Table &table, const void *view) {
+    Napi::Object o = Napi::Object::New(env);
+    for (const Field &f : table.fields) {
+        if (f.flags & kInOnly) continue;
+        if ((f.flags & kOptional) && At<const void *>(view, f.offset) == nullptr) continue;
+        // Lists that are empty are left out, as aws-crt does (reason codes are always present).
+        if (IsList(f.kind) && At<size_t>(view, f.count_offset) == 0) continue;
+        o.Set(f.key, FieldToJs(env, f, view));
+    }
+    return o;
+}
+
+}  // namespace mqtt5crt

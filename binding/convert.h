@@ -1,0 +1,93 @@
+// The table-driven conversion layer between JS objects and aws-c-mqtt view structs.
+//
+// Every CRT view struct is described once, as a Table of Fields (JS key, kind, where it lives in
+// the struct). Two generic walkers use the same tables in both directions:
+//   ReadView:  JS object -> view, borrowing the caller's buffers; anything that needs storage
+//              (UTF-8 copies of strings, arrays, optional scalars) lives in an Arena for the call.
+//   ViewToJs:  view -> JS object, with only the fields that are present.
+// The walkers also type- and range-check each field and throw TypeError/RangeError naming the
+// field path and the rule, so a direct call into the addon can never crash it.
+#pragma once
+
+#include <napi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mqtt5crt {
+
+enum class Kind : uint8_t {
+    U8,         // uint8_t
+    U16,        // uint16_t
+    U32,        // uint32_t
+    U64,        // uint64_t (as a JS number: safe integers only)
+    Bool,       // bool (1 byte; also used for uint8_t flags the JS API shows as booleans)
+    Enum,       // a C enum (int-sized), range-checked
+    Utf8,       // aws_byte_cursor holding UTF-8
+    Bytes,      // aws_byte_cursor holding binary data (Buffer, any ArrayBufferView, ArrayBuffer, string)
+    ByteBuf,    // aws_byte_buf holding UTF-8 (output only)
+    UserProps,  // size_t count + const aws_mqtt5_user_property *
+    U32List,    // size_t count + const uint32_t *
+    Utf8List,   // size_t count + const aws_byte_cursor *
+    EnumList,   // size_t count + const enum * (output only)
+    Object,     // a nested table (always through a pointer)
+    ObjectList, // size_t count + const T * with T described by a nested table
+};
+
+enum FieldFlags : uint8_t {
+    kNone = 0,
+    kOptional = 1,  // the struct holds `const T *`; absent in JS <=> nullptr
+    kRequired = 2,  // input: the JS object must have it
+    kOutOnly = 4,   // never read from JS (e.g. subscription identifiers of a received PUBLISH)
+    kInOnly = 8,    // never written to JS
+};
+
+struct Table;
+
+struct Field {
+    const char *key;
+    Kind kind;
+    uint8_t flags;
+    size_t offset;             // the value, the pointer, or (lists) the element pointer
+    size_t count_offset;       // lists: where the size_t count lives
+    double min, max;           // numbers and enums: the accepted range (inclusive)
+    const Table *sub;          // Object / ObjectList
+};
+
+struct Table {
+    const char *name;          // used in error messages, e.g. "publish"
+    size_t size;               // sizeof the struct
+    std::vector<Field> fields;
+};
+
+// Storage for one conversion: everything a view points at that is not the caller's own memory.
+// Addresses stay valid until the Arena dies (deques never move their elements).
+class Arena {
+public:
+    void *Alloc(size_t bytes);
+    const std::string &Keep(std::string &&s) { return strings_.emplace_back(std::move(s)); }
+
+private:
+    std::deque<std::string> strings_;
+    std::vector<std::unique_ptr<std::max_align_t[]>> blocks_;
+};
+
+// JS object -> view. `path` names the object in error messages ("publish", "config").
+void ReadView(const Napi::Object &obj, const Table &table, void *view, Arena &arena, const std::string &path);
+
+// view -> new JS object.
+Napi::Object ViewToJs(Napi::Env env, const Table &table, const void *view);
+
+// Borrowed bytes of a Buffer/TypedArray/DataView/ArrayBuffer, or a UTF-8 copy of a string into
+// `arena`. Throws TypeError naming `path` for anything else.
+struct aws_byte_cursor_like {
+    const uint8_t *ptr;
+    size_t len;
+};
+aws_byte_cursor_like ReadBytes(const Napi::Value &v, Arena &arena, const std::string &path);
+
+}  // namespace mqtt5crt

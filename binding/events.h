@@ -1,0 +1,39 @@
+// Owned, N-API-free records that carry what a CRT callback saw to the JS thread.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <memory>
+
+namespace mqtt5crt {
+
+// An owned deep copy of a packet (or of the negotiated settings) made on a CRT thread and turned
+// into a JS object on the JS thread.
+struct OwnedPacket {
+    virtual ~OwnedPacket() = default;
+    virtual Napi::Object ToJs(Napi::Env env) const = 0;
+};
+
+// The numbers are part of the contract with lib/native.ts (NativeEventType).
+enum class EventType : uint8_t {
+    AttemptingConnect = 0,
+    ConnectionSuccess = 1,
+    ConnectionFailure = 2,
+    Disconnection = 3,
+    Stopped = 4,
+    MessageReceived = 5,
+    PublishComplete = 6,
+    SubscribeComplete = 7,
+    UnsubscribeComplete = 8,
+};
+
+struct Event {
+    EventType type;
+    int error_code = 0;
+    double id = 0;  // operation id for completions
+    std::unique_ptr<OwnedPacket> packet;
+    std::unique_ptr<OwnedPacket> settings;
+};
+
+}  // namespace mqtt5crt
