@@ -38,6 +38,15 @@ Crt &Crt::Get() {
     return crt;
 }
 
+// The CRT error codes the JS layer raises itself.
+static Napi::Object ErrorCodes(Napi::Env env) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("MQTT5_CLIENT_TERMINATED", Napi::Number::New(env, AWS_ERROR_MQTT5_CLIENT_TERMINATED));
+    o.Set("MQTT5_USER_REQUESTED_STOP", Napi::Number::New(env, AWS_ERROR_MQTT5_USER_REQUESTED_STOP));
+    o.Set("INVALID_ARGUMENT", Napi::Number::New(env, AWS_ERROR_INVALID_ARGUMENT));
+    return o;
+}
+
 Addon::Addon(Napi::Env env, Napi::Object exports) {
     Crt::Get();
     Napi::Function ctor = NativeMqtt5Client::Define(env);
@@ -48,6 +57,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                              InstanceMethod<&Addon::ErrorName>("errorName", napi_enumerable),
                              InstanceMethod<&Addon::ErrorString>("errorString", napi_enumerable),
                              InstanceMethod<&Addon::LiveClientCount>("_liveClientCount", napi_enumerable),
+                             InstanceValue("errorCodes", ErrorCodes(env), napi_enumerable),
                          });
     env.AddCleanupHook(Cleanup, this);
 }

@@ -86,7 +86,7 @@ NativeMqtt5Client &NativeMqtt5Client::Self(const Napi::CallbackInfo &info) {
 
 ClientCore &NativeMqtt5Client::Core(const Napi::CallbackInfo &info) {
     if (!core_) {
-        throw Napi::Error::New(info.Env(), "the client is closed");
+        addon_->ThrowCrtError(info.Env(), AWS_ERROR_MQTT5_CLIENT_TERMINATED);
     }
     return *core_;
 }

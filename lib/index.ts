@@ -1,0 +1,11 @@
+/**
+ * mqtt5-crt: a fast, complete MQTT 5 client for Node.js over the AWS Common Runtime.
+ *
+ * The `mqtt5` namespace mirrors aws-crt's `mqtt5` module.
+ */
+import * as mqtt5 from './mqtt5_all';
+
+export { mqtt5 };
+export * from './mqtt5';
+export * from './mqtt5_packet';
+export { CrtError } from './error';

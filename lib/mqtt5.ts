@@ -1,0 +1,419 @@
+import { CrtError, ErrorCodes } from './error';
+import { binding, NativeEvent, NativeEventType, NativeMqtt5Client } from './native';
+import type {
+    ConnackPacket,
+    ConnectPacket,
+    DisconnectPacket,
+    PubackPacket,
+    PublishPacket,
+    SubackPacket,
+    SubscribePacket,
+    UnsubackPacket,
+    UnsubscribePacket,
+} from './mqtt5_packet';
+import { QoS } from './mqtt5_packet';
+import { TypedEventEmitter } from './typed_emitter';
+
+/** How the client treats session state across connections. */
+export enum ClientSessionBehavior {
+    /** The CRT default: {@link Clean}. */
+    Default = 0,
+    /** Always start a clean session. */
+    Clean = 1,
+    /** Rejoin the existing session on reconnects after the first successful connection. */
+    RejoinPostSuccess = 2,
+    /** Always try to rejoin the existing session, including on the first connection. */
+    RejoinAlways = 3,
+}
+
+/** The jitter applied to the exponential reconnect backoff. */
+export enum RetryJitterType {
+    /** The CRT default: {@link Full}. */
+    Default = 0,
+    /** No jitter: the delay doubles each time. */
+    None = 1,
+    /** A random delay between 0 and the exponential backoff value. */
+    Full = 2,
+    /** A random delay that grows from the previous delay. */
+    Decorrelated = 3,
+}
+
+/** What happens to queued operations when the connection drops. */
+export enum ClientOperationQueueBehavior {
+    /** The CRT default: {@link FailQos0PublishOnDisconnect}. */
+    Default = 0,
+    /** Keep QoS 1 publishes; fail everything else. */
+    FailNonQos1PublishOnDisconnect = 1,
+    /** Fail QoS 0 publishes; keep everything else. */
+    FailQos0PublishOnDisconnect = 2,
+    /** Fail everything that has not been sent. */
+    FailAllOnDisconnect = 3,
+}
+
+/** Outbound topic alias behaviour. */
+export enum OutboundTopicAliasBehaviorType {
+    /** The CRT default: {@link Disabled}. */
+    Default = 0,
+    /** The caller sets `topicAlias` on publishes; the client uses it when the connection allows. */
+    Manual = 1,
+    /** The client assigns aliases itself from an LRU cache. */
+    LRU = 2,
+    /** No outbound topic aliases. */
+    Disabled = 3,
+}
+
+/** Inbound topic alias behaviour. */
+export enum InboundTopicAliasBehaviorType {
+    /** The CRT default: {@link Disabled}. */
+    Default = 0,
+    /** Let the server send aliased topics. */
+    Enabled = 1,
+    /** Forbid the server from aliasing topics. */
+    Disabled = 2,
+}
+
+/** Extra validation and flow control applied by the client. */
+export enum ClientExtendedValidationAndFlowControl {
+    /** MQTT 5 rules only. */
+    None = 0,
+    /** Also AWS IoT Core's limits and quotas. */
+    AwsIotCoreDefaults = 1,
+}
+
+/** Topic aliasing configuration. */
+export interface TopicAliasingOptions {
+    /** Outbound behaviour; default Disabled. */
+    outboundBehavior?: OutboundTopicAliasBehaviorType;
+    /** LRU cache size for outbound aliases (capped by the server's topic alias maximum); default 25. */
+    outboundCacheMaxSize?: number;
+    /** Inbound behaviour; default Disabled. */
+    inboundBehavior?: InboundTopicAliasBehaviorType;
+    /** Inbound alias cache size announced to the server; default 25. */
+    inboundCacheMaxSize?: number;
+}
+
+/** Configuration of an {@link Mqtt5Client}; the names and defaults are aws-crt's. */
+export interface Mqtt5ClientConfig {
+    /** Host name of the broker. */
+    hostName: string;
+    /** Port of the broker (0-65535). */
+    port: number;
+    /** Session behaviour; default {@link ClientSessionBehavior.Clean}. */
+    sessionBehavior?: ClientSessionBehavior;
+    /** Reconnect jitter; default {@link RetryJitterType.Full}. */
+    retryJitterMode?: RetryJitterType;
+    /** Minimum reconnect delay in ms; default 1000. */
+    minReconnectDelayMs?: number;
+    /** Maximum reconnect delay in ms; default 120000. */
+    maxReconnectDelayMs?: number;
+    /** Time connected after which the reconnect delay resets, in ms; default 30000. */
+    minConnectedTimeToResetReconnectDelayMs?: number;
+    /** The CONNECT packet sent on every connection attempt. Default: keep-alive 1200 s, broker-assigned client id. */
+    connectProperties?: ConnectPacket;
+    /** Topic aliasing; default: disabled both ways. */
+    topicAliasingOptions?: TopicAliasingOptions;
+    /** Time to wait for CONNACK, in ms; default 20000. */
+    connackTimeoutMs?: number;
+    /** Time to wait for PINGRESP, in ms; default 30000. */
+    pingTimeoutMs?: number;
+    /** Time to wait for an ACK before failing an operation, in s; 0 (the default) means no timeout. */
+    ackTimeoutSeconds?: number;
+    /** What happens to queued operations on disconnection; default {@link ClientOperationQueueBehavior.FailQos0PublishOnDisconnect}. */
+    offlineQueueBehavior?: ClientOperationQueueBehavior;
+    /** Extra validation and flow control; default {@link ClientExtendedValidationAndFlowControl.None}. */
+    extendedValidationAndFlowControlOptions?: ClientExtendedValidationAndFlowControl;
+}
+
+/** The connection settings agreed with the server (from CONNACK and the client's own limits). */
+export interface NegotiatedSettings {
+    maximumQos: QoS;
+    sessionExpiryInterval: number;
+    receiveMaximumFromServer: number;
+    maximumPacketSizeToServer: number;
+    topicAliasMaximumToServer: number;
+    topicAliasMaximumToClient: number;
+    serverKeepAlive: number;
+    retainAvailable: boolean;
+    wildcardSubscriptionsAvailable: boolean;
+    subscriptionIdentifiersAvailable: boolean;
+    sharedSubscriptionsAvailable: boolean;
+    rejoinedSession: boolean;
+    clientId: string;
+}
+
+/** Counts and sizes of the operations the client holds. */
+export interface ClientStatistics {
+    /** Operations submitted and not yet complete (queued or waiting for an ACK). */
+    incompleteOperationCount: number;
+    /** Their total encoded size in bytes. */
+    incompleteOperationSize: number;
+    /** Operations sent and waiting for an ACK. */
+    unackedOperationCount: number;
+    /** Their total encoded size in bytes. */
+    unackedOperationSize: number;
+}
+
+/** Payload of `attemptingConnect`. */
+export interface AttemptingConnectEvent {}
+/** Payload of `connectionSuccess`. */
+export interface ConnectionSuccessEvent {
+    connack: ConnackPacket;
+    settings: NegotiatedSettings;
+}
+/** Payload of `connectionFailure`. */
+export interface ConnectionFailureEvent {
+    error: CrtError;
+    connack?: ConnackPacket;
+}
+/** Payload of `disconnection`. */
+export interface DisconnectionEvent {
+    error: CrtError;
+    disconnect?: DisconnectPacket;
+}
+/** Payload of `stopped`. */
+export interface StoppedEvent {}
+/** Payload of `messageReceived`. */
+export interface MessageReceivedEvent {
+    message: PublishPacket;
+}
+
+/** The client's events and their listener signatures. */
+export interface Mqtt5ClientEvents {
+    error: (error: CrtError) => void;
+    attemptingConnect: (event: AttemptingConnectEvent) => void;
+    connectionSuccess: (event: ConnectionSuccessEvent) => void;
+    connectionFailure: (event: ConnectionFailureEvent) => void;
+    disconnection: (event: DisconnectionEvent) => void;
+    stopped: (event: StoppedEvent) => void;
+    messageReceived: (event: MessageReceivedEvent) => void;
+}
+
+/** What `publish()` resolves to: the PUBACK for QoS 1, `undefined` for QoS 0 (once written). */
+export type PublishCompletionResult = PubackPacket | undefined;
+
+interface Pending {
+    resolve: (value: any) => void;
+    reject: (error: Error) => void;
+}
+
+const DEFAULT_KEEP_ALIVE_SECONDS = 1200;
+
+function requireObject(value: unknown, what: string): asserts value is object {
+    if (typeof value !== 'object' || value === null) {
+        throw new TypeError(`${what} must be an object (got ${value === null ? 'null' : typeof value})`);
+    }
+}
+
+function isBinary(v: unknown): boolean {
+    return ArrayBuffer.isView(v) || v instanceof ArrayBuffer;
+}
+
+/**
+ * An MQTT 5 client over aws-c-mqtt. Create it, add listeners, `start()` it; it connects and keeps
+ * reconnecting until `stop()`. Operations return promises settled by the server's acknowledgement.
+ * A started client keeps the process alive (like a socket); a stopped or closed one does not.
+ */
+export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
+    static readonly ERROR = 'error';
+    static readonly ATTEMPTING_CONNECT = 'attemptingConnect';
+    static readonly CONNECTION_SUCCESS = 'connectionSuccess';
+    static readonly CONNECTION_FAILURE = 'connectionFailure';
+    static readonly DISCONNECTION = 'disconnection';
+    static readonly STOPPED = 'stopped';
+    static readonly MESSAGE_RECEIVED = 'messageReceived';
+
+    #native: NativeMqtt5Client | undefined;
+    readonly #pending = new Map<number, Pending>();
+    // Held here so the native side can keep only a weak reference while the client is stopped.
+    readonly #sink: (events: NativeEvent[]) => void;
+
+    /**
+     * @param config the client configuration; checked synchronously (TypeError/RangeError name the field)
+     */
+    constructor(config: Mqtt5ClientConfig) {
+        super();
+        requireObject(config, 'config');
+        for (const unsupported of ['tlsCtx', 'websocketHandshakeTransform', 'httpProxyOptions'] as const) {
+            if ((config as any)[unsupported] !== undefined) {
+                throw new TypeError(`config.${unsupported} is not supported by this version of mqtt5-crt`);
+            }
+        }
+        const connect = config.connectProperties;
+        if (connect !== undefined) requireObject(connect, 'config.connectProperties');
+        const nativeConfig = {
+            ...config,
+            connectProperties: {
+                ...connect,
+                keepAliveIntervalSeconds: connect?.keepAliveIntervalSeconds ?? DEFAULT_KEEP_ALIVE_SECONDS,
+            },
+        };
+        if (connect?.will !== undefined) {
+            requireObject(connect.will, 'config.connectProperties.will');
+            nativeConfig.connectProperties.will = normalisePublish(connect.will, 'config.connectProperties.will');
+        }
+        this.#sink = (events) => this.#onEvents(events);
+        this.#native = new binding.NativeMqtt5Client(nativeConfig, this.#sink);
+    }
+
+    /** Starts connecting; the client reconnects by itself until {@link stop}. */
+    start(): void {
+        this.#live().start();
+    }
+
+    /**
+     * Stops the client: sends the DISCONNECT (if given) and closes the connection. Every incomplete
+     * operation fails; `stopped` is emitted when done. A later `start()` begins a new session.
+     */
+    stop(disconnectPacket?: DisconnectPacket): void {
+        const native = this.#live();
+        if (disconnectPacket !== undefined) requireObject(disconnectPacket, 'disconnect');
+        native.stop(disconnectPacket);
+    }
+
+    /**
+     * Publishes a message. Resolves with the PUBACK for QoS 1 (check its `reasonCode`), or
+     * `undefined` for QoS 0 once written to the socket. Rejects with a {@link CrtError} on failure.
+     */
+    publish(packet: PublishPacket): Promise<PublishCompletionResult> {
+        const native = this.#live();
+        requireObject(packet, 'publish');
+        return this.#track(native.publish(normalisePublish(packet, 'publish')));
+    }
+
+    /** Subscribes. Resolves with the SUBACK, whose `reasonCodes` tell per subscription what was granted. */
+    subscribe(packet: SubscribePacket): Promise<SubackPacket> {
+        const native = this.#live();
+        requireObject(packet, 'subscribe');
+        return this.#track(native.subscribe(packet));
+    }
+
+    /** Unsubscribes. Resolves with the UNSUBACK. */
+    unsubscribe(packet: UnsubscribePacket): Promise<UnsubackPacket> {
+        const native = this.#live();
+        requireObject(packet, 'unsubscribe');
+        return this.#track(native.unsubscribe(packet));
+    }
+
+    /** The counts and sizes of incomplete and unacknowledged operations. */
+    getOperationalStatistics(): ClientStatistics {
+        return this.#live().getOperationalStatistics();
+    }
+
+    /** @deprecated use {@link getOperationalStatistics} */
+    getQueueStatistics(): ClientStatistics {
+        return this.getOperationalStatistics();
+    }
+
+    /**
+     * Releases the native client now. Idempotent. Every pending operation rejects with
+     * `AWS_ERROR_MQTT5_CLIENT_TERMINATED`; afterwards every method throws.
+     */
+    close(): void {
+        const native = this.#native;
+        if (!native) return;
+        this.#native = undefined;
+        native.close();
+        const pending = [...this.#pending.values()];
+        this.#pending.clear();
+        for (const p of pending) p.reject(new CrtError(ErrorCodes.MQTT5_CLIENT_TERMINATED, 'the client was closed'));
+    }
+
+    #live(): NativeMqtt5Client {
+        const native = this.#native;
+        if (!native) throw new CrtError(ErrorCodes.MQTT5_CLIENT_TERMINATED, 'the client is closed');
+        return native;
+    }
+
+    #track<T>(id: number): Promise<T> {
+        return new Promise<T>((resolve, reject) => {
+            this.#pending.set(id, { resolve, reject });
+        });
+    }
+
+    #settle(event: NativeEvent, value: unknown): void {
+        const pending = this.#pending.get(event.id!);
+        if (!pending) return;
+        this.#pending.delete(event.id!);
+        if (event.errorCode) pending.reject(new CrtError(event.errorCode));
+        else pending.resolve(value);
+    }
+
+    #onEvents(events: NativeEvent[]): void {
+        if (!this.#native) return;  // closed: everything pending was rejected already
+        let thrown: unknown;
+        let hasThrown = false;
+        for (const ev of events) {
+            try {
+                this.#dispatch(ev);
+            } catch (err) {
+                // A throwing listener must not cost the rest of the batch; surface the first one
+                // afterwards as an uncaught exception, as EventEmitter would have.
+                if (!hasThrown) {
+                    hasThrown = true;
+                    thrown = err;
+                }
+            }
+        }
+        if (hasThrown) {
+            process.nextTick(() => {
+                throw thrown;
+            });
+        }
+    }
+
+    #dispatch(ev: NativeEvent): void {
+        switch (ev.type) {
+            case NativeEventType.MessageReceived:
+                this.emit('messageReceived', { message: ev.packet });
+                break;
+            case NativeEventType.PublishComplete:
+                this.#settle(ev, ev.packet);
+                break;
+            case NativeEventType.SubscribeComplete:
+            case NativeEventType.UnsubscribeComplete:
+                this.#settle(ev, ev.packet);
+                break;
+            case NativeEventType.AttemptingConnect:
+                this.emit('attemptingConnect', {});
+                break;
+            case NativeEventType.ConnectionSuccess:
+                this.emit('connectionSuccess', { connack: ev.packet, settings: ev.settings });
+                break;
+            case NativeEventType.ConnectionFailure: {
+                const event: ConnectionFailureEvent = { error: new CrtError(ev.errorCode ?? 0) };
+                if (ev.packet) event.connack = ev.packet;
+                this.emit('connectionFailure', event);
+                break;
+            }
+            case NativeEventType.Disconnection: {
+                const event: DisconnectionEvent = { error: new CrtError(ev.errorCode ?? 0) };
+                if (ev.packet) event.disconnect = ev.packet;
+                this.emit('disconnection', event);
+                break;
+            }
+            case NativeEventType.Stopped:
+                this.emit('stopped', {});
+                break;
+        }
+    }
+}
+
+/**
+ * Returns the packet to hand to the native side, without touching the caller's object: payloads
+ * that are plain objects are JSON-encoded (as aws-crt does) into a copy.
+ */
+function normalisePublish(packet: PublishPacket, what: string): PublishPacket {
+    if (packet.qos === QoS.ExactlyOnce) {
+        throw new RangeError(`${what}.qos must be 0 (AtMostOnce) or 1 (AtLeastOnce): QoS 2 is not supported`);
+    }
+    const payload = packet.payload as unknown;
+    if (payload === undefined || payload === null || typeof payload === 'string' || isBinary(payload)) {
+        return packet;
+    }
+    if (typeof payload === 'object') {
+        return { ...packet, payload: JSON.stringify(payload) };
+    }
+    throw new TypeError(
+        `${what}.payload must be a Buffer, TypedArray, DataView, ArrayBuffer, string or JSON-serialisable object (got ${typeof payload})`,
+    );
+}

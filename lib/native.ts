@@ -1,0 +1,106 @@
+// Loads the addon and declares its surface: the contract between binding/ and lib/.
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Event kinds as numbered in binding/events.h. */
+export const enum NativeEventType {
+    AttemptingConnect = 0,
+    ConnectionSuccess = 1,
+    ConnectionFailure = 2,
+    Disconnection = 3,
+    Stopped = 4,
+    MessageReceived = 5,
+    PublishComplete = 6,
+    SubscribeComplete = 7,
+    UnsubscribeComplete = 8,
+}
+
+/** One record of a batch delivered to the sink. Packets are plain objects shaped by binding/packets.cc. */
+export interface NativeEvent {
+    type: NativeEventType;
+    /** CRT error number; absent when 0. */
+    errorCode?: number;
+    /** Operation id, for completions. */
+    id?: number;
+    packet?: any;
+    settings?: any;
+}
+
+export type NativeSink = (events: NativeEvent[]) => void;
+
+export interface NativeOperationalStatistics {
+    incompleteOperationCount: number;
+    incompleteOperationSize: number;
+    unackedOperationCount: number;
+    unackedOperationSize: number;
+}
+
+/** The native client: converts and forwards; every operation returns an id settled by a later event. */
+export declare class NativeMqtt5Client {
+    constructor(config: object, sink: NativeSink);
+    start(): void;
+    stop(disconnect?: object): void;
+    publish(packet: object): number;
+    subscribe(packet: object): number;
+    unsubscribe(packet: object): number;
+    getOperationalStatistics(): NativeOperationalStatistics;
+    close(): void;
+}
+
+export interface NativeBinding {
+    NativeMqtt5Client: typeof NativeMqtt5Client;
+    setErrorClass(ctor: new (errorCode: number) => Error): void;
+    errorName(errorCode: number): string;
+    errorString(errorCode: number): string;
+    errorCodes: { MQTT5_CLIENT_TERMINATED: number; MQTT5_USER_REQUESTED_STOP: number; INVALID_ARGUMENT: number };
+    /** Clients of this environment whose CRT client has not been released (tests). */
+    _liveClientCount(): number;
+}
+
+const packageRoot = path.resolve(__dirname, '..');
+
+function libc(): string {
+    if (process.platform !== 'linux') return 'n/a';
+    const report = (process.report?.getReport() as any)?.header;
+    return report?.glibcVersionRuntime ? `glibc ${report.glibcVersionRuntime}` : 'musl (or not glibc)';
+}
+
+function candidates(): string[] {
+    const dirs = [
+        path.join(packageRoot, 'build', 'Release'),
+        path.join(packageRoot, 'build', 'Debug'),
+        path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`),
+    ];
+    const files: string[] = [];
+    for (const d of dirs) {
+        let names: string[] = [];
+        try {
+            names = fs.readdirSync(d).filter((n) => n.endsWith('.node'));
+        } catch {
+            /* absent */
+        }
+        files.push(...(names.length ? names.map((n) => path.join(d, n)) : [path.join(d, '*.node')]));
+    }
+    return files;
+}
+
+function load(): NativeBinding {
+    try {
+        // node-gyp-build: build/Release, then build/Debug, then prebuilds/<platform>-<arch>/.
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        return require('node-gyp-build')(packageRoot) as NativeBinding;
+    } catch (cause) {
+        const msg = [
+            'mqtt5-crt: could not load the native addon.',
+            `  tried: ${candidates().join(', ')}`,
+            `  platform: ${process.platform}-${process.arch}, libc: ${libc()}, Node ${process.version}, ` +
+                `Node-API ${process.versions.napi} (the addon needs Node-API 8 or later)`,
+            `  cause: ${(cause as Error).message.split('\n')[0]}`,
+            '  fix: run `npm rebuild mqtt5-crt` (builds from source: needs cmake, a C/C++ compiler and python3 with pip),',
+            '       or install on a platform that has a prebuilt binary (linux-x64 glibc).',
+        ].join('\n');
+        throw new Error(msg, { cause });
+    }
+}
+
+export const binding: NativeBinding = load();
