@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { inject } from 'vitest';
+import { Mqtt5Client, Mqtt5ClientConfig } from '../../dist/index.js';
+
+export const brokerPort = (): number => inject('brokerPort');
+
+export function uniqueTopic(prefix = 't'): string {
+    return `mqtt5-crt-test/${prefix}/${randomUUID()}`;
+}
+
+/** Resolves with the first emission of `event`, or rejects after `ms`. */
+export function once<T = any>(emitter: EventEmitter, event: string, ms = 10_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+            emitter.off(event, on);
+            reject(new Error(`timed out after ${ms} ms waiting for '${event}'`));
+        }, ms);
+        const on = (arg: T) => {
+            clearTimeout(timer);
+            resolve(arg);
+        };
+        emitter.once(event, on);
+    });
+}
+
+const clients: Mqtt5Client[] = [];
+// Whether a client is between 'attemptingConnect' and 'stopped' (so stopping it will emit 'stopped').
+const active = new WeakMap<Mqtt5Client, boolean>();
+
+/** A client for the test broker; `closeAll()` stops and closes every one made. */
+export function newClient(overrides: Partial<Mqtt5ClientConfig> = {}): Mqtt5Client {
+    const client = new Mqtt5Client({
+        hostName: '127.0.0.1',
+        port: brokerPort(),
+        connectProperties: { keepAliveIntervalSeconds: 60, clientId: `test-${randomUUID()}` },
+        ...overrides,
+    });
+    clients.push(client);
+    client.on('attemptingConnect', () => active.set(client, true));
+    client.on('stopped', () => active.set(client, false));
+    return client;
+}
+
+/** A started client, resolved once connected. */
+export async function connectedClient(overrides: Partial<Mqtt5ClientConfig> = {}): Promise<Mqtt5Client> {
+    const client = newClient(overrides);
+    const connected = once(client, 'connectionSuccess');
+    client.start();
+    await connected;
+    return client;
+}
+
+export async function stopAndClose(client: Mqtt5Client): Promise<void> {
+    try {
+        if (active.get(client)) {
+            const stopped = once(client, 'stopped', 5000);
+            client.stop();
+            await stopped;
+        }
+    } catch {
+        /* already closed */
+    }
+    client.close();
+}
+
+export async function closeAll(): Promise<void> {
+    const all = clients.splice(0);
+    await Promise.all(all.map(stopAndClose));
+}
