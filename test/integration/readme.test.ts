@@ -1,0 +1,25 @@
+// The README's example must run as written (against the test broker instead of port 1883).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { brokerPort } from '../helpers/client';
+
+it('the README example runs and exits by itself', () => {
+    const root = path.resolve(__dirname, '../..');
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const r = spawnSync(process.execPath, ['-e', example!], {
+        cwd: root, // `require('mqtt5-crt')` resolves to this package by self-reference
+        env: { ...process.env, MQTT_PORT: String(brokerPort()) },
+        encoding: 'utf8',
+        timeout: 15_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('connected as readme-example');
+    expect(r.stdout).toContain('subscribed, granted [ 1 ]');
+    expect(r.stdout).toContain('published, reason code 0');
+    expect(r.stdout).toContain('received on hello/world: hi there');
+});
