@@ -38,6 +38,7 @@ Napi::Function NativeMqtt5Client::Define(Napi::Env env) {
                            InstanceMethod<&NativeMqtt5Client::Subscribe>("subscribe"),
                            InstanceMethod<&NativeMqtt5Client::Unsubscribe>("unsubscribe"),
                            InstanceMethod<&NativeMqtt5Client::GetOperationalStatistics>("getOperationalStatistics"),
+                           InstanceMethod<&NativeMqtt5Client::Acknowledge>("acknowledge"),
                            InstanceMethod<&NativeMqtt5Client::Close>("close"),
                        });
 }
@@ -58,10 +59,17 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
     if (!options.connect_options) {
         options.connect_options = static_cast<aws_mqtt5_packet_connect_view *>(arena.Alloc(sizeof(aws_mqtt5_packet_connect_view)));
     }
+    // Socket defaults: TCP, 10 s connect timeout, no TCP keep-alive (aws-crt's), and TCP_NODELAY
+    // on unless asked otherwise: MQTT packets are small and latency-sensitive. (The domain is
+    // taken from each resolved address by the bootstrap.)
     aws_socket_options socket{};
-    socket.type = AWS_SOCKET_STREAM;
-    socket.domain = AWS_SOCKET_IPV4;
-    socket.connect_timeout_ms = 10000;
+    if (options.socket_options) socket = *options.socket_options;
+    else {
+        socket.type = AWS_SOCKET_STREAM;
+        socket.domain = AWS_SOCKET_IPV4;
+        socket.connect_timeout_ms = 10000;
+    }
+    if (socket.tcp_nodelay == AWS_SOCKET_TCP_NODELAY_DEFAULT) socket.tcp_nodelay = AWS_SOCKET_TCP_NODELAY_ON;
     options.socket_options = &socket;
 
     core_ = ClientCore::Create(env, addon_, info[1].As<Napi::Function>(), options);
@@ -184,6 +192,23 @@ Napi::Value NativeMqtt5Client::GetOperationalStatistics(const Napi::CallbackInfo
     o.Set("unackedOperationCount", Napi::Number::New(env, static_cast<double>(stats.unacked_operation_count)));
     o.Set("unackedOperationSize", Napi::Number::New(env, static_cast<double>(stats.unacked_operation_size)));
     return o;
+}
+
+// acknowledge(controlIds: number[]): sends the PUBACKs held back for these received messages.
+// Ids that are unknown or already used are ignored by the CRT (it reports them to a callback we
+// do not install), so a double acknowledgement is harmless.
+Napi::Value NativeMqtt5Client::Acknowledge(const Napi::CallbackInfo &info) {
+    NativeMqtt5Client &self = Self(info);
+    ClientCore &core = self.Core(info);
+    if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "controlIds must be an array");
+    Napi::Array ids = info[0].As<Napi::Array>();
+    for (uint32_t i = 0, n = ids.Length(); i < n; ++i) {
+        Napi::Value v = ids.Get(i);
+        if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "controlIds must hold numbers");
+        double id = v.As<Napi::Number>().DoubleValue();
+        if (id >= 1) aws_mqtt5_client_invoke_publish_acknowledgement(core.client(), static_cast<uint64_t>(id), nullptr);
+    }
+    return info.Env().Undefined();
 }
 
 // close(): releases the CRT client now; idempotent. Operations still in flight complete (with

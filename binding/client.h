@@ -23,6 +23,7 @@ private:
     Napi::Value Subscribe(const Napi::CallbackInfo &info);
     Napi::Value Unsubscribe(const Napi::CallbackInfo &info);
     Napi::Value GetOperationalStatistics(const Napi::CallbackInfo &info);
+    Napi::Value Acknowledge(const Napi::CallbackInfo &info);
     Napi::Value Close(const Napi::CallbackInfo &info);
 
     // Unwraps `this` after checking its type tag; throws if closed.

@@ -82,10 +82,16 @@ void OnLifecycle(const aws_mqtt5_client_lifecycle_event *e) {
 }
 
 void OnPublishReceived(const aws_mqtt5_packet_publish_view *publish, void *user_data) {
+    auto *core = static_cast<ClientCore *>(user_data);
     Event ev;
     ev.type = EventType::MessageReceived;
     ev.packet = std::make_unique<StoredPublish>(publish);
-    static_cast<ClientCore *>(user_data)->Push(std::move(ev));
+    // The PUBACK is taken under our control here, where the CRT requires it (synchronously in
+    // this callback); JS sends it after the listeners ran, or later through an acquired handle.
+    if (publish->qos == AWS_MQTT5_QOS_AT_LEAST_ONCE) {
+        ev.ack_id = static_cast<double>(aws_mqtt5_client_acquire_publish_acknowledgement(core->crt_client(), publish));
+    }
+    core->Push(std::move(ev));
 }
 
 }  // namespace
@@ -155,6 +161,7 @@ ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink,
     options.client_termination_handler_user_data = core;
 
     core->client_ = aws_mqtt5_client_new(Crt::Get().allocator, &options);
+    core->crt_client_ = core->client_;
     if (!core->client_) {
         int error = aws_last_error();
         // No CRT client: its termination reference will never be dropped by a callback.
@@ -247,6 +254,7 @@ void ClientCore::Deliver(Napi::Env env) {
         o.Set("type", Napi::Number::New(env, static_cast<int>(ev.type)));
         if (ev.error_code) o.Set("errorCode", Napi::Number::New(env, ev.error_code));
         if (ev.id) o.Set("id", Napi::Number::New(env, ev.id));
+        if (ev.ack_id) o.Set("ackId", Napi::Number::New(env, ev.ack_id));
         if (ev.packet) o.Set("packet", ev.packet->ToJs(env));
         if (ev.settings) o.Set("settings", ev.settings->ToJs(env));
         arr.Set(static_cast<uint32_t>(i), o);

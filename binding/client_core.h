@@ -31,6 +31,7 @@ public:
 
     // JS thread.
     aws_mqtt5_client *client() const { return client_; }
+    aws_mqtt5_client *crt_client() const { return crt_client_; }
     double NextId() { return ++next_id_; }
     void SetRunning(Napi::Env env, bool running);
     void Shutdown(Napi::Env env);  // releases the CRT client; idempotent
@@ -46,7 +47,8 @@ private:
     static void OnTerminated(void *user_data);
 
     Addon *addon_ = nullptr;
-    aws_mqtt5_client *client_ = nullptr;  // JS thread
+    aws_mqtt5_client *client_ = nullptr;  // JS thread; null once released
+    aws_mqtt5_client *crt_client_ = nullptr;  // set once; valid in CRT callbacks until termination
     Napi::FunctionReference sink_;        // weak while stopped, strong while started
     Tsfn tsfn_;
     bool running_ = false;  // JS thread: start() was called and stop()/close() was not

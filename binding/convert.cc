@@ -264,6 +264,7 @@ void ReadView(const Napi::Object &obj, const Table &table, void *view, Arena &ar
 
 Napi::Object ViewToJs(Napi::Env env, const Table &table, const void *view) {
     Napi::Object o = Napi::Object::New(env);
+    if (table.packet_type) o.Set("type", Napi::Number::New(env, table.packet_type));
     for (const Field &f : table.fields) {
         if (f.flags & kInOnly) continue;
         if ((f.flags & kOptional) && At<const void *>(view, f.offset) == nullptr) continue;

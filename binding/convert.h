@@ -62,6 +62,7 @@ struct Table {
     const char *name;          // used in error messages, e.g. "publish"
     size_t size;               // sizeof the struct
     std::vector<Field> fields;
+    int packet_type = 0;       // MQTT packet type written as `type` on output (0: none)
 };
 
 // Storage for one conversion: everything a view points at that is not the caller's own memory.

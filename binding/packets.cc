@@ -1,5 +1,7 @@
 #include "packets.h"
 
+#include <aws/io/socket.h>
+#include <aws/mqtt/mqtt.h>
 #include <aws/mqtt/v5/mqtt5_client.h>
 #include <aws/mqtt/v5/mqtt5_types.h>
 
@@ -48,14 +50,14 @@ const Table kPublish{"publish", sizeof(PublishV), {
          AT(PublishV, subscription_identifier_count)),
     Val("contentType", Kind::Utf8, O, AT(PublishV, content_type)),
     PROPS(PublishV),
-}};
+}, AWS_MQTT5_PT_PUBLISH};
 
 using PubackV = aws_mqtt5_packet_puback_view;
 const Table kPuback{"puback", sizeof(PubackV), {
     Enum("reasonCode", kNone, AT(PubackV, reason_code), 0, 255),
     Val("reasonString", Kind::Utf8, O, AT(PubackV, reason_string)),
     PROPS(PubackV),
-}};
+}, AWS_MQTT5_PT_PUBACK};
 
 using SubscriptionV = aws_mqtt5_subscription_view;
 const Table kSubscription{"subscription", sizeof(SubscriptionV), {
@@ -72,27 +74,27 @@ const Table kSubscribe{"subscribe", sizeof(SubscribeV), {
          &kSubscription),
     Num("subscriptionIdentifier", Kind::U32, O, AT(SubscribeV, subscription_identifier)),
     PROPS(SubscribeV),
-}};
+}, AWS_MQTT5_PT_SUBSCRIBE};
 
 using SubackV = aws_mqtt5_packet_suback_view;
 const Table kSuback{"suback", sizeof(SubackV), {
     List("reasonCodes", Kind::EnumList, kNone, AT(SubackV, reason_codes), AT(SubackV, reason_code_count)),
     Val("reasonString", Kind::Utf8, O, AT(SubackV, reason_string)),
     PROPS(SubackV),
-}};
+}, AWS_MQTT5_PT_SUBACK};
 
 using UnsubscribeV = aws_mqtt5_packet_unsubscribe_view;
 const Table kUnsubscribe{"unsubscribe", sizeof(UnsubscribeV), {
     List("topicFilters", Kind::Utf8List, R, AT(UnsubscribeV, topic_filters), AT(UnsubscribeV, topic_filter_count)),
     PROPS(UnsubscribeV),
-}};
+}, AWS_MQTT5_PT_UNSUBSCRIBE};
 
 using UnsubackV = aws_mqtt5_packet_unsuback_view;
 const Table kUnsuback{"unsuback", sizeof(UnsubackV), {
     List("reasonCodes", Kind::EnumList, kNone, AT(UnsubackV, reason_codes), AT(UnsubackV, reason_code_count)),
     Val("reasonString", Kind::Utf8, O, AT(UnsubackV, reason_string)),
     PROPS(UnsubackV),
-}};
+}, AWS_MQTT5_PT_UNSUBACK};
 
 using ConnectV = aws_mqtt5_packet_connect_view;
 const Table kConnect{"connectProperties", sizeof(ConnectV), {
@@ -108,7 +110,7 @@ const Table kConnect{"connectProperties", sizeof(ConnectV), {
     Num("willDelayIntervalSeconds", Kind::U32, O, AT(ConnectV, will_delay_interval_seconds)),
     Sub("will", kNone, AT(ConnectV, will), &kPublish),
     PROPS(ConnectV),
-}};
+}, AWS_MQTT5_PT_CONNECT};
 
 using ConnackV = aws_mqtt5_packet_connack_view;
 const Table kConnack{"connack", sizeof(ConnackV), {
@@ -129,7 +131,7 @@ const Table kConnack{"connack", sizeof(ConnackV), {
     Val("responseInformation", Kind::Utf8, O, AT(ConnackV, response_information)),
     Val("serverReference", Kind::Utf8, O, AT(ConnackV, server_reference)),
     PROPS(ConnackV),
-}};
+}, AWS_MQTT5_PT_CONNACK};
 
 using DisconnectV = aws_mqtt5_packet_disconnect_view;
 const Table kDisconnect{"disconnect", sizeof(DisconnectV), {
@@ -138,7 +140,7 @@ const Table kDisconnect{"disconnect", sizeof(DisconnectV), {
     Val("reasonString", Kind::Utf8, O, AT(DisconnectV, reason_string)),
     Val("serverReference", Kind::Utf8, O, AT(DisconnectV, server_reference)),
     PROPS(DisconnectV),
-}};
+}, AWS_MQTT5_PT_DISCONNECT};
 
 using SettingsV = aws_mqtt5_negotiated_settings;
 const Table kSettings{"settings", sizeof(SettingsV), {
@@ -165,6 +167,28 @@ const Table kTopicAliasing{"topicAliasingOptions", sizeof(AliasV), {
     Num("inboundCacheMaxSize", Kind::U16, kNone, AT(AliasV, inbound_alias_cache_size)),
 }};
 
+// aws-crt's io.SocketOptions keeps aws-c-io's snake_case names; so do we.
+using SocketV = aws_socket_options;
+const Table kSocketOptions{"socketOptions", sizeof(SocketV), {
+    Enum("type", kNone, AT(SocketV, type), 0, 1),
+    Enum("domain", kNone, AT(SocketV, domain), 0, 2),
+    Num("connect_timeout_ms", Kind::U32, kNone, AT(SocketV, connect_timeout_ms)),
+    Val("keepalive", Kind::Bool, kNone, AT(SocketV, keepalive)),
+    Num("keep_alive_interval_sec", Kind::U16, kNone, AT(SocketV, keep_alive_interval_sec)),
+    Num("keep_alive_timeout_sec", Kind::U16, kNone, AT(SocketV, keep_alive_timeout_sec)),
+    Num("keep_alive_max_failed_probes", Kind::U16, kNone, AT(SocketV, keep_alive_max_failed_probes)),
+    Enum("tcp_nodelay", kNone, AT(SocketV, tcp_nodelay), 0, 2),
+}};
+
+// aws_mqtt_metadata_entry has the layout of aws_mqtt5_user_property (two cursors), so the
+// user-property kind reads [{name, value}] into it.
+static_assert(sizeof(aws_mqtt_metadata_entry) == sizeof(aws_mqtt5_user_property), "metadata entry layout");
+using MetricsV = aws_mqtt_iot_metrics;
+const Table kMetrics{"metrics", sizeof(MetricsV), {
+    Val("libraryName", Kind::Utf8, kNone, AT(MetricsV, library_name)),
+    List("metadata", Kind::UserProps, kNone, AT(MetricsV, metadata_entries), AT(MetricsV, metadata_count)),
+}};
+
 using OptionsV = aws_mqtt5_client_options;
 const Table kClientOptions{"config", sizeof(OptionsV), {
     Val("hostName", Kind::Utf8, R, AT(OptionsV, host_name)),
@@ -181,6 +205,8 @@ const Table kClientOptions{"config", sizeof(OptionsV), {
     Num("connackTimeoutMs", Kind::U32, kNone, AT(OptionsV, connack_timeout_ms)),
     Num("ackTimeoutSeconds", Kind::U32, kNone, AT(OptionsV, ack_timeout_seconds)),
     Sub("topicAliasingOptions", kNone, AT(OptionsV, topic_aliasing_options), &kTopicAliasing),
+    Sub("socketOptions", kNone, AT(OptionsV, socket_options), &kSocketOptions),
+    Sub("metrics", kNone, AT(OptionsV, metrics), &kMetrics),
 }};
 
 }  // namespace mqtt5crt::tables

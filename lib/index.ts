@@ -3,9 +3,10 @@
  *
  * The `mqtt5` namespace mirrors aws-crt's `mqtt5` module.
  */
+import * as io from './io';
 import * as mqtt5 from './mqtt5_all';
 
-export { mqtt5 };
+export { io, mqtt5 };
 export * from './mqtt5';
 export * from './mqtt5_packet';
 export { CrtError } from './error';

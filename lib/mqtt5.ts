@@ -11,8 +11,10 @@ import type {
     UnsubackPacket,
     UnsubscribePacket,
 } from './mqtt5_packet';
-import { QoS } from './mqtt5_packet';
+import type { QoS } from './mqtt5_packet';
 import { TypedEventEmitter } from './typed_emitter';
+import type { ClientBootstrap, SocketOptions } from './io';
+import * as validate from './validate';
 
 /** How the client treats session state across connections. */
 export enum ClientSessionBehavior {
@@ -122,6 +124,26 @@ export interface Mqtt5ClientConfig {
     offlineQueueBehavior?: ClientOperationQueueBehavior;
     /** Extra validation and flow control; default {@link ClientExtendedValidationAndFlowControl.None}. */
     extendedValidationAndFlowControlOptions?: ClientExtendedValidationAndFlowControl;
+    /** Socket options; default TCP, 10 s connect timeout, no TCP keep-alive, TCP_NODELAY on. */
+    socketOptions?: SocketOptions;
+    /** Accepted for aws-crt compatibility: every client shares the process-wide event loop group. */
+    clientBootstrap?: ClientBootstrap;
+    /**
+     * When false (the default, as in aws-crt), SDK metrics are appended to the CONNECT username
+     * as a query string (`?SDK=...&Platform=...`), which AWS IoT Core reads. Set it to true for
+     * brokers that authenticate by username and would not expect the suffix.
+     */
+    disableMetrics?: boolean;
+    /** Extra metrics: the library name and metadata pairs sent with the SDK metrics. */
+    metrics?: AWSIoTMetrics;
+}
+
+/** SDK metrics sent in the CONNECT username (aws-crt's shape). */
+export interface AWSIoTMetrics {
+    /** The library name; default `IoTDeviceSDK/NodeJS`. */
+    libraryName?: string;
+    /** Metadata key/value pairs. */
+    metadata?: Array<[string, string]>;
 }
 
 /** The connection settings agreed with the server (from CONNACK and the client's own limits). */
@@ -174,7 +196,53 @@ export interface DisconnectionEvent {
 export interface StoppedEvent {}
 /** Payload of `messageReceived`. */
 export interface MessageReceivedEvent {
+    /** The received PUBLISH; its payload and correlation data are Buffers. */
     message: PublishPacket;
+    /**
+     * Present for QoS 1 messages: call `acquireHandle()` synchronously inside a listener to take
+     * over the PUBACK and send it later with `invokeAcknowledgement()`. Otherwise the client sends
+     * it as soon as every listener has run.
+     */
+    acknowledgementControl?: PublishAcknowledgementHandleWrapper;
+}
+
+/** Sends the PUBACK for one received QoS 1 message; single use. */
+export class PublishAcknowledgementHandle {
+    #send: (() => void) | undefined;
+    /** @internal */
+    constructor(send: () => void) {
+        this.#send = send;
+    }
+    /** Sends the PUBACK now. Later calls do nothing. */
+    invokeAcknowledgement(): void {
+        const send = this.#send;
+        this.#send = undefined;
+        send?.();
+    }
+}
+
+/** Holds the acknowledgement handle of a received QoS 1 message until a listener takes it. */
+export class PublishAcknowledgementHandleWrapper {
+    #handle: PublishAcknowledgementHandle | null;
+    /** @internal */
+    constructor(handle: PublishAcknowledgementHandle) {
+        this.#handle = handle;
+    }
+    /**
+     * Takes the handle: the caller now owns sending the PUBACK. Only the first call, made
+     * synchronously inside a `messageReceived` listener, gets it; every other call gets null.
+     */
+    acquireHandle(): PublishAcknowledgementHandle | null {
+        const h = this.#handle;
+        this.#handle = null;
+        return h;
+    }
+    /** @internal closes the window: what was not taken is acknowledged by the client. */
+    release(): boolean {
+        const untaken = this.#handle !== null;
+        this.#handle = null;
+        return untaken;
+    }
 }
 
 /** The client's events and their listener signatures. */
@@ -197,6 +265,7 @@ interface Pending {
 }
 
 const DEFAULT_KEEP_ALIVE_SECONDS = 1200;
+const DEFAULT_METRICS_LIBRARY = 'IoTDeviceSDK/NodeJS';
 
 function requireObject(value: unknown, what: string): asserts value is object {
     if (typeof value !== 'object' || value === null) {
@@ -240,16 +309,29 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         }
         const connect = config.connectProperties;
         if (connect !== undefined) requireObject(connect, 'config.connectProperties');
-        const nativeConfig = {
-            ...config,
+        if (typeof config.hostName === 'string' && config.hostName.length === 0) {
+            throw new RangeError('config.hostName must not be empty');
+        }
+        validate.checkReconnect(config);
+        if (connect) validate.checkConnect(connect, 'config.connectProperties');
+        const { disableMetrics, metrics, clientBootstrap, ...rest } = config;
+        if (disableMetrics !== undefined && typeof disableMetrics !== 'boolean') {
+            throw new TypeError('config.disableMetrics must be a boolean');
+        }
+        const nativeConfig: Record<string, unknown> = {
+            ...rest,
             connectProperties: {
                 ...connect,
                 keepAliveIntervalSeconds: connect?.keepAliveIntervalSeconds ?? DEFAULT_KEEP_ALIVE_SECONDS,
             },
         };
+        if (!disableMetrics) nativeConfig.metrics = normaliseMetrics(metrics);
         if (connect?.will !== undefined) {
             requireObject(connect.will, 'config.connectProperties.will');
-            nativeConfig.connectProperties.will = normalisePublish(connect.will, 'config.connectProperties.will');
+            (nativeConfig.connectProperties as ConnectPacket).will = normalisePublish(
+                connect.will,
+                'config.connectProperties.will',
+            );
         }
         this.#sink = (events) => this.#onEvents(events);
         this.#native = new binding.NativeMqtt5Client(nativeConfig, this.#sink);
@@ -266,7 +348,10 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
      */
     stop(disconnectPacket?: DisconnectPacket): void {
         const native = this.#live();
-        if (disconnectPacket !== undefined) requireObject(disconnectPacket, 'disconnect');
+        if (disconnectPacket !== undefined) {
+            requireObject(disconnectPacket, 'disconnect');
+            validate.checkDisconnect(disconnectPacket);
+        }
         native.stop(disconnectPacket);
     }
 
@@ -284,6 +369,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     subscribe(packet: SubscribePacket): Promise<SubackPacket> {
         const native = this.#live();
         requireObject(packet, 'subscribe');
+        validate.checkSubscribe(packet);
         return this.#track(native.subscribe(packet));
     }
 
@@ -291,6 +377,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     unsubscribe(packet: UnsubscribePacket): Promise<UnsubackPacket> {
         const native = this.#live();
         requireObject(packet, 'unsubscribe');
+        validate.checkUnsubscribe(packet);
         return this.#track(native.unsubscribe(packet));
     }
 
@@ -339,12 +426,15 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     }
 
     #onEvents(events: NativeEvent[]): void {
-        if (!this.#native) return;  // closed: everything pending was rejected already
+        const native = this.#native;
+        if (!native) return; // closed: everything pending was rejected already
         let thrown: unknown;
         let hasThrown = false;
+        const autoAck: number[] = [];
         for (const ev of events) {
             try {
-                this.#dispatch(ev);
+                if (ev.type === NativeEventType.MessageReceived) this.#deliver(ev, autoAck);
+                else this.#dispatch(ev);
             } catch (err) {
                 // A throwing listener must not cost the rest of the batch; surface the first one
                 // afterwards as an uncaught exception, as EventEmitter would have.
@@ -354,6 +444,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 }
             }
         }
+        // The PUBACKs nobody took over go out together, in one call per batch.
+        if (autoAck.length > 0 && this.#native) this.#native.acknowledge(autoAck);
         if (hasThrown) {
             process.nextTick(() => {
                 throw thrown;
@@ -361,11 +453,24 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         }
     }
 
+    #deliver(ev: NativeEvent, autoAck: number[]): void {
+        const ackId = ev.ackId;
+        if (ackId === undefined) {
+            this.emit('messageReceived', { message: ev.packet });
+            return;
+        }
+        const wrapper = new PublishAcknowledgementHandleWrapper(
+            new PublishAcknowledgementHandle(() => this.#native?.acknowledge([ackId])),
+        );
+        try {
+            this.emit('messageReceived', { message: ev.packet, acknowledgementControl: wrapper });
+        } finally {
+            if (wrapper.release()) autoAck.push(ackId);
+        }
+    }
+
     #dispatch(ev: NativeEvent): void {
         switch (ev.type) {
-            case NativeEventType.MessageReceived:
-                this.emit('messageReceived', { message: ev.packet });
-                break;
             case NativeEventType.PublishComplete:
                 this.#settle(ev, ev.packet);
                 break;
@@ -403,9 +508,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
  * that are plain objects are JSON-encoded (as aws-crt does) into a copy.
  */
 function normalisePublish(packet: PublishPacket, what: string): PublishPacket {
-    if (packet.qos === QoS.ExactlyOnce) {
-        throw new RangeError(`${what}.qos must be 0 (AtMostOnce) or 1 (AtLeastOnce): QoS 2 is not supported`);
-    }
+    validate.checkPublish(packet, what);
     const payload = packet.payload as unknown;
     if (payload === undefined || payload === null || typeof payload === 'string' || isBinary(payload)) {
         return packet;
@@ -416,4 +519,22 @@ function normalisePublish(packet: PublishPacket, what: string): PublishPacket {
     throw new TypeError(
         `${what}.payload must be a Buffer, TypedArray, DataView, ArrayBuffer, string or JSON-serialisable object (got ${typeof payload})`,
     );
+}
+
+function normaliseMetrics(metrics: AWSIoTMetrics | undefined): object {
+    if (metrics === undefined) return { libraryName: DEFAULT_METRICS_LIBRARY };
+    requireObject(metrics, 'config.metrics');
+    const out: { libraryName: unknown; metadata?: Array<{ name: unknown; value: unknown }> } = {
+        libraryName: metrics.libraryName ?? DEFAULT_METRICS_LIBRARY,
+    };
+    if (metrics.metadata !== undefined) {
+        if (!Array.isArray(metrics.metadata)) throw new TypeError('config.metrics.metadata must be an array of [key, value] pairs');
+        out.metadata = metrics.metadata.map((entry, i) => {
+            if (!Array.isArray(entry) || entry.length !== 2) {
+                throw new TypeError(`config.metrics.metadata[${i}] must be a [key, value] pair`);
+            }
+            return { name: entry[0], value: entry[1] };
+        });
+    }
+    return out;
 }

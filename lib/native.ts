@@ -22,6 +22,8 @@ export interface NativeEvent {
     errorCode?: number;
     /** Operation id, for completions. */
     id?: number;
+    /** Manual PUBACK control id of a received QoS 1 message. */
+    ackId?: number;
     packet?: any;
     settings?: any;
 }
@@ -44,6 +46,8 @@ export declare class NativeMqtt5Client {
     subscribe(packet: object): number;
     unsubscribe(packet: object): number;
     getOperationalStatistics(): NativeOperationalStatistics;
+    /** Sends the PUBACKs held back for these received messages. */
+    acknowledge(controlIds: number[]): void;
     close(): void;
 }
 

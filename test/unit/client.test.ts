@@ -47,18 +47,46 @@ describe('operation validation', () => {
         }
     });
 
-    it('reports CRT validation failures as CrtError with the CRT code', () => {
+    it('checks topic rules before anything is sent', () => {
+        const c = new Mqtt5Client(config);
+        try {
+            expect(() => c.publish({ topicName: 'a/+/b', qos: 0 })).toThrow(
+                new RangeError("publish.topicName must not contain the wildcards '+' or '#' (got 'a/+/b')"),
+            );
+            expect(() => c.publish({ topicName: '', qos: 0 })).toThrow(new RangeError('publish.topicName must not be empty'));
+            expect(() => c.publish({ topicName: 'a\uD800', qos: 0 })).toThrow(/publish\.topicName must be well-formed/);
+            expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a/#/b', qos: 0 }] })).toThrow(
+                /subscribe\.subscriptions\[0\]\.topicFilter: '#' must be a whole level and the last one/,
+            );
+            expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a/b+', qos: 0 }] })).toThrow(/'\+' must be a whole level/);
+            expect(() => c.subscribe({ subscriptions: [{ topicFilter: '$share/g', qos: 0 }] })).toThrow(/\$share\/<group>\/<filter>/);
+            expect(() => c.subscribe({ subscriptions: [] })).toThrow(new RangeError('subscribe.subscriptions must not be empty'));
+            expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 0 }], subscriptionIdentifier: 0 })).toThrow(
+                new RangeError('subscribe.subscriptionIdentifier must be an integer from 1 to 268435455 (got 0)'),
+            );
+            expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 0 }], subscriptionIdentifier: 268435456 })).toThrow(RangeError);
+            expect(() => c.unsubscribe({ topicFilters: ['ok', 'x/#/y'] })).toThrow(/unsubscribe\.topicFilters\[1\]/);
+            expect(() => c.publish({ topicName: 't', qos: 0, topicAlias: 0 })).toThrow(/publish\.topicAlias must be an integer from 1 to 65535/);
+            expect(() => c.publish({ topicName: 't', qos: 0, subscriptionIdentifiers: [1] })).toThrow(TypeError);
+        } finally {
+            c.close();
+        }
+    });
+
+    it('reports what the CRT itself rejects as a CrtError with the CRT code', () => {
         const c = new Mqtt5Client(config);
         try {
             let caught: any;
             try {
-                c.publish({ topicName: 'a/+/b', qos: QoS.AtMostOnce });
+                // The CRT allows at most 1024 user properties on a packet.
+                const userProperties = Array.from({ length: 1025 }, (_, i) => ({ name: `n${i}`, value: 'v' }));
+                c.publish({ topicName: 'a/b', qos: QoS.AtMostOnce, userProperties });
             } catch (e) {
                 caught = e;
             }
             expect(caught).toBeInstanceOf(CrtError);
-            expect(caught.code).toBe('AWS_ERROR_MQTT5_PUBLISH_OPTIONS_VALIDATION');
-            expect(caught.error_name).toBe('AWS_ERROR_MQTT5_PUBLISH_OPTIONS_VALIDATION');
+            expect(caught.code).toMatch(/^AWS_ERROR_MQTT5_(PUBLISH_OPTIONS|USER_PROPERTY)_VALIDATION$/);
+            expect(caught.error_name).toBe(caught.code);
             expect(typeof caught.errorCode).toBe('number');
         } finally {
             c.close();
