@@ -10,3 +10,13 @@ export { io, mqtt5 };
 export * from './mqtt5';
 export * from './mqtt5_packet';
 export { CrtError } from './error';
+export { Mqtt5ClientBuilder, Mqtt5ClientOptions } from './builder';
+export type {
+    ReconnectOptions,
+    OnConnectionSuccessEventData,
+    OnConnectionFailureEventData,
+    OnDisconnectionEventData,
+    PublishReceivedEventData,
+} from './builder';
+/** The C++ SDK's packet classes (`Aws::Crt::Mqtt5::*`), usable wherever a packet object is. */
+export * as Mqtt5 from './packet_classes';

@@ -292,6 +292,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     static readonly MESSAGE_RECEIVED = 'messageReceived';
 
     #native: NativeMqtt5Client | undefined;
+    // start() was called and 'stopped' has not been emitted since.
+    #started = false;
     readonly #pending = new Map<number, Pending>();
     // Held here so the native side can keep only a weak reference while the client is stopped.
     readonly #sink: (events: NativeEvent[]) => void;
@@ -340,6 +342,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     /** Starts connecting; the client reconnects by itself until {@link stop}. */
     start(): void {
         this.#live().start();
+        this.#started = true;
     }
 
     /**
@@ -389,6 +392,51 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     /** @deprecated use {@link getOperationalStatistics} */
     getQueueStatistics(): ClientStatistics {
         return this.getOperationalStatistics();
+    }
+
+    /** C++ name (`GetOperationStatistics`) of {@link getOperationalStatistics}. */
+    getOperationStatistics(): ClientStatistics {
+        return this.getOperationalStatistics();
+    }
+
+    /** C++ `InvokePublishAcknowledgement(handle)`: sends a PUBACK taken over earlier. */
+    invokePublishAcknowledgement(handle: PublishAcknowledgementHandle): void {
+        this.#live();
+        handle.invokeAcknowledgement();
+    }
+
+    /**
+     * C++ `Mqtt5Client::NewMqtt5Client(options)`: builds a client from {@link Mqtt5ClientOptions}
+     * (the builder) or from a plain config.
+     */
+    static newMqtt5Client(options: { build(): Mqtt5Client } | Mqtt5ClientConfig): Mqtt5Client {
+        if (options && typeof (options as { build?: unknown }).build === 'function') {
+            return (options as { build(): Mqtt5Client }).build();
+        }
+        return new Mqtt5Client(options as Mqtt5ClientConfig);
+    }
+
+    /**
+     * For `await using client = ...`: stops the client if it runs (sending DISCONNECT, waiting at
+     * most 5 s for `stopped`), then {@link close}s it.
+     */
+    async [Symbol.asyncDispose](): Promise<void> {
+        if (this.#native && this.#started) {
+            await new Promise<void>((resolve) => {
+                const timer = setTimeout(done, 5000);
+                function done() {
+                    clearTimeout(timer);
+                    resolve();
+                }
+                this.once('stopped', done);
+                try {
+                    this.stop();
+                } catch {
+                    done();
+                }
+            });
+        }
+        this.close();
     }
 
     /**
@@ -497,6 +545,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 break;
             }
             case NativeEventType.Stopped:
+                this.#started = false;
                 this.emit('stopped', {});
                 break;
         }
