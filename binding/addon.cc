@@ -9,6 +9,10 @@
 #include <mutex>
 #include <vector>
 
+#if !defined(_WIN32)
+#include <dlfcn.h>
+#endif
+
 #include "client.h"
 #include "client_core.h"
 
@@ -18,6 +22,14 @@ Crt &Crt::Get() {
     static Crt crt;
     static std::once_flag once;
     std::call_once(once, [] {
+#if !defined(_WIN32)
+        // The CRT's event loop threads run this library's code until the process ends; pin it so
+        // that a worker's exit can never unload it under them (Linux also links -z nodelete).
+        Dl_info self{};
+        if (dladdr(reinterpret_cast<void *>(&Crt::Get), &self) && self.dli_fname) {
+            dlopen(self.dli_fname, RTLD_NOW | RTLD_NODELETE);
+        }
+#endif
         crt.allocator = aws_default_allocator();
         aws_mqtt_library_init(crt.allocator);
         aws_event_loop_group_options elg_options{};
@@ -66,7 +78,10 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
 // the cores themselves go once the CRT reports termination.
 void Addon::Cleanup(Addon *addon) {
     std::vector<ClientCore *> cores(addon->live_cores.begin(), addon->live_cores.end());
-    for (ClientCore *core : cores) core->Shutdown(addon->client_ctor.Env());
+    for (ClientCore *core : cores) {
+        core->Shutdown(addon->client_ctor.Env());
+        core->Detach();  // wrappers finalized after this must not reach back into the addon
+    }
     addon->live_cores.clear();
 }
 

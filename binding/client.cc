@@ -78,7 +78,11 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
 
 NativeMqtt5Client::~NativeMqtt5Client() {
     if (core_) {
-        core_->Shutdown(Env());
+        try {
+            core_->Shutdown(Env());
+        } catch (...) {
+            // A destructor must not throw; Shutdown only fails if the environment is gone.
+        }
         core_->Unref();
         core_ = nullptr;
     }

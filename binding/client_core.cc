@@ -141,16 +141,22 @@ void OnUnsubscribeComplete(const aws_mqtt5_packet_unsuback_view *unsuback, int e
 ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options) {
     auto *core = new ClientCore();
     core->addon_ = addon;
-    core->sink_ = Napi::Weak(sink);
+    core->env_ = env;
+    napi_create_reference(env, sink, 0, &core->sink_);
+    // The finalizer runs on the JS thread once the TSFN is released, or at environment teardown
+    // (node finalizes every TSFN then, before our cleanup hook runs).
     core->tsfn_ = Tsfn::New(env, "mqtt5-crt", 0, 1, core, [](Napi::Env, void *, ClientCore *c) {
         {
             std::lock_guard<std::mutex> lock(c->mu_);
             c->tsfn_open_ = false;
         }
-        c->sink_.Reset();
+        c->tsfn_finalized_ = true;
+        c->refd_ = false;
+        if (c->sink_) napi_delete_reference(c->env_, c->sink_);
+        c->sink_ = nullptr;
         c->Unref();
     });
-    core->tsfn_.Unref(env);  // a client keeps the process alive only while started
+    napi_unref_threadsafe_function(env, core->tsfn_);  // a client keeps the process alive only while started
 
     options.bootstrap = Crt::Get().bootstrap;
     options.lifecycle_event_handler = OnLifecycle;
@@ -200,23 +206,30 @@ void ClientCore::Push(Event &&event) {
     }
 }
 
+// The N-API calls on these paths also run from finalizers and at environment teardown, where
+// they may fail harmlessly; they use the C API and ignore the status instead of throwing.
+void ClientCore::SetStrong(bool strong) {
+    if (strong == refd_ || tsfn_finalized_) return;
+    refd_ = strong;
+    uint32_t count = 0;
+    if (strong) {
+        napi_ref_threadsafe_function(env_, tsfn_);
+        if (sink_) napi_reference_ref(env_, sink_, &count);
+    } else {
+        napi_unref_threadsafe_function(env_, tsfn_);
+        if (sink_) napi_reference_unref(env_, sink_, &count);
+    }
+}
+
 void ClientCore::SetRunning(Napi::Env env, bool running) {
     running_ = running;
-    if (running && !refd_) {
-        refd_ = true;
-        tsfn_.Ref(env);
-        sink_.Ref();
-    }
+    if (running) SetStrong(true);
 }
 
 void ClientCore::Shutdown(Napi::Env env) {
     running_ = false;
-    if (refd_) {
-        refd_ = false;
-        tsfn_.Unref(env);
-        sink_.Unref();
-    }
-    addon_->live_cores.erase(this);
+    SetStrong(false);
+    if (addon_) addon_->live_cores.erase(this);
     if (client_) {
         aws_mqtt5_client *c = client_;
         client_ = nullptr;
@@ -226,7 +239,12 @@ void ClientCore::Shutdown(Napi::Env env) {
 
 void ClientCore::CallJs(Napi::Env env, Napi::Function, ClientCore *core, void *) {
     if (env == nullptr) return;  // finalizing: the records are freed with the queue
-    core->Deliver(env);
+    try {
+        core->Deliver(env);
+    } catch (const Napi::Error &) {
+        // Converting failed (the environment is going away, or out of memory): the rest of this
+        // batch is dropped; a JS exception, if any, stays pending and is reported as uncaught.
+    }
 }
 
 void ClientCore::Deliver(Napi::Env env) {
@@ -262,23 +280,17 @@ void ClientCore::Deliver(Napi::Env env) {
     }
     batch.clear();
 
-    if (!sink_.IsEmpty()) {
-        Napi::Value fn = sink_.Value();
-        if (fn.IsFunction()) {
-            try {
-                fn.As<Napi::Function>().Call({arr});
-            } catch (const Napi::Error &e) {
-                // The sink rethrows listener errors itself; anything reaching here is uncaught.
-                e.ThrowAsJavaScriptException();
-            }
-        }
+    napi_value fn = nullptr;
+    if (sink_ && napi_get_reference_value(env, sink_, &fn) == napi_ok && fn != nullptr) {
+        // The raw call: an exception thrown by the sink stays pending and Node reports it as
+        // uncaught when this callback returns (the sink already isolates listener errors).
+        napi_value undefined = nullptr;
+        napi_value argv[1] = {arr};
+        napi_get_undefined(env, &undefined);
+        napi_call_function(env, undefined, fn, 1, argv, nullptr);
     }
     // A stopped client no longer keeps the process alive, unless start() was called again.
-    if (stopped && !running_ && refd_) {
-        refd_ = false;
-        tsfn_.Unref(env);
-        sink_.Unref();
-    }
+    if (stopped && !running_) SetStrong(false);
 }
 
 }  // namespace mqtt5crt

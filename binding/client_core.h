@@ -36,6 +36,7 @@ public:
     void SetRunning(Napi::Env env, bool running);
     void Shutdown(Napi::Env env);  // releases the CRT client; idempotent
     void Unref();                  // drop one of the three references
+    void Detach() { addon_ = nullptr; }  // the environment's addon state is going away
 
     // Any thread.
     void Push(Event &&event);
@@ -44,15 +45,18 @@ private:
     ClientCore() = default;
     ~ClientCore() = default;
     void Deliver(Napi::Env env);
+    void SetStrong(bool strong);  // TSFN ref + strong sink, or neither
     static void OnTerminated(void *user_data);
 
     Addon *addon_ = nullptr;
     aws_mqtt5_client *client_ = nullptr;  // JS thread; null once released
     aws_mqtt5_client *crt_client_ = nullptr;  // set once; valid in CRT callbacks until termination
-    Napi::FunctionReference sink_;        // weak while stopped, strong while started
+    napi_env env_ = nullptr;
+    napi_ref sink_ = nullptr;             // weak while stopped, strong while started
     Tsfn tsfn_;
     bool running_ = false;  // JS thread: start() was called and stop()/close() was not
     bool refd_ = false;     // JS thread: TSFN and sink are strong
+    bool tsfn_finalized_ = false;  // JS thread: the TSFN handle must not be used any more
     double next_id_ = 0;
 
     std::mutex mu_;

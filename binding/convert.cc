@@ -252,8 +252,14 @@ aws_byte_cursor_like ReadBytes(const Napi::Value &v, Arena &arena, const std::st
 void ReadView(const Napi::Object &obj, const Table &table, void *view, Arena &arena, const std::string &path) {
     for (const Field &f : table.fields) {
         if (f.flags & kOutOnly) continue;
-        Napi::Value v = obj.Get(f.key);
         std::string fp = path + "." + f.key;
+        Napi::Value v;
+        try {
+            v = obj.Get(f.key);
+        } catch (const Napi::Error &e) {
+            // A getter that throws: report which field could not be read, with its message.
+            throw Napi::TypeError::New(obj.Env(), fp + " could not be read: " + e.Message());
+        }
         if (v.IsUndefined() || v.IsNull()) {
             if (f.flags & kRequired) throw Napi::TypeError::New(obj.Env(), fp + " is required");
             continue;
