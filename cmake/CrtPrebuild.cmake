@@ -4,6 +4,10 @@
 # does) because find_package() needs the installed config files before targets can be declared.
 
 set(MQTT5_CRT_VERSION "awscrt-0.36.2")
+# The repository root (crt/ and scripts/ live there); projects in subfolders (bench/native) set it.
+if(NOT MQTT5_CRT_ROOT)
+  set(MQTT5_CRT_ROOT "${CMAKE_CURRENT_SOURCE_DIR}")
+endif()
 # The libraries in dependency order, with the extra CMake arguments each one needs.
 set(_crt_libs aws-c-common aws-lc s2n aws-c-cal aws-c-io aws-c-compression aws-c-http
               aws-c-sdkutils aws-c-auth aws-c-mqtt)
@@ -11,7 +15,7 @@ set(_crt_args_aws-lc -DDISABLE_GO=ON -DDISABLE_PERL=ON -DBUILD_LIBSSL=OFF -DBUIL
 set(_crt_args_s2n -DUNSAFE_TREAT_WARNINGS_AS_ERRORS=OFF -DCMAKE_NO_SYSTEM_FROM_IMPORTED=ON)
 
 # --- where the sources are: populated submodules, else the verified source distribution --------
-set(_crt_submodules "${CMAKE_CURRENT_SOURCE_DIR}/crt")
+set(_crt_submodules "${MQTT5_CRT_ROOT}/crt")
 if(DEFINED ENV{MQTT5_CRT_CACHE})
   set(MQTT5_CRT_CACHE "$ENV{MQTT5_CRT_CACHE}")
 elseif(DEFINED ENV{XDG_CACHE_HOME})
@@ -47,7 +51,7 @@ endif()
 message(STATUS "mqtt5-crt: CRT sources from ${MQTT5_CRT_SOURCE_DIR}")
 
 # --- the cache key: CRT version + pinned commits, compiler, flags, generator ----------------
-file(READ "${CMAKE_CURRENT_SOURCE_DIR}/scripts/crt-sources.json" _crt_pins)
+file(READ "${MQTT5_CRT_ROOT}/scripts/crt-sources.json" _crt_pins)
 set(_crt_build_type Release)
 set(_crt_key_text
   "${MQTT5_CRT_VERSION}|${_crt_pins}|${CMAKE_C_COMPILER_ID}-${CMAKE_C_COMPILER_VERSION}|${CMAKE_C_COMPILER}"
