@@ -78,6 +78,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     const bin = ensureMosquitto();
     const port = opts.port ?? (await freePort());
     const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mqtt5-crt-broker-'));
+    // Run as root, mosquitto drops to the 'mosquitto' user: it must be able to write its
+    // persistence file here.
+    fs.chmodSync(dir, 0o777);
     const conf = path.join(dir, 'mosquitto.conf');
     fs.writeFileSync(
         conf,

@@ -52,14 +52,13 @@ export async function connectedClient(overrides: Partial<Mqtt5ClientConfig> = {}
 }
 
 export async function stopAndClose(client: Mqtt5Client): Promise<void> {
-    try {
-        if (active.get(client)) {
-            const stopped = once(client, 'stopped', 5000);
-            client.stop();
-            await stopped;
+    if (active.get(client)) {
+        try {
+            client.stop(); // throws if the test closed it already
+            await once(client, 'stopped', 5000);
+        } catch {
+            /* closed, or never reported stopped: close() below releases it either way */
         }
-    } catch {
-        /* already closed */
     }
     client.close();
 }
