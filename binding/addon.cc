@@ -1,6 +1,8 @@
 #include "addon.h"
 
+#include <aws/auth/auth.h>
 #include <aws/common/error.h>
+#include <aws/io/tls_channel_handler.h>
 #include <aws/io/channel_bootstrap.h>
 #include <aws/io/event_loop.h>
 #include <aws/io/host_resolver.h>
@@ -15,6 +17,8 @@
 
 #include "client.h"
 #include "client_core.h"
+#include "credentials.h"
+#include "tls_context.h"
 
 namespace mqtt5crt {
 
@@ -32,6 +36,7 @@ Crt &Crt::Get() {
 #endif
         crt.allocator = aws_default_allocator();
         aws_mqtt_library_init(crt.allocator);
+        aws_auth_library_init(crt.allocator);
         aws_event_loop_group_options elg_options{};
         elg_options.loop_count = 0;  // one per core
         aws_event_loop_group *elg = aws_event_loop_group_new(crt.allocator, &elg_options);
@@ -62,9 +67,14 @@ static Napi::Object ErrorCodes(Napi::Env env) {
 Addon::Addon(Napi::Env env, Napi::Object exports) {
     Crt::Get();
     Napi::Function ctor = NativeMqtt5Client::Define(env);
+    Napi::Function tls_ctor = NativeTlsContext::Define(env);
     client_ctor = Napi::Persistent(ctor);
     DefineAddon(exports, {
                              InstanceValue("NativeMqtt5Client", ctor, napi_enumerable),
+                             InstanceValue("NativeTlsContext", tls_ctor, napi_enumerable),
+                             InstanceValue("NativePkcs11Lib", NativePkcs11Lib::Define(env), napi_enumerable),
+                             InstanceValue("NativeCredentialsProvider", NativeCredentialsProvider::Define(env), napi_enumerable),
+                             InstanceMethod<&Addon::IsAlpnAvailable>("isAlpnAvailable", napi_enumerable),
                              InstanceMethod<&Addon::SetErrorClass>("setErrorClass", napi_enumerable),
                              InstanceMethod<&Addon::ErrorName>("errorName", napi_enumerable),
                              InstanceMethod<&Addon::ErrorString>("errorString", napi_enumerable),
@@ -114,6 +124,10 @@ Napi::Value Addon::ErrorName(const Napi::CallbackInfo &info) {
 
 Napi::Value Addon::ErrorString(const Napi::CallbackInfo &info) {
     return Napi::String::New(info.Env(), aws_error_str(ErrorCodeArg(info)));
+}
+
+Napi::Value Addon::IsAlpnAvailable(const Napi::CallbackInfo &info) {
+    return Napi::Boolean::New(info.Env(), aws_tls_is_alpn_available());
 }
 
 Napi::Value Addon::LiveClientCount(const Napi::CallbackInfo &info) {

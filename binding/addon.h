@@ -37,6 +37,7 @@ private:
     Napi::Value ErrorName(const Napi::CallbackInfo &info);
     Napi::Value ErrorString(const Napi::CallbackInfo &info);
     Napi::Value LiveClientCount(const Napi::CallbackInfo &info);
+    Napi::Value IsAlpnAvailable(const Napi::CallbackInfo &info);
     static void Cleanup(Addon *addon);
 };
 

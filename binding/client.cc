@@ -1,11 +1,15 @@
 #include "client.h"
 
+#include <aws/http/proxy.h>
 #include <aws/io/socket.h>
+#include <aws/io/tls_channel_handler.h>
 #include <aws/mqtt/v5/mqtt5_client.h>
 
 #include "addon.h"
 #include "client_core.h"
+#include "credentials.h"
 #include "packets.h"
+#include "tls_context.h"
 
 namespace mqtt5crt {
 
@@ -20,6 +24,41 @@ namespace {
 // Receivers are tagged so `NativeMqtt5Client.prototype.start.call(otherObject)` throws instead of
 // reinterpreting some other native object.
 const napi_type_tag kClientTag = {0x6d717474352d6372ULL, 0x742d636c69656e74ULL};
+
+// TLS connection options made from a NativeTlsContext for one host (SNI and name checks).
+struct TlsOptions {
+    aws_tls_connection_options options{};
+    bool initialized = false;
+    ~TlsOptions() {
+        if (initialized) aws_tls_connection_options_clean_up(&options);
+    }
+    void Init(Napi::Env env, Addon *addon, aws_tls_ctx *ctx, aws_byte_cursor server_name) {
+        aws_tls_connection_options_init_from_ctx(&options, ctx);
+        initialized = true;
+        if (server_name.len && aws_tls_connection_options_set_server_name(&options, Crt::Get().allocator, &server_name)) {
+            addon->ThrowCrtError(env, aws_last_error());
+        }
+    }
+};
+
+bool Present(const Napi::Value &v) { return !v.IsUndefined() && !v.IsNull(); }
+
+std::string OptStr(const Napi::Object &o, const char *key, const std::string &path) {
+    Napi::Value v = o.Get(key);
+    if (!Present(v)) return {};
+    if (!v.IsString()) throw Napi::TypeError::New(o.Env(), path + "." + key + " must be a string");
+    return v.As<Napi::String>().Utf8Value();
+}
+
+uint32_t OptU32(const Napi::Object &o, const char *key, const std::string &path, uint32_t max, uint32_t def) {
+    Napi::Value v = o.Get(key);
+    if (!Present(v)) return def;
+    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d <= max && d == static_cast<uint32_t>(d))) {
+        throw Napi::RangeError::New(o.Env(), path + "." + key + " must be an integer from 0 to " + std::to_string(max));
+    }
+    return static_cast<uint32_t>(d);
+}
 
 Napi::Object RequireObject(const Napi::CallbackInfo &info, size_t i, const char *what) {
     if (info.Length() <= i || !info[i].IsObject()) {
@@ -39,6 +78,7 @@ Napi::Function NativeMqtt5Client::Define(Napi::Env env) {
                            InstanceMethod<&NativeMqtt5Client::Unsubscribe>("unsubscribe"),
                            InstanceMethod<&NativeMqtt5Client::GetOperationalStatistics>("getOperationalStatistics"),
                            InstanceMethod<&NativeMqtt5Client::Acknowledge>("acknowledge"),
+                           InstanceMethod<&NativeMqtt5Client::CompleteWebsocketTransform>("completeWebsocketTransform"),
                            InstanceMethod<&NativeMqtt5Client::Close>("close"),
                        });
 }
@@ -72,7 +112,63 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
     if (socket.tcp_nodelay == AWS_SOCKET_TCP_NODELAY_DEFAULT) socket.tcp_nodelay = AWS_SOCKET_TCP_NODELAY_ON;
     options.socket_options = &socket;
 
-    core_ = ClientCore::Create(env, addon_, info[1].As<Napi::Function>(), options);
+    // TLS to the broker (also wss://).
+    TlsOptions tls;
+    Napi::Value tls_ctx = config.Get("tlsCtx");
+    if (Present(tls_ctx)) {
+        tls.Init(env, addon_, NativeTlsContext::From(tls_ctx, "config.tlsCtx"), options.host_name);
+        options.tls_options = &tls.options;
+    }
+
+    // An HTTP proxy (aws-crt's http.HttpProxyOptions fields), optionally over TLS to the proxy.
+    aws_http_proxy_options proxy{};
+    TlsOptions proxy_tls;
+    std::string proxy_host, proxy_user, proxy_pass;
+    Napi::Value proxy_v = config.Get("httpProxyOptions");
+    if (Present(proxy_v)) {
+        if (!proxy_v.IsObject()) throw Napi::TypeError::New(env, "config.httpProxyOptions must be an object");
+        Napi::Object p = proxy_v.As<Napi::Object>();
+        const std::string path = "config.httpProxyOptions";
+        proxy_host = OptStr(p, "host_name", path);
+        if (proxy_host.empty()) throw Napi::TypeError::New(env, "config.httpProxyOptions.host_name is required");
+        proxy.host = aws_byte_cursor_from_array(proxy_host.data(), proxy_host.size());
+        proxy.port = OptU32(p, "port", path, 65535, 0);
+        proxy.connection_type = static_cast<aws_http_proxy_connection_type>(OptU32(p, "connection_type", path, 2, 0));
+        proxy.auth_type = static_cast<aws_http_proxy_authentication_type>(OptU32(p, "auth_method", path, 1, 0));
+        proxy_user = OptStr(p, "auth_username", path);
+        proxy_pass = OptStr(p, "auth_password", path);
+        proxy.auth_username = aws_byte_cursor_from_array(proxy_user.data(), proxy_user.size());
+        proxy.auth_password = aws_byte_cursor_from_array(proxy_pass.data(), proxy_pass.size());
+        Napi::Value ptls = p.Get("tls_ctx");
+        if (Present(ptls)) {
+            proxy_tls.Init(env, addon_, NativeTlsContext::From(ptls, "config.httpProxyOptions.tls_ctx"), proxy.host);
+            proxy.tls_options = &proxy_tls.options;
+        }
+        options.http_proxy_options = &proxy;
+    }
+
+    // Websockets: a JS handshake transform, SigV4 presigning, or neither (plain ws/wss).
+    WebsocketSetup websocket;
+    Napi::Value ws_v = config.Get("websocket");
+    if (Present(ws_v)) {
+        if (!ws_v.IsObject()) throw Napi::TypeError::New(env, "config.websocket must be an object");
+        Napi::Object w = ws_v.As<Napi::Object>();
+        websocket.enabled = true;
+        websocket.js_transform = w.Get("transform").ToBoolean().Value();
+        Napi::Value sig = w.Get("sigv4");
+        if (Present(sig)) {
+            if (!sig.IsObject()) throw Napi::TypeError::New(env, "config.websocket.sigv4 must be an object");
+            Napi::Object so = sig.As<Napi::Object>();
+            websocket.sigv4_region = OptStr(so, "region", "config.websocket.sigv4");
+            websocket.sigv4_service = OptStr(so, "service", "config.websocket.sigv4");
+            if (websocket.sigv4_region.empty()) throw Napi::TypeError::New(env, "config.websocket.sigv4.region is required");
+            if (websocket.sigv4_service.empty()) websocket.sigv4_service = "iotdevicegateway";
+            websocket.sigv4_provider =
+                NativeCredentialsProvider::From(so.Get("credentialsProvider"), "config.websocket.sigv4.credentialsProvider");
+        }
+    }
+
+    core_ = ClientCore::Create(env, addon_, info[1].As<Napi::Function>(), options, std::move(websocket));
     info.This().As<Napi::Object>().TypeTag(&kClientTag);
 }
 
@@ -213,6 +309,41 @@ Napi::Value NativeMqtt5Client::Acknowledge(const Napi::CallbackInfo &info) {
         if (id >= 1) aws_mqtt5_client_invoke_publish_acknowledgement(core.client(), static_cast<uint64_t>(id), nullptr);
     }
     return info.Env().Undefined();
+}
+
+// completeWebsocketTransform(id, errorCode, request?: {path, headers: [name, value][]})
+Napi::Value NativeMqtt5Client::CompleteWebsocketTransform(const Napi::CallbackInfo &info) {
+    NativeMqtt5Client &self = Self(info);
+    Napi::Env env = info.Env();
+    if (!self.core_) return env.Undefined();  // closed: the transform was failed already
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+        throw Napi::TypeError::New(env, "completeWebsocketTransform(id, errorCode, request?)");
+    }
+    double id = info[0].As<Napi::Number>().DoubleValue();
+    int error = info[1].As<Napi::Number>().Int32Value();
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> headers;
+    bool has_request = info.Length() > 2 && info[2].IsObject();
+    if (has_request) {
+        Napi::Object r = info[2].As<Napi::Object>();
+        path = OptStr(r, "path", "request");
+        Napi::Value hv = r.Get("headers");
+        if (!hv.IsArray()) throw Napi::TypeError::New(env, "request.headers must be an array of [name, value]");
+        Napi::Array ha = hv.As<Napi::Array>();
+        for (uint32_t i = 0; i < ha.Length(); ++i) {
+            Napi::Value pair = ha.Get(i);
+            if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) {
+                throw Napi::TypeError::New(env, "request.headers[" + std::to_string(i) + "] must be [name, value]");
+            }
+            Napi::Value n = pair.As<Napi::Array>().Get(0u), v = pair.As<Napi::Array>().Get(1u);
+            if (!n.IsString() || !v.IsString()) {
+                throw Napi::TypeError::New(env, "request.headers[" + std::to_string(i) + "] must hold two strings");
+            }
+            headers.emplace_back(n.As<Napi::String>().Utf8Value(), v.As<Napi::String>().Utf8Value());
+        }
+    }
+    self.core_->CompleteTransform(id, error, has_request ? &path : nullptr, has_request ? &headers : nullptr);
+    return env.Undefined();
 }
 
 // close(): releases the CRT client now; idempotent. Operations still in flight complete (with

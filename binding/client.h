@@ -24,6 +24,7 @@ private:
     Napi::Value Unsubscribe(const Napi::CallbackInfo &info);
     Napi::Value GetOperationalStatistics(const Napi::CallbackInfo &info);
     Napi::Value Acknowledge(const Napi::CallbackInfo &info);
+    Napi::Value CompleteWebsocketTransform(const Napi::CallbackInfo &info);
     Napi::Value Close(const Napi::CallbackInfo &info);
 
     // Unwraps `this` after checking its type tag; throws if closed.

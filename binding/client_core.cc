@@ -1,5 +1,11 @@
 #include "client_core.h"
 
+#include <aws/auth/credentials.h>
+#include <aws/auth/signable.h>
+#include <aws/auth/signing.h>
+#include <aws/auth/signing_config.h>
+#include <aws/auth/signing_result.h>
+#include <aws/http/request_response.h>
 #include <aws/mqtt/v5/mqtt5_client.h>
 #include <aws/mqtt/v5/mqtt5_packet_storage.h>
 
@@ -60,6 +66,83 @@ struct StoredSettings final : OwnedPacket {
     aws_mqtt5_negotiated_settings settings{};
     bool ok;
 };
+
+// A copy of a websocket handshake request, for the JS transform callback.
+struct RequestSnapshot final : OwnedPacket {
+    explicit RequestSnapshot(const aws_http_message *request) {
+        aws_byte_cursor c{};
+        if (aws_http_message_get_request_method(request, &c) == AWS_OP_SUCCESS) method.assign(reinterpret_cast<const char *>(c.ptr), c.len);
+        if (aws_http_message_get_request_path(request, &c) == AWS_OP_SUCCESS) path.assign(reinterpret_cast<const char *>(c.ptr), c.len);
+        for (size_t i = 0, n = aws_http_message_get_header_count(request); i < n; ++i) {
+            aws_http_header h{};
+            if (aws_http_message_get_header(request, &h, i) == AWS_OP_SUCCESS) {
+                headers.emplace_back(std::string(reinterpret_cast<const char *>(h.name.ptr), h.name.len),
+                                     std::string(reinterpret_cast<const char *>(h.value.ptr), h.value.len));
+            }
+        }
+    }
+    Napi::Object ToJs(Napi::Env env) const override {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("method", method);
+        o.Set("path", path);
+        Napi::Array a = Napi::Array::New(env, headers.size());
+        for (size_t i = 0; i < headers.size(); ++i) {
+            Napi::Array pair = Napi::Array::New(env, 2);
+            pair.Set(0u, headers[i].first);
+            pair.Set(1u, headers[i].second);
+            a.Set(static_cast<uint32_t>(i), pair);
+        }
+        o.Set("headers", a);
+        return o;
+    }
+    std::string method, path;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// SigV4 query-parameter presigning of the websocket handshake (AWS IoT's scheme), on CRT threads.
+struct SignContext {
+    aws_http_message *request;
+    void (*complete)(aws_http_message *, int, void *);
+    void *complete_ctx;
+    aws_signable *signable;
+};
+
+void OnSigned(aws_signing_result *result, int error_code, void *user_data) {
+    auto *sc = static_cast<SignContext *>(user_data);
+    if (error_code == 0 && aws_apply_signing_result_to_http_request(sc->request, Crt::Get().allocator, result) != AWS_OP_SUCCESS) {
+        error_code = aws_last_error();
+    }
+    aws_signable_destroy(sc->signable);
+    sc->complete(sc->request, error_code, sc->complete_ctx);
+    delete sc;
+}
+
+void SignHandshake(const WebsocketSetup &ws, aws_http_message *request, void (*complete)(aws_http_message *, int, void *),
+                   void *complete_ctx) {
+    aws_allocator *alloc = Crt::Get().allocator;
+    aws_signing_config_aws config{};
+    config.config_type = AWS_SIGNING_CONFIG_AWS;
+    config.algorithm = AWS_SIGNING_ALGORITHM_V4;
+    config.signature_type = AWS_ST_HTTP_REQUEST_QUERY_PARAMS;
+    config.region = aws_byte_cursor_from_array(ws.sigv4_region.data(), ws.sigv4_region.size());
+    config.service = aws_byte_cursor_from_array(ws.sigv4_service.data(), ws.sigv4_service.size());
+    aws_date_time_init_now(&config.date);
+    config.flags.use_double_uri_encode = true;
+    config.flags.should_normalize_uri_path = true;
+    // AWS IoT expects the session token appended after signing, not signed.
+    config.flags.omit_session_token = true;
+    config.signed_body_header = AWS_SBHT_NONE;
+    config.credentials_provider = ws.sigv4_provider;
+    auto *sc = new SignContext{request, complete, complete_ctx, aws_signable_new_http_request(alloc, request)};
+    if (!sc->signable ||
+        aws_sign_request_aws(alloc, sc->signable, reinterpret_cast<aws_signing_config_base *>(&config), OnSigned, sc) !=
+            AWS_OP_SUCCESS) {
+        int error = aws_last_error();
+        if (sc->signable) aws_signable_destroy(sc->signable);
+        delete sc;
+        complete(request, error, complete_ctx);
+    }
+}
 
 // ---- CRT-thread callbacks: copy, enqueue, never throw, never touch N-API ------------------------
 
@@ -138,9 +221,16 @@ void OnUnsubscribeComplete(const aws_mqtt5_packet_unsuback_view *unsuback, int e
 
 // ---- ClientCore --------------------------------------------------------------------------------
 
-ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options) {
+ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options,
+                               WebsocketSetup websocket) {
     auto *core = new ClientCore();
     core->addon_ = addon;
+    core->websocket_ = std::move(websocket);
+    if (core->websocket_.sigv4_provider) aws_credentials_provider_acquire(core->websocket_.sigv4_provider);
+    if (core->websocket_.enabled) {
+        options.websocket_handshake_transform = OnWebsocketTransform;
+        options.websocket_handshake_transform_user_data = core;
+    }
     core->env_ = env;
     napi_create_reference(env, sink, 0, &core->sink_);
     // The finalizer runs on the JS thread once the TSFN is released, or at environment teardown
@@ -152,6 +242,7 @@ ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink,
         }
         c->tsfn_finalized_ = true;
         c->refd_ = false;
+        c->FailPendingTransforms(AWS_ERROR_MQTT5_CLIENT_TERMINATED);
         if (c->sink_) napi_delete_reference(c->env_, c->sink_);
         c->sink_ = nullptr;
         c->Unref();
@@ -178,6 +269,77 @@ ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink,
     }
     addon->live_cores.insert(core);
     return core;
+}
+
+ClientCore::~ClientCore() {
+    if (websocket_.sigv4_provider) aws_credentials_provider_release(websocket_.sigv4_provider);
+}
+
+void ClientCore::OnWebsocketTransform(aws_http_message *request, void *user_data,
+                                      void (*complete)(aws_http_message *, int, void *), void *complete_ctx) {
+    auto *core = static_cast<ClientCore *>(user_data);
+    if (!core->websocket_.sigv4_region.empty()) {
+        SignHandshake(core->websocket_, request, complete, complete_ctx);
+        return;
+    }
+    if (!core->websocket_.js_transform) {
+        complete(request, AWS_ERROR_SUCCESS, complete_ctx);
+        return;
+    }
+    Event ev;
+    ev.type = EventType::WebsocketTransform;
+    ev.packet = std::make_unique<RequestSnapshot>(request);
+    {
+        std::lock_guard<std::mutex> lock(core->mu_);
+        if (!core->tsfn_open_) {
+            complete(request, AWS_ERROR_MQTT5_CLIENT_TERMINATED, complete_ctx);
+            return;
+        }
+        ev.id = ++core->next_transform_id_;
+        core->transforms_[ev.id] = PendingTransform{request, complete, complete_ctx};
+    }
+    core->Push(std::move(ev));
+}
+
+bool ClientCore::CompleteTransform(double id, int error, const std::string *path,
+                                   const std::vector<std::pair<std::string, std::string>> *headers) {
+    PendingTransform t{};
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = transforms_.find(id);
+        if (it == transforms_.end()) return false;
+        t = it->second;
+        transforms_.erase(it);
+    }
+    if (!error && path) {
+        if (aws_http_message_set_request_path(t.request, aws_byte_cursor_from_array(path->data(), path->size())) != AWS_OP_SUCCESS) {
+            error = aws_last_error();
+        }
+    }
+    if (!error && headers) {
+        while (aws_http_message_get_header_count(t.request) > 0) aws_http_message_erase_header(t.request, 0);
+        for (const auto &h : *headers) {
+            aws_http_header hdr{};
+            hdr.name = aws_byte_cursor_from_array(h.first.data(), h.first.size());
+            hdr.value = aws_byte_cursor_from_array(h.second.data(), h.second.size());
+            if (aws_http_message_add_header(t.request, hdr) != AWS_OP_SUCCESS) {
+                error = aws_last_error();
+                break;
+            }
+        }
+    }
+    t.complete(t.request, error, t.complete_ctx);
+    return true;
+}
+
+// Transforms still waiting for JS when the client goes away: the CRT must not wait forever.
+void ClientCore::FailPendingTransforms(int error) {
+    std::map<double, PendingTransform> pending;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        pending.swap(transforms_);
+    }
+    for (auto &entry : pending) entry.second.complete(entry.second.request, error, entry.second.complete_ctx);
 }
 
 void ClientCore::OnTerminated(void *user_data) {
@@ -230,6 +392,7 @@ void ClientCore::Shutdown(Napi::Env env) {
     running_ = false;
     SetStrong(false);
     if (addon_) addon_->live_cores.erase(this);
+    FailPendingTransforms(AWS_ERROR_MQTT5_CLIENT_TERMINATED);
     if (client_) {
         aws_mqtt5_client *c = client_;
         client_ = nullptr;

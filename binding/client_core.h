@@ -9,17 +9,29 @@
 #include <napi.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "events.h"
 
 struct aws_mqtt5_client;
 struct aws_mqtt5_client_options;
+struct aws_http_message;
+struct aws_credentials_provider;
 
 namespace mqtt5crt {
 
 class Addon;
+
+// How the websocket handshake is prepared, when the client uses websockets.
+struct WebsocketSetup {
+    bool enabled = false;
+    bool js_transform = false;            // hand the request to the JS transform callback
+    std::string sigv4_region, sigv4_service;  // sign it (query parameters) when region is set
+    aws_credentials_provider *sigv4_provider = nullptr;
+};
 
 class ClientCore {
 public:
@@ -27,7 +39,12 @@ public:
     using Tsfn = Napi::TypedThreadSafeFunction<ClientCore, void, CallJs>;
 
     // Creates the CRT client; on failure throws CrtError and the core is gone.
-    static ClientCore *Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options);
+    static ClientCore *Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options,
+                              WebsocketSetup websocket);
+
+    // JS thread: the JS transform finished (error 0 = go on) and may have rewritten the request.
+    bool CompleteTransform(double id, int error, const std::string *path,
+                           const std::vector<std::pair<std::string, std::string>> *headers);
 
     // JS thread.
     aws_mqtt5_client *client() const { return client_; }
@@ -43,10 +60,22 @@ public:
 
 private:
     ClientCore() = default;
-    ~ClientCore() = default;
+    ~ClientCore();
     void Deliver(Napi::Env env);
     void SetStrong(bool strong);  // TSFN ref + strong sink, or neither
     static void OnTerminated(void *user_data);
+    static void OnWebsocketTransform(aws_http_message *request, void *user_data, void (*complete)(aws_http_message *, int, void *),
+                                     void *complete_ctx);
+    void FailPendingTransforms(int error);
+
+    struct PendingTransform {
+        aws_http_message *request;
+        void (*complete)(aws_http_message *, int, void *);
+        void *complete_ctx;
+    };
+    WebsocketSetup websocket_;
+    std::map<double, PendingTransform> transforms_;  // guarded by mu_
+    double next_transform_id_ = 0;                   // guarded by mu_
 
     Addon *addon_ = nullptr;
     aws_mqtt5_client *client_ = nullptr;  // JS thread; null once released

@@ -26,6 +26,7 @@ enum class EventType : uint8_t {
     PublishComplete = 6,
     SubscribeComplete = 7,
     UnsubscribeComplete = 8,
+    WebsocketTransform = 9,  // id: transform id; packet: the handshake request to transform
 };
 
 struct Event {

@@ -3,10 +3,12 @@
  *
  * The `mqtt5` namespace mirrors aws-crt's `mqtt5` module.
  */
+import * as auth from './auth';
+import * as http from './http';
 import * as io from './io';
 import * as mqtt5 from './mqtt5_all';
 
-export { io, mqtt5 };
+export { auth, http, io, mqtt5 };
 export * from './mqtt5';
 export * from './mqtt5_packet';
 export { CrtError } from './error';

@@ -1,6 +1,8 @@
 /**
- * Network configuration shared by clients, named as in aws-crt's `io` module.
+ * Network and TLS configuration, named as in aws-crt's `io` module.
  */
+import { binding } from './native';
+
 
 /** Socket type. */
 export enum SocketType {
@@ -64,4 +66,146 @@ export class SocketOptions {
 export class ClientBootstrap {
     /** Kept for aws-crt compatibility; the shared resources live as long as the process. */
     close(): void {}
+}
+
+/** TLS protocol versions (aws-crt values). */
+export enum TlsVersion {
+    SSLv3 = 0,
+    TLSv1 = 1,
+    TLSv1_1 = 2,
+    TLSv1_2 = 3,
+    TLSv1_3 = 4,
+    /** The platform's default minimum. */
+    Default = 128,
+}
+
+/** TLS cipher preference lists (aws-c-io values); not every platform supports every one. */
+export enum TlsCipherPreference {
+    Default = 0,
+    PQ_TLSv1_0_2021_05 = 6,
+    PQ_TLSv1_2_2024_10 = 7,
+    PQ_Default = 8,
+    TLSv1_2_2025_07 = 9,
+    TLSv1_0_2023_06 = 10,
+    Non_PQ_Default = 11,
+}
+
+/** A loaded PKCS#11 library (aws-crt's `io.Pkcs11Lib`). */
+export class Pkcs11Lib {
+    /** @internal */
+    readonly native: InstanceType<typeof binding.NativePkcs11Lib>;
+    /**
+     * @param path path of the PKCS#11 library (.so)
+     * @param behavior how C_Initialize/C_Finalize are called
+     */
+    constructor(path: string, behavior: Pkcs11Lib.InitializeFinalizeBehavior = Pkcs11Lib.InitializeFinalizeBehavior.DEFAULT) {
+        if (typeof path !== 'string' || path.length === 0) throw new TypeError('Pkcs11Lib path must be a non-empty string');
+        this.native = new binding.NativePkcs11Lib(path, behavior);
+    }
+    /** Releases the library now instead of at garbage collection. */
+    close(): void {
+        this.native.close();
+    }
+}
+
+export namespace Pkcs11Lib {
+    /** How `C_Initialize()` and `C_Finalize()` are called on the library. */
+    export enum InitializeFinalizeBehavior {
+        /** Initialize on load (ignoring "already initialized"), never finalize. */
+        DEFAULT = 0,
+        /** Neither: the application manages it. */
+        OMIT = 1,
+        /** Initialize on load (failing if already initialized) and finalize on release. */
+        STRICT = 2,
+    }
+}
+
+/** Options for mTLS through a PKCS#11 token (aws-crt's `TlsContextOptions.Pkcs11Options`). */
+export interface Pkcs11Options {
+    pkcs11_lib: Pkcs11Lib;
+    /** PIN for the token's user, or null for a protected authentication path. */
+    user_pin: null | string;
+    slot_id?: number;
+    token_label?: string;
+    private_key_object_label?: string;
+    /** The certificate (PEM) as a file... */
+    cert_file_path?: string;
+    /** ...or in memory. */
+    cert_file_contents?: string;
+}
+
+/** Options for a {@link ClientTlsContext}, with aws-crt's field and factory names. */
+export class TlsContextOptions {
+    /** Minimum TLS version; default: the platform's. */
+    min_tls_version: TlsVersion = TlsVersion.Default;
+    /** Cipher preference; default: the platform's. */
+    tls_cipher_preference: TlsCipherPreference = TlsCipherPreference.Default;
+    /** A PEM file of trusted CAs, replacing the system trust store. */
+    ca_filepath?: string;
+    /** A directory of trusted CAs (Unix), replacing the system trust store. */
+    ca_dirpath?: string;
+    /** PEM text of trusted CAs, replacing the system trust store. */
+    certificate_authority?: string;
+    /** ALPN protocols to offer, in order of preference. */
+    alpn_list: string[] = [];
+    certificate_filepath?: string;
+    certificate?: string;
+    private_key_filepath?: string;
+    private_key?: string;
+    /** PKCS#12 (supported by the CRT on macOS only). */
+    pkcs12_filepath?: string;
+    pkcs12_password?: string;
+    pkcs11_options?: Pkcs11Options;
+    /** Verify the server's certificate and name (default true; turn off only for tests). */
+    verify_peer = true;
+
+    /** Trust the CAs in this directory and/or file instead of the system's. */
+    override_default_trust_store_from_path(ca_dirpath?: string, ca_filepath?: string): void {
+        this.ca_dirpath = ca_dirpath;
+        this.ca_filepath = ca_filepath;
+    }
+    /** Trust the CAs in this PEM text instead of the system's. */
+    override_default_trust_store(certificate_authority: string): void {
+        this.certificate_authority = certificate_authority;
+    }
+    /** mTLS with a client certificate and key given as PEM text. */
+    static create_client_with_mtls(certificate: string, private_key: string): TlsContextOptions {
+        return Object.assign(new TlsContextOptions(), { certificate, private_key });
+    }
+    /** mTLS with a client certificate and key read from PEM files. */
+    static create_client_with_mtls_from_path(certificate_filepath: string, private_key_filepath: string): TlsContextOptions {
+        return Object.assign(new TlsContextOptions(), { certificate_filepath, private_key_filepath });
+    }
+    /** mTLS from a PKCS#12 file (macOS). */
+    static create_client_with_mtls_pkcs12_from_path(pkcs12_filepath: string, pkcs12_password: string): TlsContextOptions {
+        return Object.assign(new TlsContextOptions(), { pkcs12_filepath, pkcs12_password });
+    }
+    /** mTLS with the private key held in a PKCS#11 token. */
+    static create_client_with_mtls_pkcs11(options: Pkcs11Options): TlsContextOptions {
+        return Object.assign(new TlsContextOptions(), { pkcs11_options: options });
+    }
+}
+
+/** A client TLS context: verified certificates and keys loaded once, shared by connections. */
+export class ClientTlsContext {
+    /** @internal */
+    readonly native: object;
+    /** @param options default: verify the peer against the system trust store */
+    constructor(options?: TlsContextOptions) {
+        const o = options ?? new TlsContextOptions();
+        if (typeof o !== 'object' || o === null) throw new TypeError('tlsContextOptions must be an object');
+        this.native = new binding.NativeTlsContext(o);
+    }
+}
+
+/** Per-connection TLS options over a shared context (aws-crt's `io.TlsConnectionOptions`). */
+export class TlsConnectionOptions {
+    constructor(readonly tls_ctx: ClientTlsContext, readonly server_name?: string, readonly alpn_list: string[] = []) {
+        if (!(tls_ctx instanceof ClientTlsContext)) throw new TypeError('tls_ctx must be an io.ClientTlsContext');
+    }
+}
+
+/** Whether this platform's TLS offers ALPN. */
+export function is_alpn_available(): boolean {
+    return binding.isAlpnAvailable();
 }

@@ -14,6 +14,9 @@ import type {
 import type { QoS } from './mqtt5_packet';
 import { TypedEventEmitter } from './typed_emitter';
 import type { ClientBootstrap, SocketOptions } from './io';
+import { ClientTlsContext } from './io';
+import { HttpHeaders, HttpProxyOptions, HttpRequest } from './http';
+import type { AwsCredentialsProvider } from './auth';
 import * as validate from './validate';
 
 /** How the client treats session state across connections. */
@@ -136,6 +139,31 @@ export interface Mqtt5ClientConfig {
     disableMetrics?: boolean;
     /** Extra metrics: the library name and metadata pairs sent with the SDK metrics. */
     metrics?: AWSIoTMetrics;
+    /** TLS to the broker; absent means plain TCP (or ws://). */
+    tlsCtx?: ClientTlsContext;
+    /**
+     * Present means MQTT over websockets: called with the handshake request before it is sent, to
+     * change it (headers, path) and then call `done()` (or `done(errorCode)` to fail the attempt).
+     */
+    websocketHandshakeTransform?: WebsocketHandshakeTransform;
+    /** Reach the broker through an HTTP proxy. */
+    httpProxyOptions?: HttpProxyOptions;
+}
+
+/** The websocket handshake transform: change `request`, then call `done` exactly once. */
+export type WebsocketHandshakeTransform = (request: HttpRequest, done: (errorCode?: number) => void) => void;
+
+/**
+ * Marks a transform that the native layer performs itself (SigV4 presigning), so the handshake
+ * never has to wait for the JS thread. Set by the IoT builders.
+ * @internal
+ */
+export const SIGV4_TRANSFORM = Symbol('mqtt5-crt.sigv4');
+/** @internal */
+export interface Sigv4Setup {
+    region: string;
+    service: string;
+    credentialsProvider: AwsCredentialsProvider;
 }
 
 /** SDK metrics sent in the CONNECT username (aws-crt's shape). */
@@ -294,6 +322,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     #native: NativeMqtt5Client | undefined;
     // start() was called and 'stopped' has not been emitted since.
     #started = false;
+    #transform: WebsocketHandshakeTransform | undefined;
     readonly #pending = new Map<number, Pending>();
     // Held here so the native side can keep only a weak reference while the client is stopped.
     readonly #sink: (events: NativeEvent[]) => void;
@@ -304,11 +333,6 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     constructor(config: Mqtt5ClientConfig) {
         super();
         requireObject(config, 'config');
-        for (const unsupported of ['tlsCtx', 'websocketHandshakeTransform', 'httpProxyOptions'] as const) {
-            if ((config as any)[unsupported] !== undefined) {
-                throw new TypeError(`config.${unsupported} is not supported by this version of mqtt5-crt`);
-            }
-        }
         const connect = config.connectProperties;
         if (connect !== undefined) requireObject(connect, 'config.connectProperties');
         if (typeof config.hostName === 'string' && config.hostName.length === 0) {
@@ -316,7 +340,15 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         }
         validate.checkReconnect(config);
         if (connect) validate.checkConnect(connect, 'config.connectProperties');
-        const { disableMetrics, metrics, clientBootstrap, ...rest } = config;
+        const {
+            disableMetrics,
+            metrics,
+            clientBootstrap,
+            tlsCtx,
+            websocketHandshakeTransform,
+            httpProxyOptions,
+            ...rest
+        } = config;
         if (disableMetrics !== undefined && typeof disableMetrics !== 'boolean') {
             throw new TypeError('config.disableMetrics must be a boolean');
         }
@@ -328,6 +360,21 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             },
         };
         if (!disableMetrics) nativeConfig.metrics = normaliseMetrics(metrics);
+        if (tlsCtx !== undefined) {
+            if (!(tlsCtx instanceof ClientTlsContext)) throw new TypeError('config.tlsCtx must be an io.ClientTlsContext');
+            nativeConfig.tlsCtx = tlsCtx.native;
+        }
+        if (httpProxyOptions !== undefined) nativeConfig.httpProxyOptions = nativeProxyOptions(httpProxyOptions);
+        if (websocketHandshakeTransform !== undefined) {
+            if (typeof websocketHandshakeTransform !== 'function') {
+                throw new TypeError('config.websocketHandshakeTransform must be a function (request, done) => void');
+            }
+            const sigv4 = (websocketHandshakeTransform as { [SIGV4_TRANSFORM]?: Sigv4Setup })[SIGV4_TRANSFORM];
+            nativeConfig.websocket = sigv4
+                ? { sigv4: { region: sigv4.region, service: sigv4.service, credentialsProvider: sigv4.credentialsProvider.native } }
+                : { transform: true };
+            this.#transform = websocketHandshakeTransform;
+        }
         if (connect?.will !== undefined) {
             requireObject(connect.will, 'config.connectProperties.will');
             (nativeConfig.connectProperties as ConnectPacket).will = normalisePublish(
@@ -517,6 +564,24 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         }
     }
 
+    #runTransform(id: number, snapshot: { method: string; path: string; headers: Array<[string, string]> }): void {
+        const request = new HttpRequest(snapshot.method, snapshot.path, new HttpHeaders(snapshot.headers));
+        let settled = false;
+        const done = (errorCode?: number) => {
+            if (settled) return;
+            settled = true;
+            const code = typeof errorCode === 'number' && errorCode !== 0 ? errorCode : 0;
+            this.#native?.completeWebsocketTransform(id, code, { path: request.path, headers: request.headers._pairs() });
+        };
+        try {
+            this.#transform!(request, done);
+        } catch (err) {
+            // A throwing transform fails this connection attempt (and the error surfaces).
+            done(ErrorCodes.INVALID_ARGUMENT);
+            throw err;
+        }
+    }
+
     #dispatch(ev: NativeEvent): void {
         switch (ev.type) {
             case NativeEventType.PublishComplete:
@@ -544,6 +609,9 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 this.emit('disconnection', event);
                 break;
             }
+            case NativeEventType.WebsocketTransform:
+                this.#runTransform(ev.id!, ev.packet);
+                break;
             case NativeEventType.Stopped:
                 this.#started = false;
                 this.emit('stopped', {});
@@ -584,6 +652,26 @@ function normaliseMetrics(metrics: AWSIoTMetrics | undefined): object {
             }
             return { name: entry[0], value: entry[1] };
         });
+    }
+    return out;
+}
+
+function nativeProxyOptions(p: HttpProxyOptions): object {
+    requireObject(p, 'config.httpProxyOptions');
+    const out: Record<string, unknown> = {
+        host_name: p.host_name,
+        port: p.port,
+        auth_method: p.auth_method,
+        auth_username: p.auth_username,
+        auth_password: p.auth_password,
+        connection_type: p.connection_type,
+    };
+    if (p.tls_opts !== undefined) {
+        const ctx = (p.tls_opts as { tls_ctx?: unknown }).tls_ctx;
+        if (!(ctx instanceof ClientTlsContext)) {
+            throw new TypeError('config.httpProxyOptions.tls_opts.tls_ctx must be an io.ClientTlsContext');
+        }
+        out.tls_ctx = ctx.native;
     }
     return out;
 }

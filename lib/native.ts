@@ -13,6 +13,7 @@ export const enum NativeEventType {
     PublishComplete = 6,
     SubscribeComplete = 7,
     UnsubscribeComplete = 8,
+    WebsocketTransform = 9,
 }
 
 /** One record of a batch delivered to the sink. Packets are plain objects shaped by binding/packets.cc. */
@@ -48,11 +49,22 @@ export declare class NativeMqtt5Client {
     getOperationalStatistics(): NativeOperationalStatistics;
     /** Sends the PUBACKs held back for these received messages. */
     acknowledge(controlIds: number[]): void;
+    /** Finishes a websocket handshake transform (error 0 = proceed), with the rewritten request. */
+    completeWebsocketTransform(id: number, errorCode: number, request?: { path: string; headers: Array<[string, string]> }): void;
     close(): void;
 }
 
 export interface NativeBinding {
     NativeMqtt5Client: typeof NativeMqtt5Client;
+    /** new NativeTlsContext(tlsContextOptions) */
+    NativeTlsContext: new (options: object) => object;
+    /** new NativePkcs11Lib(path, behavior) */
+    NativePkcs11Lib: new (path: string, behavior: number) => { close(): void };
+    /** new NativeCredentialsProvider(kind, options) */
+    NativeCredentialsProvider: new (kind: string, options: object) => {
+        getCredentials(): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
+    };
+    isAlpnAvailable(): boolean;
     setErrorClass(ctor: new (errorCode: number) => Error): void;
     errorName(errorCode: number): string;
     errorString(errorCode: number): string;

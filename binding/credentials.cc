@@ -1,0 +1,264 @@
+#include "credentials.h"
+
+#include <aws/auth/credentials.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "addon.h"
+
+namespace mqtt5crt {
+namespace {
+
+const napi_type_tag kCredsTag = {0x6d717474352d6372ULL, 0x742d6372656473ULL};
+
+std::string Str(const Napi::Object &o, const char *key, bool required) {
+    Napi::Value v = o.Get(key);
+    if (v.IsUndefined() || v.IsNull()) {
+        if (required) throw Napi::TypeError::New(o.Env(), std::string("credentials.") + key + " is required");
+        return {};
+    }
+    if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string("credentials.") + key + " must be a string");
+    return v.As<Napi::String>().Utf8Value();
+}
+
+aws_byte_cursor Cur(const std::string &s) { return aws_byte_cursor_from_array(s.data(), s.size()); }
+
+// ---- the delegate provider: credentials come from a JS function ---------------------------------
+//
+// The CRT asks on one of its threads; the request travels to JS through a thread-safe function,
+// the JS function's result (an object or a promise of one) comes back through `settle`, and the
+// CRT callback is invoked from the JS thread (the CRT accepts that).
+
+struct DelegateRequest {
+    aws_on_get_credentials_callback_fn *callback;
+    void *user_data;
+};
+
+struct Delegate;
+void CallDelegate(Napi::Env env, Napi::Function fn, Delegate *d, DelegateRequest *req);
+using DelegateTsfn = Napi::TypedThreadSafeFunction<Delegate, DelegateRequest, CallDelegate>;
+
+// Freed when both the TSFN finalizer (JS side) and the provider's shutdown (CRT side) are done.
+struct Delegate {
+    DelegateTsfn tsfn;
+    std::mutex mu;
+    bool open = true;  // guarded by mu: the TSFN may be used
+    std::atomic<int> refs{2};
+    void Unref() {
+        if (refs.fetch_sub(1) == 1) delete this;
+    }
+};
+
+void Settle(DelegateRequest *req, Napi::Value result, int error) {
+    aws_credentials *creds = nullptr;
+    if (!error && result.IsObject()) {
+        Napi::Object o = result.As<Napi::Object>();
+        Napi::Value ak = o.Get("aws_access_key_id"), sk = o.Get("aws_secret_access_key"), st = o.Get("aws_session_token");
+        if (ak.IsUndefined()) ak = o.Get("accessKeyId");
+        if (sk.IsUndefined()) sk = o.Get("secretAccessKey");
+        if (st.IsUndefined()) st = o.Get("sessionToken");
+        if (ak.IsString() && sk.IsString()) {
+            std::string a = ak.As<Napi::String>(), s = sk.As<Napi::String>(), t = st.IsString() ? st.As<Napi::String>().Utf8Value() : "";
+            creds = aws_credentials_new(Crt::Get().allocator, Cur(a), Cur(s), Cur(t), UINT64_MAX);
+        }
+    }
+    if (!creds && !error) error = AWS_AUTH_CREDENTIALS_PROVIDER_DELEGATE_FAILURE;
+    req->callback(creds, error, req->user_data);
+    if (creds) aws_credentials_release(creds);
+    delete req;
+}
+
+void CallDelegate(Napi::Env env, Napi::Function fn, Delegate *, DelegateRequest *req) {
+    if (env == nullptr) {  // torn down: fail the request so the CRT does not wait forever
+        req->callback(nullptr, AWS_AUTH_CREDENTIALS_PROVIDER_DELEGATE_FAILURE, req->user_data);
+        delete req;
+        return;
+    }
+    Napi::Value result;
+    try {
+        result = fn.Call({});
+    } catch (const Napi::Error &) {
+        Settle(req, env.Undefined(), AWS_AUTH_CREDENTIALS_PROVIDER_DELEGATE_FAILURE);
+        return;
+    }
+    if (result.IsPromise()) {
+        Napi::Object p = result.As<Napi::Object>();
+        // Whichever of the two settles first answers the CRT; the request is shared by both.
+        auto shared = std::make_shared<DelegateRequest *>(req);
+        Napi::Function onOk = Napi::Function::New(env, [shared](const Napi::CallbackInfo &info) {
+            if (*shared) Settle(*shared, info[0], 0);
+            *shared = nullptr;
+        });
+        Napi::Function onErr = Napi::Function::New(env, [shared](const Napi::CallbackInfo &info) {
+            if (*shared) Settle(*shared, info.Env().Undefined(), AWS_AUTH_CREDENTIALS_PROVIDER_DELEGATE_FAILURE);
+            *shared = nullptr;
+        });
+        p.Get("then").As<Napi::Function>().Call(p, {onOk, onErr});
+        return;
+    }
+    Settle(req, result, 0);
+}
+
+int DelegateGet(void *user_data, aws_on_get_credentials_callback_fn callback, void *callback_user_data) {
+    auto *d = static_cast<Delegate *>(user_data);
+    std::lock_guard<std::mutex> lock(d->mu);
+    if (!d->open) return aws_raise_error(AWS_AUTH_CREDENTIALS_PROVIDER_DELEGATE_FAILURE);
+    if (d->tsfn.NonBlockingCall(new DelegateRequest{callback, callback_user_data}) != napi_ok) {
+        return aws_raise_error(AWS_AUTH_CREDENTIALS_PROVIDER_DELEGATE_FAILURE);
+    }
+    return AWS_OP_SUCCESS;
+}
+
+void DelegateShutdown(void *user_data) {
+    auto *d = static_cast<Delegate *>(user_data);
+    {
+        std::lock_guard<std::mutex> lock(d->mu);
+        if (d->open) {
+            d->open = false;
+            d->tsfn.Release();
+        }
+    }
+    d->Unref();
+}
+
+}  // namespace
+
+Napi::Function NativeCredentialsProvider::Define(Napi::Env env) {
+    return DefineClass(env, "NativeCredentialsProvider",
+                       {InstanceMethod<&NativeCredentialsProvider::GetCredentials>("getCredentials")});
+}
+
+NativeCredentialsProvider::NativeCredentialsProvider(const Napi::CallbackInfo &info)
+    : Napi::ObjectWrap<NativeCredentialsProvider>(info) {
+    Napi::Env env = info.Env();
+    Addon *addon = env.GetInstanceData<Addon>();
+    if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "credentials provider kind must be a string");
+    std::string kind = info[0].As<Napi::String>().Utf8Value();
+    Napi::Object o = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+    aws_allocator *alloc = Crt::Get().allocator;
+
+    if (kind == "static") {
+        std::string ak = Str(o, "accessKeyId", true), sk = Str(o, "secretAccessKey", true), st = Str(o, "sessionToken", false);
+        aws_credentials_provider_static_options so{};
+        so.access_key_id = Cur(ak);
+        so.secret_access_key = Cur(sk);
+        so.session_token = Cur(st);
+        provider_ = aws_credentials_provider_new_static(alloc, &so);
+    } else if (kind == "environment") {
+        aws_credentials_provider_environment_options eo{};
+        provider_ = aws_credentials_provider_new_environment(alloc, &eo);
+    } else if (kind == "profile") {
+        std::string name = Str(o, "profileName", false), config = Str(o, "configFile", false), creds = Str(o, "credentialsFile", false);
+        aws_credentials_provider_profile_options po{};
+        po.profile_name_override = Cur(name);
+        po.config_file_name_override = Cur(config);
+        po.credentials_file_name_override = Cur(creds);
+        po.bootstrap = Crt::Get().bootstrap;
+        provider_ = aws_credentials_provider_new_profile(alloc, &po);
+    } else if (kind == "defaultChain") {
+        std::string name = Str(o, "profileName", false);
+        aws_credentials_provider_chain_default_options co{};
+        co.bootstrap = Crt::Get().bootstrap;
+        co.profile_name_override = Cur(name);
+        provider_ = aws_credentials_provider_new_chain_default(alloc, &co);
+    } else if (kind == "cached") {
+        aws_credentials_provider_cached_options co{};
+        co.source = From(o.Get("source"), "credentials.source");
+        Napi::Value refresh = o.Get("refreshMs");
+        if (refresh.IsNumber()) co.refresh_time_in_milliseconds = static_cast<uint64_t>(refresh.As<Napi::Number>().Int64Value());
+        provider_ = aws_credentials_provider_new_cached(alloc, &co);
+    } else if (kind == "delegate") {
+        Napi::Value get = o.Get("get");
+        if (!get.IsFunction()) throw Napi::TypeError::New(env, "credentials.get must be a function");
+        auto *d = new Delegate();
+        d->tsfn = DelegateTsfn::New(env, get.As<Napi::Function>(), "mqtt5-crt-credentials", 0, 1, d,
+                                    [](Napi::Env, void *, Delegate *dd) {
+                                        {
+                                            std::lock_guard<std::mutex> lock(dd->mu);
+                                            dd->open = false;
+                                        }
+                                        dd->Unref();
+                                    });
+        d->tsfn.Unref(env);  // asking for credentials must not keep the process alive by itself
+        aws_credentials_provider_delegate_options dopt{};
+        dopt.get_credentials = DelegateGet;
+        dopt.delegate_user_data = d;
+        dopt.shutdown_options.shutdown_callback = DelegateShutdown;
+        dopt.shutdown_options.shutdown_user_data = d;
+        provider_ = aws_credentials_provider_new_delegate(alloc, &dopt);
+        if (!provider_) DelegateShutdown(d);
+    } else {
+        throw Napi::RangeError::New(env, "credentials provider kind must be one of static, environment, profile, "
+                                         "defaultChain, cached, delegate (got '" + kind + "')");
+    }
+    if (!provider_) addon->ThrowCrtError(env, aws_last_error());
+    info.This().As<Napi::Object>().TypeTag(&kCredsTag);
+}
+
+NativeCredentialsProvider::~NativeCredentialsProvider() {
+    if (provider_) aws_credentials_provider_release(provider_);
+}
+
+aws_credentials_provider *NativeCredentialsProvider::From(const Napi::Value &value, const char *field) {
+    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kCredsTag)) {
+        throw Napi::TypeError::New(value.Env(), std::string(field) + " must be an auth.AwsCredentialsProvider");
+    }
+    return Unwrap(value.As<Napi::Object>())->provider_;
+}
+
+// getCredentials(): Promise<{accessKeyId, secretAccessKey, sessionToken?}>
+Napi::Value NativeCredentialsProvider::GetCredentials(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    struct Pending {
+        Napi::Promise::Deferred deferred;
+        Napi::ThreadSafeFunction tsfn;
+        std::string ak, sk, st;
+        int error = 0;
+    };
+    auto *p = new Pending{Napi::Promise::Deferred::New(env), {}, {}, {}, {}, 0};
+    p->tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo &) {}),
+                                            "mqtt5-crt-get-credentials", 0, 1);
+    Napi::Promise promise = p->deferred.Promise();
+    auto done = [](aws_credentials *creds, int error, void *ud) {
+        auto *pp = static_cast<Pending *>(ud);
+        if (creds) {
+            aws_byte_cursor a = aws_credentials_get_access_key_id(creds), s = aws_credentials_get_secret_access_key(creds),
+                             t = aws_credentials_get_session_token(creds);
+            pp->ak.assign(reinterpret_cast<const char *>(a.ptr), a.len);
+            pp->sk.assign(reinterpret_cast<const char *>(s.ptr), s.len);
+            pp->st.assign(reinterpret_cast<const char *>(t.ptr), t.len);
+        } else {
+            pp->error = error ? error : AWS_AUTH_CREDENTIALS_PROVIDER_DELEGATE_FAILURE;
+        }
+        pp->tsfn.BlockingCall([pp](Napi::Env e, Napi::Function) {
+            if (pp->error) {
+                Addon *addon = e.GetInstanceData<Addon>();
+                try {
+                    addon->ThrowCrtError(e, pp->error);
+                } catch (const Napi::Error &err) {
+                    pp->deferred.Reject(err.Value());
+                }
+            } else {
+                Napi::Object o = Napi::Object::New(e);
+                o.Set("accessKeyId", pp->ak);
+                o.Set("secretAccessKey", pp->sk);
+                if (!pp->st.empty()) o.Set("sessionToken", pp->st);
+                pp->deferred.Resolve(o);
+            }
+            pp->tsfn.Release();
+            delete pp;
+        });
+    };
+    if (aws_credentials_provider_get_credentials(provider_, done, p) != AWS_OP_SUCCESS) {
+        int error = aws_last_error();
+        p->tsfn.Release();
+        delete p;
+        env.GetInstanceData<Addon>()->ThrowCrtError(env, error);
+    }
+    return promise;
+}
+
+}  // namespace mqtt5crt
