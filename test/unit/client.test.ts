@@ -21,7 +21,7 @@ describe('config validation', () => {
         expect(
             () => new Mqtt5Client({ hostName: 'h', port: 1, connectProperties: { keepAliveIntervalSeconds: 1, clientId: 7 as any } }),
         ).toThrow(new TypeError('config.connectProperties.clientId must be a string'));
-        expect(() => new Mqtt5Client({ hostName: 'h', port: 1, tlsCtx: {} } as any)).toThrow(/config\.tlsCtx is not supported/);
+        expect(() => new Mqtt5Client({ hostName: 'h', port: 1, tlsCtx: {} } as any)).toThrow(new TypeError('config.tlsCtx must be an io.ClientTlsContext'));
     });
 });
 
