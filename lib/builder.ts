@@ -3,8 +3,24 @@
  * lifecycle callbacks, then `build()`. It only assembles an {@link Mqtt5ClientConfig} and listeners
  * for the one {@link Mqtt5Client}; nothing here talks to the native layer.
  */
+import { AwsCredentialsProvider } from './auth';
 import { CrtError } from './error';
-import type { ClientBootstrap, SocketOptions } from './io';
+import type { HttpProxyOptions } from './http';
+import {
+    applyCustomAuth,
+    CUSTOM_AUTH_ALPN,
+    DEFAULT_IOT_KEEP_ALIVE_SECONDS,
+    DIRECT_MQTT_ALPN_PORT,
+    DIRECT_MQTT_PORT,
+    MqttConnectCustomAuthConfig,
+    MTLS_ALPN_ON_443,
+    noopHandshakeTransform,
+    regionFromEndpoint,
+    sigv4HandshakeTransform,
+    WEBSOCKET_MQTT_PORT,
+} from './iot';
+import type { ClientBootstrap, Pkcs11Options, SocketOptions, TlsCipherPreference } from './io';
+import { ClientTlsContext, is_alpn_available, TlsContextOptions } from './io';
 import {
     ClientExtendedValidationAndFlowControl,
     ClientOperationQueueBehavior,
@@ -64,6 +80,44 @@ type Callbacks = {
     publishReceived?: (data: PublishReceivedEventData) => void;
 };
 
+/** C++ `Aws::Iot::WebsocketConfig(signingRegion, credentialsProvider)`. */
+export class WebsocketConfig {
+    /**
+     * @param signingRegion the region to sign for (default: parsed from the endpoint)
+     * @param credentialsProvider default: the default credentials chain
+     * @param serviceName default: iotdevicegateway
+     */
+    constructor(
+        public signingRegion?: string,
+        public credentialsProvider?: AwsCredentialsProvider,
+        public serviceName = 'iotdevicegateway',
+    ) {}
+}
+
+/** C++ `Aws::Iot::Mqtt5CustomAuthConfig`, with fluent setters. */
+export class Mqtt5CustomAuthConfig implements MqttConnectCustomAuthConfig {
+    authorizerName?: string;
+    username?: string;
+    password?: Uint8Array | string;
+    tokenKeyName?: string;
+    tokenValue?: string;
+    tokenSignature?: string;
+    withAuthorizerName(name: string): this { this.authorizerName = name; return this; }
+    /** The seed guide's spelling of {@link withAuthorizerName}. */
+    withAuthrizaerName(name: string): this { return this.withAuthorizerName(name); }
+    withUsername(username: string): this { this.username = username; return this; }
+    withPassword(password: Uint8Array | string): this { this.password = password; return this; }
+    withTokenKeyName(name: string): this { this.tokenKeyName = name; return this; }
+    withTokenValue(value: string): this { this.tokenValue = value; return this; }
+    withTokenSignature(signature: string): this { this.tokenSignature = signature; return this; }
+    getAuthorizerName(): string | undefined { return this.authorizerName; }
+    getUsername(): string | undefined { return this.username; }
+    getPassword(): Uint8Array | string | undefined { return this.password; }
+    getTokenKeyName(): string | undefined { return this.tokenKeyName; }
+    getTokenValue(): string | undefined { return this.tokenValue; }
+    getTokenSignature(): string | undefined { return this.tokenSignature; }
+}
+
 /**
  * Builds an {@link Mqtt5Client} the way the C++ SDK does (`Aws::Crt::Mqtt5::Mqtt5ClientOptions`
  * and `Aws::Iot::Mqtt5ClientBuilder`, here for plain TCP). Every setter returns the builder.
@@ -71,6 +125,93 @@ type Callbacks = {
 export class Mqtt5ClientBuilder {
     protected config: Partial<Mqtt5ClientConfig> & Record<string, unknown> = {};
     protected callbacks: Callbacks = {};
+    // AWS IoT: TLS made at build(), websocket signing, custom authorizer.
+    protected tlsOptions?: TlsContextOptions;
+    protected websocketConfig?: WebsocketConfig;
+    protected customAuth?: MqttConnectCustomAuthConfig;
+    protected sdkName?: string;
+    protected sdkVersion?: string;
+
+    // ---- AWS IoT Core factories (C++ `Aws::Iot::Mqtt5ClientBuilder`) ----------------------------
+
+    private static iot(endpoint: string, port: number, tls: TlsContextOptions): Mqtt5ClientBuilder {
+        const b = new Mqtt5ClientBuilder(endpoint, port);
+        b.tlsOptions = tls;
+        b.config.extendedValidationAndFlowControlOptions = ClientExtendedValidationAndFlowControl.AwsIotCoreDefaults;
+        b.config.connectProperties = { keepAliveIntervalSeconds: DEFAULT_IOT_KEEP_ALIVE_SECONDS };
+        return b;
+    }
+    private static mtls(endpoint: string, tls: TlsContextOptions): Mqtt5ClientBuilder {
+        if (is_alpn_available()) tls.alpn_list.unshift(MTLS_ALPN_ON_443);
+        return Mqtt5ClientBuilder.iot(endpoint, DIRECT_MQTT_PORT, tls);
+    }
+    /** mTLS with certificate and private key files. */
+    static createMqtt5ClientBuilderWithMtlsFromPath(endpoint: string, certPath: string, keyPath: string): Mqtt5ClientBuilder {
+        return Mqtt5ClientBuilder.mtls(endpoint, TlsContextOptions.create_client_with_mtls_from_path(certPath, keyPath));
+    }
+    /** mTLS with certificate and private key in memory (PEM). */
+    static createMqtt5ClientBuilderWithMtlsFromMemory(endpoint: string, cert: string, key: string): Mqtt5ClientBuilder {
+        return Mqtt5ClientBuilder.mtls(endpoint, TlsContextOptions.create_client_with_mtls(cert, key));
+    }
+    /** mTLS with the private key in a PKCS#11 token. */
+    static createMqtt5ClientBuilderWithMtlsPkcs11(endpoint: string, options: Pkcs11Options): Mqtt5ClientBuilder {
+        return Mqtt5ClientBuilder.mtls(endpoint, TlsContextOptions.create_client_with_mtls_pkcs11(options));
+    }
+    /** Websockets (wss, port 443) with the handshake presigned by SigV4. */
+    static createMqtt5ClientBuilderWithWebsocket(endpoint: string, config: WebsocketConfig): Mqtt5ClientBuilder {
+        const b = Mqtt5ClientBuilder.iot(endpoint, WEBSOCKET_MQTT_PORT, new TlsContextOptions());
+        b.websocketConfig = config ?? new WebsocketConfig();
+        return b;
+    }
+    /** A custom authorizer over TLS, port 443 with ALPN mqtt. */
+    static createMqtt5ClientBuilderWithCustomAuthorizer(endpoint: string, customAuth: MqttConnectCustomAuthConfig): Mqtt5ClientBuilder {
+        const tls = new TlsContextOptions();
+        tls.alpn_list = [CUSTOM_AUTH_ALPN];
+        const b = Mqtt5ClientBuilder.iot(endpoint, DIRECT_MQTT_ALPN_PORT, tls);
+        b.customAuth = customAuth;
+        return b;
+    }
+    /** A custom authorizer over websockets (wss, port 443), optionally also SigV4-signed. */
+    static createMqtt5ClientBuilderWithCustomAuthorizerWebsocket(
+        endpoint: string,
+        customAuth: MqttConnectCustomAuthConfig,
+        config?: WebsocketConfig,
+    ): Mqtt5ClientBuilder {
+        const b = Mqtt5ClientBuilder.iot(endpoint, WEBSOCKET_MQTT_PORT, new TlsContextOptions());
+        b.customAuth = customAuth;
+        b.websocketConfig = config;
+        b.config.websocketHandshakeTransform = noopHandshakeTransform;
+        return b;
+    }
+    /** The seed guide's (older) names. */
+    static newMqtt5ClientBuilderWithMtlsFromPath = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromPath;
+    static newMqtt5ClientBuilderWithMtlsFromMemory = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromMemory;
+    static newMqtt5ClientBuilderWithMtlsPkcs11 = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsPkcs11;
+    static newMqtt5ClientBuilderWithWebsocket = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithWebsocket;
+    static newMqtt5ClientBuilderWithCustomAuthorizer = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithCustomAuthorizer;
+    static newMqtt5ClientBuilderWithCustomCustomAuthorizer = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithCustomAuthorizer;
+    static newMqtt5ClientBuilderWithCustomAuthorizerWebsocket =
+        Mqtt5ClientBuilder.createMqtt5ClientBuilderWithCustomAuthorizerWebsocket;
+
+    /** Trust this CA (a PEM file path, or PEM text) instead of the system's. */
+    withCertificateAuthority(caPathOrPem: string | Uint8Array): this {
+        this.tlsOptions ??= new TlsContextOptions();
+        const text = typeof caPathOrPem === 'string' ? caPathOrPem : Buffer.from(caPathOrPem).toString('utf8');
+        if (text.includes('-----BEGIN')) this.tlsOptions.override_default_trust_store(text);
+        else this.tlsOptions.override_default_trust_store_from_path(undefined, text);
+        return this;
+    }
+    withTlsCipherPreference(pref: TlsCipherPreference): this {
+        this.tlsOptions ??= new TlsContextOptions();
+        this.tlsOptions.tls_cipher_preference = pref;
+        return this;
+    }
+    withHttpProxyOptions(options: HttpProxyOptions): this { this.config.httpProxyOptions = options; return this; }
+    withCustomAuthorizer(customAuth: MqttConnectCustomAuthConfig): this { this.customAuth = customAuth; return this; }
+    /** C++ `WithSdkName`: the library name sent in the SDK metrics. */
+    withSdkName(name: string): this { this.sdkName = name; return this; }
+    /** C++ `WithSdkVersion`: sent as metadata in the SDK metrics. */
+    withSdkVersion(version: string): this { this.sdkVersion = version; return this; }
 
     /** @param hostName broker host (or set it with {@link withHostName}) @param port broker port (default 1883) */
     constructor(hostName?: string, port = 1883) {
@@ -138,9 +279,30 @@ export class Mqtt5ClientBuilder {
         return this;
     }
 
-    /** The configuration assembled so far, in aws-crt's shape. */
+    /** The configuration assembled so far, in aws-crt's shape (creates the TLS context, if any). */
     buildConfig(): Mqtt5ClientConfig {
-        return { ...this.config } as Mqtt5ClientConfig;
+        const config = { ...this.config } as Mqtt5ClientConfig;
+        if (this.tlsOptions) config.tlsCtx = new ClientTlsContext(this.tlsOptions);
+        if (this.websocketConfig) {
+            const ws = this.websocketConfig;
+            config.websocketHandshakeTransform = sigv4HandshakeTransform(
+                ws.signingRegion ?? regionFromEndpoint(config.hostName) ?? '',
+                ws.credentialsProvider ?? AwsCredentialsProvider.newDefault(),
+                ws.serviceName,
+            );
+        }
+        if (this.customAuth) {
+            const connect = { ...(config.connectProperties ?? { keepAliveIntervalSeconds: DEFAULT_IOT_KEEP_ALIVE_SECONDS }) };
+            applyCustomAuth(connect, this.customAuth);
+            config.connectProperties = connect;
+        }
+        if (this.sdkName !== undefined || this.sdkVersion !== undefined) {
+            config.metrics = {
+                libraryName: this.sdkName,
+                metadata: this.sdkVersion !== undefined ? [['Version', this.sdkVersion]] : undefined,
+            };
+        }
+        return config;
     }
 
     /** Creates the client (not started) with the callbacks attached as event listeners. */

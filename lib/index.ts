@@ -6,13 +6,14 @@
 import * as auth from './auth';
 import * as http from './http';
 import * as io from './io';
+import * as iot from './iot_all';
 import * as mqtt5 from './mqtt5_all';
 
-export { auth, http, io, mqtt5 };
+export { auth, http, io, iot, mqtt5 };
 export * from './mqtt5';
 export * from './mqtt5_packet';
 export { CrtError } from './error';
-export { Mqtt5ClientBuilder, Mqtt5ClientOptions } from './builder';
+export { Mqtt5ClientBuilder, Mqtt5ClientOptions, Mqtt5CustomAuthConfig, WebsocketConfig } from './builder';
 export type {
     ReconnectOptions,
     OnConnectionSuccessEventData,
