@@ -2,6 +2,7 @@
 
 #include <aws/auth/auth.h>
 #include <aws/common/error.h>
+#include <aws/common/logging.h>
 #include <aws/io/tls_channel_handler.h>
 #include <aws/io/channel_bootstrap.h>
 #include <aws/io/event_loop.h>
@@ -9,6 +10,7 @@
 #include <aws/mqtt/mqtt.h>
 
 #include <mutex>
+#include <string>
 #include <vector>
 
 #if !defined(_WIN32)
@@ -75,6 +77,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) {
                              InstanceValue("NativePkcs11Lib", NativePkcs11Lib::Define(env), napi_enumerable),
                              InstanceValue("NativeCredentialsProvider", NativeCredentialsProvider::Define(env), napi_enumerable),
                              InstanceMethod<&Addon::IsAlpnAvailable>("isAlpnAvailable", napi_enumerable),
+                             InstanceMethod<&Addon::EnableLogging>("enableLogging", napi_enumerable),
                              InstanceMethod<&Addon::SetErrorClass>("setErrorClass", napi_enumerable),
                              InstanceMethod<&Addon::ErrorName>("errorName", napi_enumerable),
                              InstanceMethod<&Addon::ErrorString>("errorString", napi_enumerable),
@@ -124,6 +127,39 @@ Napi::Value Addon::ErrorName(const Napi::CallbackInfo &info) {
 
 Napi::Value Addon::ErrorString(const Napi::CallbackInfo &info) {
     return Napi::String::New(info.Env(), aws_error_str(ErrorCodeArg(info)));
+}
+
+// enableLogging(level, filename?): the CRT's own logger, process-wide (as in aws-crt). A second
+// call changes the level; a different file installs a new logger (the old one stays allocated:
+// CRT threads may be writing to it, and it is tiny).
+Napi::Value Addon::EnableLogging(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    static std::mutex mu;
+    static aws_logger *current = nullptr;
+    static std::string current_file;
+    if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "logging level must be a number");
+    int level = info[0].As<Napi::Number>().Int32Value();
+    if (level < AWS_LL_NONE || level > AWS_LL_TRACE) throw Napi::RangeError::New(env, "logging level must be an integer from 0 (None) to 6 (Trace)");
+    std::string file = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : std::string();
+    std::lock_guard<std::mutex> lock(mu);
+    if (current && file == current_file) {
+        aws_logger_set_log_level(current, static_cast<aws_log_level>(level));
+        return env.Undefined();
+    }
+    auto *logger = new aws_logger();
+    aws_logger_standard_options o{};
+    o.level = static_cast<aws_log_level>(level);
+    if (file.empty()) o.file = stderr;
+    else o.filename = file.c_str();
+    if (aws_logger_init_standard(logger, Crt::Get().allocator, &o) != AWS_OP_SUCCESS) {
+        int error = aws_last_error();
+        delete logger;
+        ThrowCrtError(env, error);
+    }
+    aws_logger_set(logger);
+    current = logger;
+    current_file = file;
+    return env.Undefined();
 }
 
 Napi::Value Addon::IsAlpnAvailable(const Napi::CallbackInfo &info) {

@@ -38,6 +38,7 @@ private:
     Napi::Value ErrorString(const Napi::CallbackInfo &info);
     Napi::Value LiveClientCount(const Napi::CallbackInfo &info);
     Napi::Value IsAlpnAvailable(const Napi::CallbackInfo &info);
+    Napi::Value EnableLogging(const Napi::CallbackInfo &info);
     static void Cleanup(Addon *addon);
 };
 

@@ -23,3 +23,5 @@ export type {
 } from './builder';
 /** The C++ SDK's packet classes (`Aws::Crt::Mqtt5::*`), usable wherever a packet object is. */
 export * as Mqtt5 from './packet_classes';
+
+io.applyLoggingFromEnvironment();

@@ -209,3 +209,39 @@ export class TlsConnectionOptions {
 export function is_alpn_available(): boolean {
     return binding.isAlpnAvailable();
 }
+
+/** Log levels of the CRT's logger (aws-crt's `io.LogLevel`). */
+export enum LogLevel {
+    NONE = 0,
+    FATAL = 1,
+    ERROR = 2,
+    WARN = 3,
+    INFO = 4,
+    DEBUG = 5,
+    TRACE = 6,
+}
+
+/**
+ * Turns on the CRT's own logging, process-wide, to stderr or to `filename`. Also available
+ * without code changes: `MQTT5_CRT_LOG_LEVEL=debug` (and `MQTT5_CRT_LOG_FILE=path`).
+ */
+export function enable_logging(level: LogLevel, filename?: string): void {
+    if (filename !== undefined && typeof filename !== 'string') throw new TypeError('filename must be a string');
+    binding.enableLogging(level, filename);
+}
+
+/** camelCase alias of {@link enable_logging}. */
+export const enableLogging = enable_logging;
+
+/** Applies MQTT5_CRT_LOG_LEVEL / MQTT5_CRT_LOG_FILE, if set; called once when the package loads. */
+export function applyLoggingFromEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+    const raw = env.MQTT5_CRT_LOG_LEVEL;
+    if (!raw) return;
+    const byName = (LogLevel as unknown as Record<string, number>)[raw.toUpperCase()];
+    const level = byName ?? (/^[0-6]$/.test(raw) ? Number(raw) : undefined);
+    if (level === undefined) {
+        process.emitWarning(`MQTT5_CRT_LOG_LEVEL=${raw} is not a log level (none, fatal, error, warn, info, debug, trace)`);
+        return;
+    }
+    enable_logging(level, env.MQTT5_CRT_LOG_FILE || undefined);
+}

@@ -65,6 +65,7 @@ export interface NativeBinding {
         getCredentials(): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
     };
     isAlpnAvailable(): boolean;
+    enableLogging(level: number, filename?: string): void;
     setErrorClass(ctor: new (errorCode: number) => Error): void;
     errorName(errorCode: number): string;
     errorString(errorCode: number): string;
