@@ -44,16 +44,17 @@ struct TlsOptions {
 bool Present(const Napi::Value &v) { return !v.IsUndefined() && !v.IsNull(); }
 
 std::string OptStr(const Napi::Object &o, const char *key, const std::string &path) {
-    Napi::Value v = o.Get(key);
+    Napi::Value v = SafeGet(o, key, path + "." + key);
     if (!Present(v)) return {};
     if (!v.IsString()) throw Napi::TypeError::New(o.Env(), path + "." + key + " must be a string");
     return v.As<Napi::String>().Utf8Value();
 }
 
 uint32_t OptU32(const Napi::Object &o, const char *key, const std::string &path, uint32_t max, uint32_t def) {
-    Napi::Value v = o.Get(key);
+    Napi::Value v = SafeGet(o, key, path + "." + key);
     if (!Present(v)) return def;
-    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), path + "." + key + " must be a number");
+    double d = v.As<Napi::Number>().DoubleValue();
     if (!(d >= 0 && d <= max && d == static_cast<uint32_t>(d))) {
         throw Napi::RangeError::New(o.Env(), path + "." + key + " must be an integer from 0 to " + std::to_string(max));
     }
@@ -93,7 +94,9 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
     Arena arena;
     aws_mqtt5_client_options options{};
     ReadView(config, tables::kClientOptions, &options, arena, "config");
-    if (options.port > 65535) throw Napi::RangeError::New(env, "config.port must be an integer from 0 to 65535");
+    if (options.port < 1 || options.port > 65535) {
+        throw Napi::RangeError::New(env, "config.port must be an integer from 1 to 65535 (got " + std::to_string(options.port) + ")");
+    }
 
     // The CRT requires CONNECT options; an absent connectProperties means all defaults.
     if (!options.connect_options) {
@@ -114,7 +117,7 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
 
     // TLS to the broker (also wss://).
     TlsOptions tls;
-    Napi::Value tls_ctx = config.Get("tlsCtx");
+    Napi::Value tls_ctx = SafeGet(config, "tlsCtx", "config.tlsCtx");
     if (Present(tls_ctx)) {
         tls.Init(env, addon_, NativeTlsContext::From(tls_ctx, "config.tlsCtx"), options.host_name);
         options.tls_options = &tls.options;
@@ -124,7 +127,7 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
     aws_http_proxy_options proxy{};
     TlsOptions proxy_tls;
     std::string proxy_host, proxy_user, proxy_pass;
-    Napi::Value proxy_v = config.Get("httpProxyOptions");
+    Napi::Value proxy_v = SafeGet(config, "httpProxyOptions", "config.httpProxyOptions");
     if (Present(proxy_v)) {
         if (!proxy_v.IsObject()) throw Napi::TypeError::New(env, "config.httpProxyOptions must be an object");
         Napi::Object p = proxy_v.As<Napi::Object>();
@@ -139,7 +142,7 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
         proxy_pass = OptStr(p, "auth_password", path);
         proxy.auth_username = aws_byte_cursor_from_array(proxy_user.data(), proxy_user.size());
         proxy.auth_password = aws_byte_cursor_from_array(proxy_pass.data(), proxy_pass.size());
-        Napi::Value ptls = p.Get("tls_ctx");
+        Napi::Value ptls = SafeGet(p, "tls_ctx", "config.httpProxyOptions.tls_ctx");
         if (Present(ptls)) {
             proxy_tls.Init(env, addon_, NativeTlsContext::From(ptls, "config.httpProxyOptions.tls_ctx"), proxy.host);
             proxy.tls_options = &proxy_tls.options;
@@ -149,13 +152,13 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
 
     // Websockets: a JS handshake transform, SigV4 presigning, or neither (plain ws/wss).
     WebsocketSetup websocket;
-    Napi::Value ws_v = config.Get("websocket");
+    Napi::Value ws_v = SafeGet(config, "websocket", "config.websocket");
     if (Present(ws_v)) {
         if (!ws_v.IsObject()) throw Napi::TypeError::New(env, "config.websocket must be an object");
         Napi::Object w = ws_v.As<Napi::Object>();
         websocket.enabled = true;
-        websocket.js_transform = w.Get("transform").ToBoolean().Value();
-        Napi::Value sig = w.Get("sigv4");
+        websocket.js_transform = SafeGet(w, "transform", "config.websocket.transform").ToBoolean().Value();
+        Napi::Value sig = SafeGet(w, "sigv4", "config.websocket.sigv4");
         if (Present(sig)) {
             if (!sig.IsObject()) throw Napi::TypeError::New(env, "config.websocket.sigv4 must be an object");
             Napi::Object so = sig.As<Napi::Object>();
@@ -164,7 +167,8 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
             if (websocket.sigv4_region.empty()) throw Napi::TypeError::New(env, "config.websocket.sigv4.region is required");
             if (websocket.sigv4_service.empty()) websocket.sigv4_service = "iotdevicegateway";
             websocket.sigv4_provider =
-                NativeCredentialsProvider::From(so.Get("credentialsProvider"), "config.websocket.sigv4.credentialsProvider");
+                NativeCredentialsProvider::From(SafeGet(so, "credentialsProvider", "config.websocket.sigv4.credentialsProvider"),
+                                                "config.websocket.sigv4.credentialsProvider");
         }
     }
 
@@ -210,7 +214,7 @@ Napi::Value NativeMqtt5Client::Start(const Napi::CallbackInfo &info) {
 // stop(disconnect?)
 Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = Self(info);
-    ClientCore &core = self.Core(info);
+    self.Core(info);
     Arena arena;
     aws_mqtt5_packet_disconnect_view disconnect{};
     const aws_mqtt5_packet_disconnect_view *view = nullptr;
@@ -218,6 +222,9 @@ Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
         ReadView(RequireObject(info, 0, "disconnect"), tables::kDisconnect, &disconnect, arena, "disconnect");
         view = &disconnect;
     }
+    ClientCore &core = self.Core(info);  // getters may have closed it
+    // A handshake transform still waiting for JS would hold the stop up: fail it now.
+    core.FailPendingTransforms(AWS_ERROR_MQTT5_USER_REQUESTED_STOP);
     if (aws_mqtt5_client_stop(core.client(), view, nullptr) != AWS_OP_SUCCESS) {
         self.addon_->ThrowCrtError(info.Env(), aws_last_error());
     }
@@ -228,10 +235,12 @@ Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
 // publish(packet) -> operation id
 Napi::Value NativeMqtt5Client::Publish(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = Self(info);
-    ClientCore &core = self.Core(info);
+    self.Core(info);  // closed clients throw before anything is read
     Arena arena;
     aws_mqtt5_packet_publish_view view{};
     ReadView(RequireObject(info, 0, "publish"), tables::kPublish, &view, arena, "publish");
+    // Reading ran caller code (getters), which may have closed the client: look again.
+    ClientCore &core = self.Core(info);
     double id = core.NextId();
     aws_mqtt5_publish_completion_options done{};
     done.completion_callback = OnPublishComplete;
@@ -246,10 +255,12 @@ Napi::Value NativeMqtt5Client::Publish(const Napi::CallbackInfo &info) {
 
 Napi::Value NativeMqtt5Client::Subscribe(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = Self(info);
-    ClientCore &core = self.Core(info);
+    self.Core(info);  // closed clients throw before anything is read
     Arena arena;
     aws_mqtt5_packet_subscribe_view view{};
     ReadView(RequireObject(info, 0, "subscribe"), tables::kSubscribe, &view, arena, "subscribe");
+    // Reading ran caller code (getters), which may have closed the client: look again.
+    ClientCore &core = self.Core(info);
     double id = core.NextId();
     aws_mqtt5_subscribe_completion_options done{};
     done.completion_callback = OnSubscribeComplete;
@@ -264,10 +275,12 @@ Napi::Value NativeMqtt5Client::Subscribe(const Napi::CallbackInfo &info) {
 
 Napi::Value NativeMqtt5Client::Unsubscribe(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = Self(info);
-    ClientCore &core = self.Core(info);
+    self.Core(info);  // closed clients throw before anything is read
     Arena arena;
     aws_mqtt5_packet_unsubscribe_view view{};
     ReadView(RequireObject(info, 0, "unsubscribe"), tables::kUnsubscribe, &view, arena, "unsubscribe");
+    // Reading ran caller code (getters), which may have closed the client: look again.
+    ClientCore &core = self.Core(info);
     double id = core.NextId();
     aws_mqtt5_unsubscribe_completion_options done{};
     done.completion_callback = OnUnsubscribeComplete;
@@ -303,7 +316,7 @@ Napi::Value NativeMqtt5Client::Acknowledge(const Napi::CallbackInfo &info) {
     if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "controlIds must be an array");
     Napi::Array ids = info[0].As<Napi::Array>();
     for (uint32_t i = 0, n = ids.Length(); i < n; ++i) {
-        Napi::Value v = ids.Get(i);
+        Napi::Value v = SafeGet(ids, i, "controlIds[" + std::to_string(i) + "]");
         if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "controlIds must hold numbers");
         double id = v.As<Napi::Number>().DoubleValue();
         if (id >= 1) aws_mqtt5_client_invoke_publish_acknowledgement(core.client(), static_cast<uint64_t>(id), nullptr);

@@ -450,7 +450,14 @@ void ClientCore::Deliver(Napi::Env env) {
         napi_value undefined = nullptr;
         napi_value argv[1] = {arr};
         napi_get_undefined(env, &undefined);
-        napi_call_function(env, undefined, fn, 1, argv, nullptr);
+        if (napi_call_function(env, undefined, fn, 1, argv, nullptr) == napi_pending_exception) {
+            // Node would only warn (DEP0168) about an exception left pending here: report it as
+            // uncaught instead, as for any callback.
+            napi_value error = nullptr;
+            if (napi_get_and_clear_last_exception(env, &error) == napi_ok && error != nullptr) {
+                napi_fatal_exception(env, error);
+            }
+        }
     }
     // A stopped client no longer keeps the process alive, unless start() was called again.
     if (stopped && !running_) SetStrong(false);

@@ -45,6 +45,8 @@ public:
     // JS thread: the JS transform finished (error 0 = go on) and may have rewritten the request.
     bool CompleteTransform(double id, int error, const std::string *path,
                            const std::vector<std::pair<std::string, std::string>> *headers);
+    // Fails every handshake transform still waiting for JS (stop, close, teardown).
+    void FailPendingTransforms(int error);
 
     // JS thread.
     aws_mqtt5_client *client() const { return client_; }
@@ -66,7 +68,6 @@ private:
     static void OnTerminated(void *user_data);
     static void OnWebsocketTransform(aws_http_message *request, void *user_data, void (*complete)(aws_http_message *, int, void *),
                                      void *complete_ctx);
-    void FailPendingTransforms(int error);
 
     struct PendingTransform {
         aws_http_message *request;

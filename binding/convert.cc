@@ -67,6 +67,10 @@ Napi::Array ReadArray(const Napi::Value &v, const std::string &path) {
     return v.As<Napi::Array>();
 }
 
+// Lists are bounded before anything is allocated for them (the CRT's own limits are 1024 user
+// properties, subscriptions or topic filters per packet), so a huge sparse array cannot exhaust memory.
+constexpr uint32_t kMaxListLength = 1024;
+
 void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, const std::string &path) {
     Napi::Env env = v.Env();
     switch (f.kind) {
@@ -93,15 +97,15 @@ void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, c
         }
         case Kind::UserProps: {
             Napi::Array a = ReadArray(v, path);
-            uint32_t n = a.Length();
+            uint32_t n = CheckedLength(a, kMaxListLength, path);
             auto *props = static_cast<aws_mqtt5_user_property *>(arena.Alloc(sizeof(aws_mqtt5_user_property) * n));
             for (uint32_t i = 0; i < n; ++i) {
                 std::string ep = path + "[" + std::to_string(i) + "]";
-                Napi::Value e = a.Get(i);
+                Napi::Value e = SafeGet(a, i, ep);
                 if (!e.IsObject()) ThrowType(env, ep, "an object {name: string, value: string}");
                 Napi::Object o = e.As<Napi::Object>();
-                props[i].name = ReadUtf8(o.Get("name"), arena, ep + ".name");
-                props[i].value = ReadUtf8(o.Get("value"), arena, ep + ".value");
+                props[i].name = ReadUtf8(SafeGet(o, "name", ep + ".name"), arena, ep + ".name");
+                props[i].value = ReadUtf8(SafeGet(o, "value", ep + ".value"), arena, ep + ".value");
             }
             At<size_t>(view, f.count_offset) = n;
             At<const aws_mqtt5_user_property *>(view, f.offset) = props;
@@ -109,10 +113,11 @@ void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, c
         }
         case Kind::U32List: {
             Napi::Array a = ReadArray(v, path);
-            uint32_t n = a.Length();
+            uint32_t n = CheckedLength(a, kMaxListLength, path);
             auto *vals = static_cast<uint32_t *>(arena.Alloc(sizeof(uint32_t) * n));
             for (uint32_t i = 0; i < n; ++i) {
-                vals[i] = static_cast<uint32_t>(ReadNumber(a.Get(i), f, path + "[" + std::to_string(i) + "]"));
+                std::string ep = path + "[" + std::to_string(i) + "]";
+                vals[i] = static_cast<uint32_t>(ReadNumber(SafeGet(a, i, ep), f, ep));
             }
             At<size_t>(view, f.count_offset) = n;
             At<const uint32_t *>(view, f.offset) = vals;
@@ -120,9 +125,12 @@ void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, c
         }
         case Kind::Utf8List: {
             Napi::Array a = ReadArray(v, path);
-            uint32_t n = a.Length();
+            uint32_t n = CheckedLength(a, kMaxListLength, path);
             auto *vals = static_cast<aws_byte_cursor *>(arena.Alloc(sizeof(aws_byte_cursor) * n));
-            for (uint32_t i = 0; i < n; ++i) vals[i] = ReadUtf8(a.Get(i), arena, path + "[" + std::to_string(i) + "]");
+            for (uint32_t i = 0; i < n; ++i) {
+                std::string ep = path + "[" + std::to_string(i) + "]";
+                vals[i] = ReadUtf8(SafeGet(a, i, ep), arena, ep);
+            }
             At<size_t>(view, f.count_offset) = n;
             At<const aws_byte_cursor *>(view, f.offset) = vals;
             break;
@@ -136,11 +144,11 @@ void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, c
         }
         case Kind::ObjectList: {
             Napi::Array a = ReadArray(v, path);
-            uint32_t n = a.Length();
+            uint32_t n = CheckedLength(a, kMaxListLength, path);
             char *items = static_cast<char *>(arena.Alloc(f.sub->size * n));
             for (uint32_t i = 0; i < n; ++i) {
                 std::string ep = path + "[" + std::to_string(i) + "]";
-                Napi::Value e = a.Get(i);
+                Napi::Value e = SafeGet(a, i, ep);
                 if (!e.IsObject()) ThrowType(env, ep, "an object");
                 ReadView(e.As<Napi::Object>(), *f.sub, items + i * f.sub->size, arena, ep);
             }
@@ -227,16 +235,51 @@ bool IsList(Kind k) {
 
 }  // namespace
 
+Napi::Value SafeGet(const Napi::Object &obj, const char *key, const std::string &path) {
+    try {
+        return obj.Get(key);
+    } catch (const Napi::Error &e) {
+        // A getter or proxy trap that throws: say which field could not be read, and why.
+        throw Napi::TypeError::New(obj.Env(), path + " could not be read: " + e.Message());
+    }
+}
+
+Napi::Value SafeGet(const Napi::Array &arr, uint32_t index, const std::string &path) {
+    try {
+        return arr.Get(index);
+    } catch (const Napi::Error &e) {
+        throw Napi::TypeError::New(arr.Env(), path + " could not be read: " + e.Message());
+    }
+}
+
+uint32_t CheckedLength(const Napi::Array &arr, uint32_t max, const std::string &path) {
+    uint32_t n = arr.Length();
+    if (n > max) {
+        throw Napi::RangeError::New(arr.Env(), path + " must have at most " + std::to_string(max) + " entries (got " +
+                                                   std::to_string(n) + ")");
+    }
+    return n;
+}
+
 aws_byte_cursor_like ReadBytes(const Napi::Value &v, Arena &arena, const std::string &path) {
+    // The C API gives the data pointer directly (also for views over a SharedArrayBuffer, whose
+    // ArrayBuffer object node-addon-api cannot wrap).
     if (v.IsTypedArray()) {
-        Napi::TypedArray t = v.As<Napi::TypedArray>();
-        const uint8_t *base = static_cast<const uint8_t *>(t.ArrayBuffer().Data());
-        return {base ? base + t.ByteOffset() : nullptr, t.ByteLength()};
+        void *data = nullptr;
+        size_t length = 0;
+        napi_typedarray_type type;
+        if (napi_get_typedarray_info(v.Env(), v, &type, &length, &data, nullptr, nullptr) != napi_ok) {
+            ThrowType(v.Env(), path, "a readable TypedArray");
+        }
+        return {static_cast<const uint8_t *>(data), length * v.As<Napi::TypedArray>().ElementSize()};
     }
     if (v.IsDataView()) {
-        Napi::DataView d = v.As<Napi::DataView>();
-        const uint8_t *base = static_cast<const uint8_t *>(d.ArrayBuffer().Data());
-        return {base ? base + d.ByteOffset() : nullptr, d.ByteLength()};
+        void *data = nullptr;
+        size_t length = 0;
+        if (napi_get_dataview_info(v.Env(), v, &length, &data, nullptr, nullptr) != napi_ok) {
+            ThrowType(v.Env(), path, "a readable DataView");
+        }
+        return {static_cast<const uint8_t *>(data), length};
     }
     if (v.IsArrayBuffer()) {
         Napi::ArrayBuffer b = v.As<Napi::ArrayBuffer>();
@@ -253,13 +296,7 @@ void ReadView(const Napi::Object &obj, const Table &table, void *view, Arena &ar
     for (const Field &f : table.fields) {
         if (f.flags & kOutOnly) continue;
         std::string fp = path + "." + f.key;
-        Napi::Value v;
-        try {
-            v = obj.Get(f.key);
-        } catch (const Napi::Error &e) {
-            // A getter that throws: report which field could not be read, with its message.
-            throw Napi::TypeError::New(obj.Env(), fp + " could not be read: " + e.Message());
-        }
+        Napi::Value v = SafeGet(obj, f.key, fp);
         if (v.IsUndefined() || v.IsNull()) {
             if (f.flags & kRequired) throw Napi::TypeError::New(obj.Env(), fp + " is required");
             continue;

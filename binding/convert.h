@@ -77,6 +77,12 @@ private:
     std::vector<std::unique_ptr<std::max_align_t[]>> blocks_;
 };
 
+// Reads obj[key] / arr[i]; a getter or proxy trap that throws becomes a TypeError naming `path`.
+Napi::Value SafeGet(const Napi::Object &obj, const char *key, const std::string &path);
+Napi::Value SafeGet(const Napi::Array &arr, uint32_t index, const std::string &path);
+// The length of a JS array that must have at most `max` entries (RangeError naming `path`).
+uint32_t CheckedLength(const Napi::Array &arr, uint32_t max, const std::string &path);
+
 // JS object -> view. `path` names the object in error messages ("publish", "config").
 void ReadView(const Napi::Object &obj, const Table &table, void *view, Arena &arena, const std::string &path);
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "addon.h"
+#include "convert.h"
 
 namespace mqtt5crt {
 namespace {
@@ -15,7 +16,7 @@ namespace {
 const napi_type_tag kCredsTag = {0x6d717474352d6372ULL, 0x742d6372656473ULL};
 
 std::string Str(const Napi::Object &o, const char *key, bool required) {
-    Napi::Value v = o.Get(key);
+    Napi::Value v = SafeGet(o, key, std::string("credentials.") + key);
     if (v.IsUndefined() || v.IsNull()) {
         if (required) throw Napi::TypeError::New(o.Env(), std::string("credentials.") + key + " is required");
         return {};
@@ -54,6 +55,8 @@ struct Delegate {
 
 void Settle(DelegateRequest *req, Napi::Value result, int error) {
     aws_credentials *creds = nullptr;
+    // Reading the result runs the caller's code (getters, proxies): any throw means "no credentials".
+    try {
     if (!error && result.IsObject()) {
         Napi::Object o = result.As<Napi::Object>();
         Napi::Value ak = o.Get("aws_access_key_id"), sk = o.Get("aws_secret_access_key"), st = o.Get("aws_session_token");
@@ -64,6 +67,10 @@ void Settle(DelegateRequest *req, Napi::Value result, int error) {
             std::string a = ak.As<Napi::String>(), s = sk.As<Napi::String>(), t = st.IsString() ? st.As<Napi::String>().Utf8Value() : "";
             creds = aws_credentials_new(Crt::Get().allocator, Cur(a), Cur(s), Cur(t), UINT64_MAX);
         }
+    }
+    } catch (const Napi::Error &) {
+        creds = nullptr;
+        error = AWS_AUTH_CREDENTIALS_PROVIDER_DELEGATE_FAILURE;
     }
     if (!creds && !error) error = AWS_AUTH_CREDENTIALS_PROVIDER_DELEGATE_FAILURE;
     req->callback(creds, error, req->user_data);

@@ -192,7 +192,7 @@ const Table kMetrics{"metrics", sizeof(MetricsV), {
 using OptionsV = aws_mqtt5_client_options;
 const Table kClientOptions{"config", sizeof(OptionsV), {
     Val("hostName", Kind::Utf8, R, AT(OptionsV, host_name)),
-    Num("port", Kind::U32, R, AT(OptionsV, port)),
+    Field{"port", Kind::U32, R, AT(OptionsV, port), 0, 1, 65535, nullptr},
     Sub("connectProperties", kNone, AT(OptionsV, connect_options), &kConnect),
     Enum("sessionBehavior", kNone, AT(OptionsV, session_behavior), 0, 3),
     Enum("extendedValidationAndFlowControlOptions", kNone, AT(OptionsV, extended_validation_and_flow_control_options), 0, 1),

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "addon.h"
+#include "convert.h"
 
 namespace mqtt5crt {
 namespace {
@@ -15,7 +16,7 @@ const napi_type_tag kPkcs11Tag = {0x6d717474352d6372ULL, 0x742d706b63733131ULL};
 
 // Optional string field of the options object; throws TypeError naming it when not a string.
 bool OptString(const Napi::Object &o, const char *key, std::string &out) {
-    Napi::Value v = o.Get(key);
+    Napi::Value v = SafeGet(o, key, std::string("tlsContextOptions.") + key);
     if (v.IsUndefined() || v.IsNull()) return false;
     if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string("tlsContextOptions.") + key + " must be a string");
     out = v.As<Napi::String>().Utf8Value();
@@ -23,10 +24,14 @@ bool OptString(const Napi::Object &o, const char *key, std::string &out) {
 }
 
 int OptInt(const Napi::Object &o, const char *key, int def) {
-    Napi::Value v = o.Get(key);
+    Napi::Value v = SafeGet(o, key, std::string("tlsContextOptions.") + key);
     if (v.IsUndefined() || v.IsNull()) return def;
     if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("tlsContextOptions.") + key + " must be a number");
-    return v.As<Napi::Number>().Int32Value();
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != static_cast<int>(d)) {
+        throw Napi::RangeError::New(o.Env(), std::string("tlsContextOptions.") + key + " must be an integer");
+    }
+    return static_cast<int>(d);
 }
 
 aws_byte_cursor Cursor(const std::string &s) { return aws_byte_cursor_from_array(s.data(), s.size()); }
@@ -55,13 +60,15 @@ NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : Napi::Objec
     std::string cert_path, key_path, cert, key, pkcs12_path, pkcs12_password, ca_file, ca_dir, ca, alpn;
     CtxOptions c;
     int rc = AWS_OP_SUCCESS;
-    Napi::Value pkcs11 = o.Get("pkcs11_options");
+    OptString(o, "pkcs12_password", pkcs12_password);  // checked even when unused
+    Napi::Value pkcs11 = SafeGet(o, "pkcs11_options", "tlsContextOptions.pkcs11_options");
     if (pkcs11.IsObject()) {
         Napi::Object p = pkcs11.As<Napi::Object>();
         aws_tls_ctx_pkcs11_options po{};
-        po.pkcs11_lib = NativePkcs11Lib::From(p.Get("pkcs11_lib"), "tlsContextOptions.pkcs11_options.pkcs11_lib");
+        po.pkcs11_lib = NativePkcs11Lib::From(SafeGet(p, "pkcs11_lib", "tlsContextOptions.pkcs11_options.pkcs11_lib"),
+                                              "tlsContextOptions.pkcs11_options.pkcs11_lib");
         std::string pin, token_label, key_label, p_cert_path, p_cert;
-        Napi::Value pinv = p.Get("user_pin");
+        Napi::Value pinv = SafeGet(p, "user_pin", "tlsContextOptions.pkcs11_options.user_pin");
         if (pinv.IsString()) {
             pin = pinv.As<Napi::String>().Utf8Value();
             po.user_pin = Cursor(pin);
@@ -69,7 +76,7 @@ NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : Napi::Objec
             throw Napi::TypeError::New(env, "tlsContextOptions.pkcs11_options.user_pin must be a string or null");
         }
         uint64_t slot = 0;
-        Napi::Value slotv = p.Get("slot_id");
+        Napi::Value slotv = SafeGet(p, "slot_id", "tlsContextOptions.pkcs11_options.slot_id");
         if (slotv.IsNumber()) {
             slot = static_cast<uint64_t>(slotv.As<Napi::Number>().Int64Value());
             po.slot_id = &slot;
@@ -91,7 +98,6 @@ NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : Napi::Objec
         aws_byte_cursor cc = Cursor(cert), kc = Cursor(key);
         rc = aws_tls_ctx_options_init_client_mtls(&c.opts, alloc, &cc, &kc);
     } else if (OptString(o, "pkcs12_filepath", pkcs12_path)) {
-        OptString(o, "pkcs12_password", pkcs12_password);
         aws_byte_cursor pw = Cursor(pkcs12_password);
         rc = aws_tls_ctx_options_init_client_mtls_pkcs12_from_path(&c.opts, alloc, pkcs12_path.c_str(), &pw);
     } else {
@@ -114,14 +120,21 @@ NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : Napi::Objec
             addon->ThrowCrtError(env, aws_last_error());
         }
     }
-    Napi::Value alpnv = o.Get("alpn_list");
+    Napi::Value alpnv = SafeGet(o, "alpn_list", "tlsContextOptions.alpn_list");
     if (alpnv.IsArray()) {
+        // The CRT takes a ';'-separated list and trusts it: check each protocol name here.
         Napi::Array a = alpnv.As<Napi::Array>();
-        for (uint32_t i = 0; i < a.Length(); ++i) {
-            Napi::Value e = a.Get(i);
-            if (!e.IsString()) throw Napi::TypeError::New(env, "tlsContextOptions.alpn_list must hold strings");
+        uint32_t n = CheckedLength(a, 1024, "tlsContextOptions.alpn_list");
+        for (uint32_t i = 0; i < n; ++i) {
+            std::string ep = "tlsContextOptions.alpn_list[" + std::to_string(i) + "]";
+            Napi::Value e = SafeGet(a, i, ep);
+            if (!e.IsString()) throw Napi::TypeError::New(env, ep + " must be a string");
+            std::string name = e.As<Napi::String>().Utf8Value();
+            if (name.empty() || name.size() > 255 || name.find(';') != std::string::npos) {
+                throw Napi::RangeError::New(env, ep + " must be 1 to 255 bytes without ';'");
+            }
             if (i) alpn += ';';
-            alpn += e.As<Napi::String>().Utf8Value();
+            alpn += name;
         }
         if (!alpn.empty() && aws_tls_ctx_options_set_alpn_list(&c.opts, alpn.c_str()) != AWS_OP_SUCCESS) {
             addon->ThrowCrtError(env, aws_last_error());
@@ -129,15 +142,19 @@ NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : Napi::Objec
     } else if (!alpnv.IsUndefined() && !alpnv.IsNull()) {
         throw Napi::TypeError::New(env, "tlsContextOptions.alpn_list must be an array of strings");
     }
-    aws_tls_ctx_options_set_minimum_tls_version(
-        &c.opts, static_cast<aws_tls_versions>(OptInt(o, "min_tls_version", AWS_IO_TLS_VER_SYS_DEFAULTS)));
+    int min_version = OptInt(o, "min_tls_version", AWS_IO_TLS_VER_SYS_DEFAULTS);
+    if (!((min_version >= AWS_IO_SSLv3 && min_version <= AWS_IO_TLSv1_3) || min_version == AWS_IO_TLS_VER_SYS_DEFAULTS)) {
+        throw Napi::RangeError::New(env, "tlsContextOptions.min_tls_version must be a TlsVersion (0-4 or 128)");
+    }
+    aws_tls_ctx_options_set_minimum_tls_version(&c.opts, static_cast<aws_tls_versions>(min_version));
     int cipher = OptInt(o, "tls_cipher_preference", AWS_IO_TLS_CIPHER_PREF_SYSTEM_DEFAULT);
+    if (cipher < 0 || cipher > 64) throw Napi::RangeError::New(env, "tlsContextOptions.tls_cipher_preference must be a TlsCipherPreference");
     if (!aws_tls_is_cipher_pref_supported(static_cast<aws_tls_cipher_pref>(cipher))) {
         throw Napi::RangeError::New(env, "tlsContextOptions.tls_cipher_preference " + std::to_string(cipher) +
                                              " is not supported on this platform");
     }
     aws_tls_ctx_options_set_tls_cipher_preference(&c.opts, static_cast<aws_tls_cipher_pref>(cipher));
-    Napi::Value verify = o.Get("verify_peer");
+    Napi::Value verify = SafeGet(o, "verify_peer", "tlsContextOptions.verify_peer");
     aws_tls_ctx_options_set_verify_peer(&c.opts, verify.IsBoolean() ? verify.As<Napi::Boolean>().Value() : true);
 
     ctx_ = aws_tls_client_ctx_new(alloc, &c.opts);

@@ -295,16 +295,6 @@ interface Pending {
 const DEFAULT_KEEP_ALIVE_SECONDS = 1200;
 const DEFAULT_METRICS_LIBRARY = 'IoTDeviceSDK/NodeJS';
 
-function requireObject(value: unknown, what: string): asserts value is object {
-    if (typeof value !== 'object' || value === null) {
-        throw new TypeError(`${what} must be an object (got ${value === null ? 'null' : typeof value})`);
-    }
-}
-
-function isBinary(v: unknown): boolean {
-    return ArrayBuffer.isView(v) || v instanceof ArrayBuffer;
-}
-
 /**
  * An MQTT 5 client over aws-c-mqtt. Create it, add listeners, `start()` it; it connects and keeps
  * reconnecting until `stop()`. Operations return promises settled by the server's acknowledgement.
@@ -332,55 +322,23 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
      */
     constructor(config: Mqtt5ClientConfig) {
         super();
-        requireObject(config, 'config');
-        const connect = config.connectProperties;
-        if (connect !== undefined) requireObject(connect, 'config.connectProperties');
-        if (typeof config.hostName === 'string' && config.hostName.length === 0) {
-            throw new RangeError('config.hostName must not be empty');
-        }
-        validate.checkReconnect(config);
-        if (connect) validate.checkConnect(connect, 'config.connectProperties');
-        const {
-            disableMetrics,
-            metrics,
-            clientBootstrap,
-            tlsCtx,
-            websocketHandshakeTransform,
-            httpProxyOptions,
-            ...rest
-        } = config;
-        if (disableMetrics !== undefined && typeof disableMetrics !== 'boolean') {
-            throw new TypeError('config.disableMetrics must be a boolean');
-        }
-        const nativeConfig: Record<string, unknown> = {
-            ...rest,
-            connectProperties: {
-                ...connect,
-                keepAliveIntervalSeconds: connect?.keepAliveIntervalSeconds ?? DEFAULT_KEEP_ALIVE_SECONDS,
-            },
-        };
-        if (!disableMetrics) nativeConfig.metrics = normaliseMetrics(metrics);
-        if (tlsCtx !== undefined) {
-            if (!(tlsCtx instanceof ClientTlsContext)) throw new TypeError('config.tlsCtx must be an io.ClientTlsContext');
-            nativeConfig.tlsCtx = tlsCtx.native;
-        }
-        if (httpProxyOptions !== undefined) nativeConfig.httpProxyOptions = nativeProxyOptions(httpProxyOptions);
-        if (websocketHandshakeTransform !== undefined) {
-            if (typeof websocketHandshakeTransform !== 'function') {
+        const nativeConfig = readConfig(config);
+        const transform = nativeConfig.websocketHandshakeTransform as WebsocketHandshakeTransform | undefined;
+        delete nativeConfig.websocketHandshakeTransform;
+        if (transform !== undefined) {
+            if (typeof transform !== 'function') {
                 throw new TypeError('config.websocketHandshakeTransform must be a function (request, done) => void');
             }
-            const sigv4 = (websocketHandshakeTransform as { [SIGV4_TRANSFORM]?: Sigv4Setup })[SIGV4_TRANSFORM];
+            let sigv4: Sigv4Setup | undefined;
+            try {
+                sigv4 = (transform as { [SIGV4_TRANSFORM]?: Sigv4Setup })[SIGV4_TRANSFORM];
+            } catch (e) {
+                throw validate.unreadable('config.websocketHandshakeTransform', e);
+            }
             nativeConfig.websocket = sigv4
                 ? { sigv4: { region: sigv4.region, service: sigv4.service, credentialsProvider: sigv4.credentialsProvider.native } }
                 : { transform: true };
-            this.#transform = websocketHandshakeTransform;
-        }
-        if (connect?.will !== undefined) {
-            requireObject(connect.will, 'config.connectProperties.will');
-            (nativeConfig.connectProperties as ConnectPacket).will = normalisePublish(
-                connect.will,
-                'config.connectProperties.will',
-            );
+            this.#transform = transform;
         }
         this.#sink = (events) => this.#onEvents(events);
         this.#native = new binding.NativeMqtt5Client(nativeConfig, this.#sink);
@@ -397,12 +355,9 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
      * operation fails; `stopped` is emitted when done. A later `start()` begins a new session.
      */
     stop(disconnectPacket?: DisconnectPacket): void {
-        const native = this.#live();
-        if (disconnectPacket !== undefined) {
-            requireObject(disconnectPacket, 'disconnect');
-            validate.checkDisconnect(disconnectPacket);
-        }
-        native.stop(disconnectPacket);
+        this.#live();
+        const disconnect = disconnectPacket === undefined ? undefined : validate.readDisconnect(disconnectPacket);
+        this.#live().stop(disconnect);
     }
 
     /**
@@ -410,25 +365,24 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
      * `undefined` for QoS 0 once written to the socket. Rejects with a {@link CrtError} on failure.
      */
     publish(packet: PublishPacket): Promise<PublishCompletionResult> {
-        const native = this.#live();
-        requireObject(packet, 'publish');
-        return this.#track(native.publish(normalisePublish(packet, 'publish')));
+        this.#live();
+        const p = validate.readPublish(packet, 'publish');
+        // Reading the packet ran the caller's getters, which may have closed the client.
+        return this.#track(this.#live().publish(p));
     }
 
     /** Subscribes. Resolves with the SUBACK, whose `reasonCodes` tell per subscription what was granted. */
     subscribe(packet: SubscribePacket): Promise<SubackPacket> {
-        const native = this.#live();
-        requireObject(packet, 'subscribe');
-        validate.checkSubscribe(packet);
-        return this.#track(native.subscribe(packet));
+        this.#live();
+        const p = validate.readSubscribe(packet);
+        return this.#track(this.#live().subscribe(p));
     }
 
     /** Unsubscribes. Resolves with the UNSUBACK. */
     unsubscribe(packet: UnsubscribePacket): Promise<UnsubackPacket> {
-        const native = this.#live();
-        requireObject(packet, 'unsubscribe');
-        validate.checkUnsubscribe(packet);
-        return this.#track(native.unsubscribe(packet));
+        this.#live();
+        const p = validate.readUnsubscribe(packet);
+        return this.#track(this.#live().unsubscribe(p));
     }
 
     /** The counts and sizes of incomplete and unacknowledged operations. */
@@ -523,42 +477,52 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     #onEvents(events: NativeEvent[]): void {
         const native = this.#native;
         if (!native) return; // closed: everything pending was rejected already
-        let thrown: unknown;
-        let hasThrown = false;
         const autoAck: number[] = [];
         for (const ev of events) {
             try {
                 if (ev.type === NativeEventType.MessageReceived) this.#deliver(ev, autoAck);
                 else this.#dispatch(ev);
             } catch (err) {
-                // A throwing listener must not cost the rest of the batch; surface the first one
-                // afterwards as an uncaught exception, as EventEmitter would have.
-                if (!hasThrown) {
-                    hasThrown = true;
-                    thrown = err;
-                }
+                this.#raise(err);
             }
         }
         // The PUBACKs nobody took over go out together, in one call per batch.
         if (autoAck.length > 0 && this.#native) this.#native.acknowledge(autoAck);
-        if (hasThrown) {
-            process.nextTick(() => {
-                throw thrown;
-            });
+    }
+
+    /**
+     * An error from a listener (or a transform): reported as an uncaught exception on the next
+     * tick, as EventEmitter would, without costing the rest of the batch or the other listeners.
+     */
+    #raise(err: unknown): void {
+        process.nextTick(() => {
+            throw err;
+        });
+    }
+
+    /** emit() that runs every listener even when one throws (each error is raised separately). */
+    #emitSafely(event: keyof Mqtt5ClientEvents & string, payload: unknown): void {
+        const listeners = this.rawListeners(event) as Array<(arg: unknown) => void>;
+        for (let i = 0; i < listeners.length; i++) {
+            try {
+                listeners[i].call(this, payload);
+            } catch (err) {
+                this.#raise(err);
+            }
         }
     }
 
     #deliver(ev: NativeEvent, autoAck: number[]): void {
         const ackId = ev.ackId;
         if (ackId === undefined) {
-            this.emit('messageReceived', { message: ev.packet });
+            this.#emitSafely('messageReceived', { message: ev.packet });
             return;
         }
         const wrapper = new PublishAcknowledgementHandleWrapper(
             new PublishAcknowledgementHandle(() => this.#native?.acknowledge([ackId])),
         );
         try {
-            this.emit('messageReceived', { message: ev.packet, acknowledgementControl: wrapper });
+            this.#emitSafely('messageReceived', { message: ev.packet, acknowledgementControl: wrapper });
         } finally {
             if (wrapper.release()) autoAck.push(ackId);
         }
@@ -567,17 +531,36 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     #runTransform(id: number, snapshot: { method: string; path: string; headers: Array<[string, string]> }): void {
         const request = new HttpRequest(snapshot.method, snapshot.path, new HttpHeaders(snapshot.headers));
         let settled = false;
+        const finish = (code: number, rewritten?: { path: string; headers: Array<[string, string]> }) => {
+            settled = true;
+            this.#native?.completeWebsocketTransform(id, code, rewritten);
+        };
         const done = (errorCode?: number) => {
             if (settled) return;
-            settled = true;
-            const code = typeof errorCode === 'number' && errorCode !== 0 ? errorCode : 0;
-            this.#native?.completeWebsocketTransform(id, code, { path: request.path, headers: request.headers._pairs() });
+            if (typeof errorCode === 'number' && errorCode !== 0) return finish(errorCode);
+            // Whatever the transform did to the request, the handshake must go on or fail now.
+            let rewritten: { path: string; headers: Array<[string, string]> };
+            try {
+                const headers = request.headers;
+                if (!(headers instanceof HttpHeaders)) throw new TypeError('request.headers must be an http.HttpHeaders');
+                if (typeof request.path !== 'string') throw new TypeError('request.path must be a string');
+                rewritten = { path: request.path, headers: headers._pairs() };
+                for (const [name, value] of rewritten.headers) {
+                    if (typeof name !== 'string' || typeof value !== 'string') {
+                        throw new TypeError('request.headers must hold string names and values');
+                    }
+                }
+            } catch (err) {
+                finish(ErrorCodes.INVALID_ARGUMENT);
+                throw err;
+            }
+            finish(0, rewritten);
         };
         try {
             this.#transform!(request, done);
         } catch (err) {
             // A throwing transform fails this connection attempt (and the error surfaces).
-            done(ErrorCodes.INVALID_ARGUMENT);
+            if (!settled) finish(ErrorCodes.INVALID_ARGUMENT);
             throw err;
         }
     }
@@ -592,21 +575,21 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 this.#settle(ev, ev.packet);
                 break;
             case NativeEventType.AttemptingConnect:
-                this.emit('attemptingConnect', {});
+                this.#emitSafely('attemptingConnect', {});
                 break;
             case NativeEventType.ConnectionSuccess:
-                this.emit('connectionSuccess', { connack: ev.packet, settings: ev.settings });
+                this.#emitSafely('connectionSuccess', { connack: ev.packet, settings: ev.settings });
                 break;
             case NativeEventType.ConnectionFailure: {
                 const event: ConnectionFailureEvent = { error: new CrtError(ev.errorCode ?? 0) };
                 if (ev.packet) event.connack = ev.packet;
-                this.emit('connectionFailure', event);
+                this.#emitSafely('connectionFailure', event);
                 break;
             }
             case NativeEventType.Disconnection: {
                 const event: DisconnectionEvent = { error: new CrtError(ev.errorCode ?? 0) };
                 if (ev.packet) event.disconnect = ev.packet;
-                this.emit('disconnection', event);
+                this.#emitSafely('disconnection', event);
                 break;
             }
             case NativeEventType.WebsocketTransform:
@@ -614,64 +597,124 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 break;
             case NativeEventType.Stopped:
                 this.#started = false;
-                this.emit('stopped', {});
+                this.#emitSafely('stopped', {});
                 break;
         }
     }
 }
 
-/**
- * Returns the packet to hand to the native side, without touching the caller's object: payloads
- * that are plain objects are JSON-encoded (as aws-crt does) into a copy.
- */
-function normalisePublish(packet: PublishPacket, what: string): PublishPacket {
-    validate.checkPublish(packet, what);
-    const payload = packet.payload as unknown;
-    if (payload === undefined || payload === null || typeof payload === 'string' || isBinary(payload)) {
-        return packet;
-    }
-    if (typeof payload === 'object') {
-        return { ...packet, payload: JSON.stringify(payload) };
-    }
-    throw new TypeError(
-        `${what}.payload must be a Buffer, TypedArray, DataView, ArrayBuffer, string or JSON-serialisable object (got ${typeof payload})`,
-    );
-}
-
 function normaliseMetrics(metrics: AWSIoTMetrics | undefined): object {
     if (metrics === undefined) return { libraryName: DEFAULT_METRICS_LIBRARY };
-    requireObject(metrics, 'config.metrics');
+    validate.requireObject(metrics, 'config.metrics');
+    const m = validate.snapshot(metrics, ['libraryName', 'metadata'], 'config.metrics');
     const out: { libraryName: unknown; metadata?: Array<{ name: unknown; value: unknown }> } = {
-        libraryName: metrics.libraryName ?? DEFAULT_METRICS_LIBRARY,
+        libraryName: m.libraryName ?? DEFAULT_METRICS_LIBRARY,
     };
-    if (metrics.metadata !== undefined) {
-        if (!Array.isArray(metrics.metadata)) throw new TypeError('config.metrics.metadata must be an array of [key, value] pairs');
-        out.metadata = metrics.metadata.map((entry, i) => {
-            if (!Array.isArray(entry) || entry.length !== 2) {
-                throw new TypeError(`config.metrics.metadata[${i}] must be a [key, value] pair`);
+    if (m.metadata !== undefined) {
+        out.metadata = validate.readList(m.metadata, 'config.metrics.metadata').map((entry, i) => {
+            const f = `config.metrics.metadata[${i}]`;
+            let isPair: boolean;
+            try {
+                isPair = Array.isArray(entry) && entry.length === 2;
+            } catch (e) {
+                throw validate.unreadable(f, e);
             }
-            return { name: entry[0], value: entry[1] };
+            if (!isPair) throw new TypeError(`${f} must be a [key, value] pair`);
+            const pair = validate.readList(entry, f, 2);
+            return { name: pair[0], value: pair[1] };
         });
     }
     return out;
 }
 
-function nativeProxyOptions(p: HttpProxyOptions): object {
-    requireObject(p, 'config.httpProxyOptions');
-    const out: Record<string, unknown> = {
-        host_name: p.host_name,
-        port: p.port,
-        auth_method: p.auth_method,
-        auth_username: p.auth_username,
-        auth_password: p.auth_password,
-        connection_type: p.connection_type,
-    };
-    if (p.tls_opts !== undefined) {
-        const ctx = (p.tls_opts as { tls_ctx?: unknown }).tls_ctx;
-        if (!(ctx instanceof ClientTlsContext)) {
+function nativeProxyOptions(proxy: HttpProxyOptions): object {
+    validate.requireObject(proxy, 'config.httpProxyOptions');
+    const path = 'config.httpProxyOptions';
+    const p = validate.snapshot(
+        proxy,
+        ['host_name', 'port', 'auth_method', 'auth_username', 'auth_password', 'connection_type', 'tls_opts'],
+        path,
+    );
+    const { tls_opts, ...out } = p;
+    if (tls_opts !== undefined && tls_opts !== null) {
+        validate.requireObject(tls_opts, `${path}.tls_opts`);
+        const ctx = validate.snapshot(tls_opts, ['tls_ctx'], `${path}.tls_opts`).tls_ctx;
+        if (!validate.isInstance(ctx, ClientTlsContext, `${path}.tls_opts.tls_ctx`)) {
             throw new TypeError('config.httpProxyOptions.tls_opts.tls_ctx must be an io.ClientTlsContext');
         }
-        out.tls_ctx = ctx.native;
+        out.tls_ctx = (ctx as ClientTlsContext).native;
     }
     return out;
 }
+
+const CONFIG_KEYS = [
+    'hostName',
+    'port',
+    'sessionBehavior',
+    'retryJitterMode',
+    'minReconnectDelayMs',
+    'maxReconnectDelayMs',
+    'minConnectedTimeToResetReconnectDelayMs',
+    'connectProperties',
+    'topicAliasingOptions',
+    'connackTimeoutMs',
+    'pingTimeoutMs',
+    'ackTimeoutSeconds',
+    'offlineQueueBehavior',
+    'extendedValidationAndFlowControlOptions',
+    'socketOptions',
+    'clientBootstrap',
+    'disableMetrics',
+    'metrics',
+    'tlsCtx',
+    'websocketHandshakeTransform',
+    'httpProxyOptions',
+] as const;
+
+/** The config read once into the plain object the native constructor takes. */
+function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
+    validate.requireObject(config, 'config');
+    const c = validate.snapshot(config, CONFIG_KEYS, 'config');
+    if (typeof c.hostName === 'string' && c.hostName.length === 0) throw new RangeError('config.hostName must not be empty');
+    const min = c.minReconnectDelayMs;
+    const max = c.maxReconnectDelayMs;
+    if (typeof min === 'number' && typeof max === 'number' && min > max) {
+        throw new RangeError(`config.minReconnectDelayMs (${min}) must not exceed config.maxReconnectDelayMs (${max})`);
+    }
+    const connect = c.connectProperties === undefined ? {} : validate.readConnect(c.connectProperties, 'config.connectProperties');
+    connect.keepAliveIntervalSeconds ??= DEFAULT_KEEP_ALIVE_SECONDS;
+    c.connectProperties = connect;
+    for (const key of ['topicAliasingOptions', 'socketOptions'] as const) {
+        if (c[key] !== undefined) {
+            validate.requireObject(c[key], `config.${key}`);
+            c[key] = validate.snapshot(c[key] as object, key === 'socketOptions' ? SOCKET_KEYS : ALIAS_KEYS, `config.${key}`);
+        }
+    }
+    if (c.disableMetrics !== undefined && typeof c.disableMetrics !== 'boolean') {
+        throw new TypeError('config.disableMetrics must be a boolean');
+    }
+    if (!c.disableMetrics) c.metrics = normaliseMetrics(c.metrics as AWSIoTMetrics | undefined);
+    else delete c.metrics;
+    delete c.disableMetrics;
+    delete c.clientBootstrap;
+    if (c.tlsCtx !== undefined) {
+        if (!validate.isInstance(c.tlsCtx, ClientTlsContext, 'config.tlsCtx')) {
+            throw new TypeError('config.tlsCtx must be an io.ClientTlsContext');
+        }
+        c.tlsCtx = (c.tlsCtx as ClientTlsContext).native;
+    }
+    if (c.httpProxyOptions !== undefined) c.httpProxyOptions = nativeProxyOptions(c.httpProxyOptions as HttpProxyOptions);
+    return c;
+}
+
+const SOCKET_KEYS = [
+    'type',
+    'domain',
+    'connect_timeout_ms',
+    'keepalive',
+    'keep_alive_interval_sec',
+    'keep_alive_timeout_sec',
+    'keep_alive_max_failed_probes',
+    'tcp_nodelay',
+] as const;
+const ALIAS_KEYS = ['outboundBehavior', 'outboundCacheMaxSize', 'inboundBehavior', 'inboundCacheMaxSize'] as const;

@@ -10,7 +10,7 @@ describe('config validation', () => {
         expect(() => new Mqtt5Client({ port: 1883 } as any)).toThrow(new TypeError('config.hostName is required'));
         expect(() => new Mqtt5Client({ hostName: 5, port: 1883 } as any)).toThrow(new TypeError('config.hostName must be a string'));
         expect(() => new Mqtt5Client({ hostName: 'h', port: 70000 })).toThrow(RangeError);
-        expect(() => new Mqtt5Client({ hostName: 'h', port: 70000 })).toThrow(/config\.port must be an integer from 0 to 65535/);
+        expect(() => new Mqtt5Client({ hostName: 'h', port: 70000 })).toThrow(/config\.port must be an integer from 1 to 65535/);
         expect(() => new Mqtt5Client({ hostName: 'h', port: 1.5 })).toThrow(/config\.port must be an integer/);
         expect(() => new Mqtt5Client({ hostName: 'h', port: 1, sessionBehavior: 9 as any })).toThrow(
             /config\.sessionBehavior must be an integer from 0 to 3/,
@@ -78,14 +78,13 @@ describe('operation validation', () => {
         try {
             let caught: any;
             try {
-                // The CRT allows at most 1024 user properties on a packet.
-                const userProperties = Array.from({ length: 1025 }, (_, i) => ({ name: `n${i}`, value: 'v' }));
-                c.publish({ topicName: 'a/b', qos: QoS.AtMostOnce, userProperties });
+                // The CRT rejects a PUBLISH with a payload format of UTF-8 whose payload is not UTF-8.
+                c.publish({ topicName: 'a/b', qos: QoS.AtMostOnce, payloadFormat: 1, payload: Buffer.from([0xff, 0xfe, 0xfd]) });
             } catch (e) {
                 caught = e;
             }
             expect(caught).toBeInstanceOf(CrtError);
-            expect(caught.code).toMatch(/^AWS_ERROR_MQTT5_(PUBLISH_OPTIONS|USER_PROPERTY)_VALIDATION$/);
+            expect(caught.code).toMatch(/^AWS_ERROR_MQTT5_(PUBLISH_OPTIONS_VALIDATION|INVALID_UTF8_STRING)$/);
             expect(caught.error_name).toBe(caught.code);
             expect(typeof caught.errorCode).toBe('number');
         } finally {
