@@ -66,7 +66,7 @@ static Napi::Object ErrorCodes(Napi::Env env) {
     return o;
 }
 
-Addon::Addon(Napi::Env env, Napi::Object exports) {
+Addon::Addon(Napi::Env env, Napi::Object exports) : keys_(std::make_unique<KeyCache>(env)) {
     Crt::Get();
     Napi::Function ctor = NativeMqtt5Client::Define(env);
     Napi::Function tls_ctor = NativeTlsContext::Define(env);

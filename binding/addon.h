@@ -3,7 +3,10 @@
 
 #include <napi.h>
 
+#include <memory>
 #include <unordered_set>
+
+#include "convert.h"
 
 struct aws_allocator;
 struct aws_client_bootstrap;
@@ -29,10 +32,12 @@ public:
     [[noreturn]] void ThrowCrtError(Napi::Env env, int error_code);
 
     std::unordered_set<ClientCore *> live_cores;  // JS thread only
+    KeyCache &Keys() { return *keys_; }
     Napi::FunctionReference client_ctor;
     Napi::FunctionReference error_ctor;
 
 private:
+    std::unique_ptr<KeyCache> keys_;
     Napi::Value SetErrorClass(const Napi::CallbackInfo &info);
     Napi::Value ErrorName(const Napi::CallbackInfo &info);
     Napi::Value ErrorString(const Napi::CallbackInfo &info);

@@ -27,8 +27,8 @@ struct Stored final : OwnedPacket {
     ~Stored() override {
         if (ok) CleanUp(&storage);
     }
-    Napi::Object ToJs(Napi::Env env) const override {
-        return ok ? ViewToJs(env, kTable, &storage.storage_view) : Napi::Object::New(env);
+    Napi::Object ToJs(Napi::Env env, KeyCache &keys) const override {
+        return ok ? ViewToJs(env, keys, kTable, &storage.storage_view) : Napi::Object::New(env);
     }
     Storage storage;
     bool ok;
@@ -60,8 +60,8 @@ struct StoredSettings final : OwnedPacket {
              aws_mqtt5_negotiated_settings_copy(src, &settings) == AWS_OP_SUCCESS;
     }
     ~StoredSettings() override { aws_mqtt5_negotiated_settings_clean_up(&settings); }
-    Napi::Object ToJs(Napi::Env env) const override {
-        return ok ? ViewToJs(env, tables::kSettings, &settings) : Napi::Object::New(env);
+    Napi::Object ToJs(Napi::Env env, KeyCache &keys) const override {
+        return ok ? ViewToJs(env, keys, tables::kSettings, &settings) : Napi::Object::New(env);
     }
     aws_mqtt5_negotiated_settings settings{};
     bool ok;
@@ -81,7 +81,7 @@ struct RequestSnapshot final : OwnedPacket {
             }
         }
     }
-    Napi::Object ToJs(Napi::Env env) const override {
+    Napi::Object ToJs(Napi::Env env, KeyCache &) const override {
         Napi::Object o = Napi::Object::New(env);
         o.Set("method", method);
         o.Set("path", path);
@@ -189,10 +189,11 @@ void *NewOpContext(ClientCore *core, double id) { return new OpContext{core, id}
 void DeleteOpContext(void *ctx) { delete static_cast<OpContext *>(ctx); }
 
 namespace {
-void Complete(void *ctx, EventType type, int error_code, std::unique_ptr<OwnedPacket> packet) {
+void Complete(void *ctx, EventType type, int error_code, std::unique_ptr<OwnedPacket> packet, Simple simple = Simple::No) {
     auto *op = static_cast<OpContext *>(ctx);
     Event ev;
     ev.type = type;
+    ev.simple = simple;
     ev.error_code = error_code;
     ev.id = op->id;
     ev.packet = std::move(packet);
@@ -202,9 +203,18 @@ void Complete(void *ctx, EventType type, int error_code, std::unique_ptr<OwnedPa
 }  // namespace
 
 void OnPublishComplete(enum aws_mqtt5_packet_type type, const void *packet, int error_code, void *ctx) {
+    // The common outcomes need no copy and no JS object from here: a bare number says it all.
+    if (error_code == 0 && (type != AWS_MQTT5_PT_PUBACK || !packet)) {
+        return Complete(ctx, EventType::PublishComplete, 0, nullptr, Simple::Done);
+    }
     std::unique_ptr<OwnedPacket> p;
     if (type == AWS_MQTT5_PT_PUBACK && packet) {
-        p = std::make_unique<StoredPuback>(static_cast<const aws_mqtt5_packet_puback_view *>(packet));
+        const auto *puback = static_cast<const aws_mqtt5_packet_puback_view *>(packet);
+        if (error_code == 0 && puback->reason_code == AWS_MQTT5_PARC_SUCCESS && !puback->reason_string &&
+            puback->user_property_count == 0) {
+            return Complete(ctx, EventType::PublishComplete, 0, nullptr, Simple::PlainPuback);
+        }
+        p = std::make_unique<StoredPuback>(puback);
     }
     Complete(ctx, EventType::PublishComplete, error_code, std::move(p));
 }
@@ -428,17 +438,40 @@ void ClientCore::Deliver(Napi::Env env) {
 
     bool stopped = false;
     Napi::HandleScope scope(env);
-    Napi::Array arr = Napi::Array::New(env, batch.size());
+    static const int kEvent = KeyId("event"), kError = KeyId("errorCode"), kId = KeyId("id"), kAck = KeyId("ackId"),
+                     kPacket = KeyId("packet"), kSettings = KeyId("settings");
+    KeyCache &keys = env.GetInstanceData<Addon>()->Keys();
+    napi_value arr = nullptr;
+    napi_create_array_with_length(env, batch.size(), &arr);
     for (size_t i = 0; i < batch.size(); ++i) {
         Event &ev = batch[i];
-        Napi::Object o = Napi::Object::New(env);
-        o.Set("type", Napi::Number::New(env, static_cast<int>(ev.type)));
-        if (ev.error_code) o.Set("errorCode", Napi::Number::New(env, ev.error_code));
-        if (ev.id) o.Set("id", Napi::Number::New(env, ev.id));
-        if (ev.ack_id) o.Set("ackId", Napi::Number::New(env, ev.ack_id));
-        if (ev.packet) o.Set("packet", ev.packet->ToJs(env));
-        if (ev.settings) o.Set("settings", ev.settings->ToJs(env));
-        arr.Set(static_cast<uint32_t>(i), o);
+        napi_value item = nullptr;
+        if (ev.simple != Simple::No) {
+            // Completions with nothing to say travel as a bare number: +id done, -id plain PUBACK.
+            napi_create_double(env, ev.simple == Simple::Done ? ev.id : -ev.id, &item);
+        } else if (ev.type == EventType::MessageReceived && !ev.ack_id && ev.packet) {
+            item = ev.packet->ToJs(env, keys);  // a QoS 0 message travels as itself
+        } else {
+            napi_create_object(env, &item);
+            napi_value n = nullptr;
+            napi_create_int32(env, static_cast<int>(ev.type), &n);
+            SetKey(env, item, keys.Get(kEvent), n);
+            if (ev.error_code) {
+                napi_create_int32(env, ev.error_code, &n);
+                SetKey(env, item, keys.Get(kError), n);
+            }
+            if (ev.id) {
+                napi_create_double(env, ev.id, &n);
+                SetKey(env, item, keys.Get(kId), n);
+            }
+            if (ev.ack_id) {
+                napi_create_double(env, ev.ack_id, &n);
+                SetKey(env, item, keys.Get(kAck), n);
+            }
+            if (ev.packet) SetKey(env, item, keys.Get(kPacket), ev.packet->ToJs(env, keys));
+            if (ev.settings) SetKey(env, item, keys.Get(kSettings), ev.settings->ToJs(env, keys));
+        }
+        napi_set_element(env, arr, static_cast<uint32_t>(i), item);
         if (ev.type == EventType::Stopped) stopped = true;
     }
     batch.clear();

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <mutex>
 
 namespace mqtt5crt {
 
@@ -15,6 +16,48 @@ void *Arena::Alloc(size_t bytes) {
     void *p = blocks_.back().get();
     std::memset(p, 0, n * sizeof(std::max_align_t));
     return p;
+}
+
+namespace {
+struct KeyRegistry {
+    std::mutex mu;
+    std::vector<std::string> names;
+};
+KeyRegistry &Registry() {
+    static KeyRegistry r;
+    return r;
+}
+}  // namespace
+
+int KeyId(const char *key) {
+    KeyRegistry &r = Registry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    for (size_t i = 0; i < r.names.size(); ++i) {
+        if (r.names[i] == key) return static_cast<int>(i);
+    }
+    r.names.emplace_back(key);
+    return static_cast<int>(r.names.size() - 1);
+}
+
+KeyCache::~KeyCache() {
+    for (napi_ref ref : refs_) {
+        if (ref) napi_delete_reference(env_, ref);
+    }
+}
+
+napi_value KeyCache::Get(int id) {
+    if (static_cast<size_t>(id) >= refs_.size()) refs_.resize(id + 1, nullptr);
+    napi_value v = nullptr;
+    if (refs_[id] && napi_get_reference_value(env_, refs_[id], &v) == napi_ok && v) return v;
+    std::string name;
+    {
+        KeyRegistry &r = Registry();
+        std::lock_guard<std::mutex> lock(r.mu);
+        name = r.names[id];
+    }
+    napi_create_string_utf8(env_, name.data(), name.size(), &v);
+    napi_create_reference(env_, v, 1, &refs_[id]);
+    return v;
 }
 
 namespace {
@@ -165,7 +208,7 @@ Napi::Value Utf8ToJs(Napi::Env env, const aws_byte_cursor &c) {
     return Napi::String::New(env, reinterpret_cast<const char *>(c.ptr), c.len);
 }
 
-Napi::Value FieldToJs(Napi::Env env, const Field &f, const void *view) {
+Napi::Value FieldToJs(Napi::Env env, KeyCache &keys, const Field &f, const void *view) {
     // For optional fields, `p` is the pointed-to value; the caller has checked it is non-null.
     const void *p = (f.flags & kOptional) ? At<const void *>(view, f.offset)
                                           : static_cast<const char *>(view) + f.offset;
@@ -186,13 +229,14 @@ Napi::Value FieldToJs(Napi::Env env, const Field &f, const void *view) {
             return Napi::String::New(env, reinterpret_cast<const char *>(b->buffer), b->len);
         }
         case Kind::UserProps: {
+            static const int kName = KeyId("name"), kValue = KeyId("value");
             size_t n = At<size_t>(view, f.count_offset);
             const auto *props = At<const aws_mqtt5_user_property *>(view, f.offset);
             Napi::Array a = Napi::Array::New(env, n);
             for (size_t i = 0; i < n; ++i) {
                 Napi::Object o = Napi::Object::New(env);
-                o.Set("name", Utf8ToJs(env, props[i].name));
-                o.Set("value", Utf8ToJs(env, props[i].value));
+                SetKey(env, o, keys.Get(kName), Utf8ToJs(env, props[i].name));
+                SetKey(env, o, keys.Get(kValue), Utf8ToJs(env, props[i].value));
                 a.Set(static_cast<uint32_t>(i), o);
             }
             return a;
@@ -217,12 +261,12 @@ Napi::Value FieldToJs(Napi::Env env, const Field &f, const void *view) {
             for (size_t i = 0; i < n; ++i) a.Set(static_cast<uint32_t>(i), Utf8ToJs(env, vals[i]));
             return a;
         }
-        case Kind::Object: return ViewToJs(env, *f.sub, At<const void *>(view, f.offset));
+        case Kind::Object: return ViewToJs(env, keys, *f.sub, At<const void *>(view, f.offset));
         case Kind::ObjectList: {
             size_t n = At<size_t>(view, f.count_offset);
             const char *items = At<const char *>(view, f.offset);
             Napi::Array a = Napi::Array::New(env, n);
-            for (size_t i = 0; i < n; ++i) a.Set(static_cast<uint32_t>(i), ViewToJs(env, *f.sub, items + i * f.sub->size));
+            for (size_t i = 0; i < n; ++i) a.Set(static_cast<uint32_t>(i), ViewToJs(env, keys, *f.sub, items + i * f.sub->size));
             return a;
         }
     }
@@ -305,15 +349,16 @@ void ReadView(const Napi::Object &obj, const Table &table, void *view, Arena &ar
     }
 }
 
-Napi::Object ViewToJs(Napi::Env env, const Table &table, const void *view) {
+Napi::Object ViewToJs(Napi::Env env, KeyCache &keys, const Table &table, const void *view) {
+    static const int kType = KeyId("type");
     Napi::Object o = Napi::Object::New(env);
-    if (table.packet_type) o.Set("type", Napi::Number::New(env, table.packet_type));
+    if (table.packet_type) SetKey(env, o, keys.Get(kType), Napi::Number::New(env, table.packet_type));
     for (const Field &f : table.fields) {
         if (f.flags & kInOnly) continue;
         if ((f.flags & kOptional) && At<const void *>(view, f.offset) == nullptr) continue;
         // Lists that are empty are left out, as aws-crt does (reason codes are always present).
         if (IsList(f.kind) && At<size_t>(view, f.count_offset) == 0) continue;
-        o.Set(f.key, FieldToJs(env, f, view));
+        SetKey(env, o, keys.Get(f), FieldToJs(env, keys, f, view));
     }
     return o;
 }

@@ -56,6 +56,23 @@ struct Field {
     size_t count_offset;       // lists: where the size_t count lives
     double min, max;           // numbers and enums: the accepted range (inclusive)
     const Table *sub;          // Object / ObjectList
+    int key_id = -1;           // index of `key` in the key registry (KeyId), for cached JS strings
+};
+
+// Property names used on the hot paths get a process-wide id once; each environment then keeps
+// one JS string per id (KeyCache), instead of creating a string for every property get/set.
+int KeyId(const char *key);
+
+class KeyCache {
+public:
+    explicit KeyCache(napi_env env) : env_(env) {}
+    ~KeyCache();
+    napi_value Get(int id);
+    napi_value Get(const Field &f) { return f.key_id >= 0 ? Get(f.key_id) : Napi::String::New(env_, f.key); }
+
+private:
+    napi_env env_;
+    std::vector<napi_ref> refs_;
 };
 
 struct Table {
@@ -87,7 +104,10 @@ uint32_t CheckedLength(const Napi::Array &arr, uint32_t max, const std::string &
 void ReadView(const Napi::Object &obj, const Table &table, void *view, Arena &arena, const std::string &path);
 
 // view -> new JS object.
-Napi::Object ViewToJs(Napi::Env env, const Table &table, const void *view);
+Napi::Object ViewToJs(Napi::Env env, KeyCache &keys, const Table &table, const void *view);
+
+// Sets obj[key] with a cached key string.
+inline void SetKey(napi_env env, napi_value obj, napi_value key, napi_value value) { napi_set_property(env, obj, key, value); }
 
 // Borrowed bytes of a Buffer/TypedArray/DataView/ArrayBuffer, or a UTF-8 copy of a string into
 // `arena`. Throws TypeError naming `path` for anything else.

@@ -3,6 +3,8 @@
 
 #include <napi.h>
 
+#include "convert.h"
+
 #include <cstdint>
 #include <memory>
 
@@ -12,7 +14,7 @@ namespace mqtt5crt {
 // into a JS object on the JS thread.
 struct OwnedPacket {
     virtual ~OwnedPacket() = default;
-    virtual Napi::Object ToJs(Napi::Env env) const = 0;
+    virtual Napi::Object ToJs(Napi::Env env, KeyCache &keys) const = 0;
 };
 
 // The numbers are part of the contract with lib/native.ts (NativeEventType).
@@ -29,8 +31,16 @@ enum class EventType : uint8_t {
     WebsocketTransform = 9,  // id: transform id; packet: the handshake request to transform
 };
 
+// How a completion that needs no packet travels: as a bare number in the batch (see lib/native.ts).
+enum class Simple : uint8_t {
+    No = 0,
+    Done = 1,         // +id: completed, no packet (QoS 0 publish written)
+    PlainPuback = 2,  // -id: PUBACK with reason Success and no properties
+};
+
 struct Event {
     EventType type;
+    Simple simple = Simple::No;
     int error_code = 0;
     double id = 0;  // operation id for completions
     double ack_id = 0;  // received QoS 1 PUBLISH: the manual PUBACK control id

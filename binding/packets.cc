@@ -12,20 +12,23 @@ namespace {
 
 constexpr double kMaxSafe = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
 
+Field Make(const char *key, Kind kind, uint8_t flags, size_t off, size_t count_off, double min, double max, const Table *sub) {
+    return Field{key, kind, flags, off, count_off, min, max, sub, KeyId(key)};
+}
 Field Num(const char *key, Kind kind, uint8_t flags, size_t off) {
     double max = kind == Kind::U8 ? 255.0 : kind == Kind::U16 ? 65535.0 : kind == Kind::U32 ? 4294967295.0 : kMaxSafe;
-    return Field{key, kind, flags, off, 0, 0, max, nullptr};
+    return Make(key, kind, flags, off, 0, 0, max, nullptr);
 }
 Field Enum(const char *key, uint8_t flags, size_t off, int min, int max) {
-    return Field{key, Kind::Enum, flags, off, 0, static_cast<double>(min), static_cast<double>(max), nullptr};
+    return Make(key, Kind::Enum, flags, off, 0, static_cast<double>(min), static_cast<double>(max), nullptr);
 }
-Field Val(const char *key, Kind kind, uint8_t flags, size_t off) { return Field{key, kind, flags, off, 0, 0, 0, nullptr}; }
+Field Val(const char *key, Kind kind, uint8_t flags, size_t off) { return Make(key, kind, flags, off, 0, 0, 0, nullptr); }
 Field List(const char *key, Kind kind, uint8_t flags, size_t off, size_t count_off, const Table *sub = nullptr) {
     double max = kind == Kind::U32List ? 4294967295.0 : 0;
-    return Field{key, kind, flags, off, count_off, 1, max, sub};
+    return Make(key, kind, flags, off, count_off, 1, max, sub);
 }
 Field Sub(const char *key, uint8_t flags, size_t off, const Table *sub) {
-    return Field{key, Kind::Object, static_cast<uint8_t>(flags | kOptional), off, 0, 0, 0, sub};
+    return Make(key, Kind::Object, static_cast<uint8_t>(flags | kOptional), off, 0, 0, 0, sub);
 }
 
 constexpr uint8_t O = kOptional, R = kRequired;
@@ -192,7 +195,7 @@ const Table kMetrics{"metrics", sizeof(MetricsV), {
 using OptionsV = aws_mqtt5_client_options;
 const Table kClientOptions{"config", sizeof(OptionsV), {
     Val("hostName", Kind::Utf8, R, AT(OptionsV, host_name)),
-    Field{"port", Kind::U32, R, AT(OptionsV, port), 0, 1, 65535, nullptr},
+    Make("port", Kind::U32, R, AT(OptionsV, port), 0, 1, 65535, nullptr),
     Sub("connectProperties", kNone, AT(OptionsV, connect_options), &kConnect),
     Enum("sessionBehavior", kNone, AT(OptionsV, session_behavior), 0, 3),
     Enum("extendedValidationAndFlowControlOptions", kNone, AT(OptionsV, extended_validation_and_flow_control_options), 0, 1),

@@ -11,6 +11,11 @@ endif()
 # The libraries in dependency order, with the extra CMake arguments each one needs.
 set(_crt_libs aws-c-common aws-lc s2n aws-c-cal aws-c-io aws-c-compression aws-c-http
               aws-c-sdkutils aws-c-auth aws-c-mqtt)
+# aws-lc and s2n give TLS and crypto on Linux (and other Unix but Apple); macOS and Windows use
+# the platform's own TLS and crypto through aws-c-io and aws-c-cal.
+if(APPLE OR WIN32)
+  list(REMOVE_ITEM _crt_libs aws-lc s2n)
+endif()
 set(_crt_args_aws-lc -DDISABLE_GO=ON -DDISABLE_PERL=ON -DBUILD_LIBSSL=OFF -DBUILD_TOOL=OFF)
 set(_crt_args_s2n -DUNSAFE_TREAT_WARNINGS_AS_ERRORS=OFF -DCMAKE_NO_SYSTEM_FROM_IMPORTED=ON)
 

@@ -194,7 +194,22 @@ export class ClientTlsContext {
     constructor(options?: TlsContextOptions) {
         const o = options ?? new TlsContextOptions();
         if (typeof o !== 'object' || o === null) throw new TypeError('tlsContextOptions must be an object');
-        this.native = new binding.NativeTlsContext(o);
+        // The native side takes the options as they are, except the PKCS#11 library, which it
+        // needs as its own native object.
+        let native: object = o;
+        let pkcs11: unknown;
+        try {
+            pkcs11 = (o as TlsContextOptions).pkcs11_options;
+        } catch (e) {
+            throw new TypeError(`tlsContextOptions.pkcs11_options could not be read: ${(e as Error)?.message ?? e}`);
+        }
+        if (pkcs11 !== undefined && pkcs11 !== null && typeof pkcs11 === 'object') {
+            const lib = (pkcs11 as Pkcs11Options).pkcs11_lib;
+            native = Object.assign(Object.create(null), o, {
+                pkcs11_options: { ...(pkcs11 as Pkcs11Options), pkcs11_lib: lib instanceof Pkcs11Lib ? lib.native : lib },
+            });
+        }
+        this.native = new binding.NativeTlsContext(native);
     }
 }
 

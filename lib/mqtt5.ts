@@ -1,5 +1,6 @@
 import { CrtError, ErrorCodes } from './error';
-import { binding, NativeEvent, NativeEventType, NativeMqtt5Client } from './native';
+import { binding, NativeBatchItem, NativeEvent, NativeEventType, NativeMqtt5Client } from './native';
+import { PacketType, PubackReasonCode } from './mqtt5_packet';
 import type {
     ConnackPacket,
     ConnectPacket,
@@ -293,6 +294,17 @@ interface Pending {
 }
 
 const DEFAULT_KEEP_ALIVE_SECONDS = 1200;
+/** PUBLISH fields whose presence sends a publish down the (slower) full conversion path. */
+const OPTIONAL_PUBLISH_FIELDS = [
+    'userProperties',
+    'payloadFormat',
+    'messageExpiryIntervalSeconds',
+    'topicAlias',
+    'responseTopic',
+    'correlationData',
+    'contentType',
+    'subscriptionIdentifiers',
+] as const;
 const DEFAULT_METRICS_LIBRARY = 'IoTDeviceSDK/NodeJS';
 
 /**
@@ -315,7 +327,9 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     #transform: WebsocketHandshakeTransform | undefined;
     readonly #pending = new Map<number, Pending>();
     // Held here so the native side can keep only a weak reference while the client is stopped.
-    readonly #sink: (events: NativeEvent[]) => void;
+    readonly #sink: (events: NativeBatchItem[]) => void;
+    // The last topic that passed the topic checks: publishers mostly reuse a few topics.
+    #checkedTopic: string | undefined;
 
     /**
      * @param config the client configuration; checked synchronously (TypeError/RangeError name the field)
@@ -365,7 +379,45 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
      * `undefined` for QoS 0 once written to the socket. Rejects with a {@link CrtError} on failure.
      */
     publish(packet: PublishPacket): Promise<PublishCompletionResult> {
-        this.#live();
+        const native = this.#live();
+        if (typeof packet !== 'object' || packet === null) validate.requireObject(packet, 'publish');
+        // The common PUBLISH (topic, payload, QoS, retain and nothing else) goes positionally to
+        // the native fast path; anything else is read into a checked snapshot first.
+        let topic: unknown, payload: unknown, qos: unknown, retain: unknown, plain: boolean;
+        let field = 'topicName';
+        try {
+            topic = packet.topicName;
+            field = 'payload';
+            payload = packet.payload;
+            field = 'qos';
+            qos = packet.qos;
+            field = 'retain';
+            retain = packet.retain;
+            plain = true;
+            for (field of OPTIONAL_PUBLISH_FIELDS) {
+                if ((packet as unknown as Record<string, unknown>)[field] !== undefined) {
+                    plain = false;
+                    break;
+                }
+            }
+        } catch (e) {
+            throw validate.unreadable(`publish.${field}`, e);
+        }
+        if (
+            plain &&
+            typeof topic === 'string' &&
+            (qos === 0 || qos === 1) &&
+            (retain === undefined || typeof retain === 'boolean') &&
+            (payload === undefined ||
+                typeof payload === 'string' ||
+                (ArrayBuffer.isView(payload) && !(payload.buffer instanceof SharedArrayBuffer)))
+        ) {
+            if (topic !== this.#checkedTopic) {
+                validate.checkTopicName(topic, 'publish.topicName');
+                this.#checkedTopic = topic;
+            }
+            return this.#track(native.publishFast(topic, payload, qos, retain === true));
+        }
         const p = validate.readPublish(packet, 'publish');
         // Reading the packet ran the caller's getters, which may have closed the client.
         return this.#track(this.#live().publish(p));
@@ -474,14 +526,29 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         else pending.resolve(value);
     }
 
-    #onEvents(events: NativeEvent[]): void {
+    #onEvents(events: NativeBatchItem[]): void {
         const native = this.#native;
         if (!native) return; // closed: everything pending was rejected already
+        const pending = this.#pending;
         const autoAck: number[] = [];
-        for (const ev of events) {
+        for (let i = 0; i < events.length; i++) {
+            const ev = events[i];
             try {
-                if (ev.type === NativeEventType.MessageReceived) this.#deliver(ev, autoAck);
-                else this.#dispatch(ev);
+                if (typeof ev === 'number') {
+                    // A completion with nothing to say: +id done, -id plain successful PUBACK.
+                    const id = ev > 0 ? ev : -ev;
+                    const p = pending.get(id);
+                    if (p) {
+                        pending.delete(id);
+                        p.resolve(ev > 0 ? undefined : { type: PacketType.Puback, reasonCode: PubackReasonCode.Success });
+                    }
+                } else if (ev.event === undefined) {
+                    this.#emitSafely('messageReceived', { message: ev }); // QoS 0 message
+                } else if (ev.event === NativeEventType.MessageReceived) {
+                    this.#deliver(ev as NativeEvent, autoAck);
+                } else {
+                    this.#dispatch(ev as NativeEvent);
+                }
             } catch (err) {
                 this.#raise(err);
             }
@@ -566,7 +633,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     }
 
     #dispatch(ev: NativeEvent): void {
-        switch (ev.type) {
+        switch (ev.event) {
             case NativeEventType.PublishComplete:
                 this.#settle(ev, ev.packet);
                 break;
@@ -638,7 +705,9 @@ function nativeProxyOptions(proxy: HttpProxyOptions): object {
     const { tls_opts, ...out } = p;
     if (tls_opts !== undefined && tls_opts !== null) {
         validate.requireObject(tls_opts, `${path}.tls_opts`);
-        const ctx = validate.snapshot(tls_opts, ['tls_ctx'], `${path}.tls_opts`).tls_ctx;
+        const opts = validate.snapshot(tls_opts, ['tls_ctx', 'server_name'], `${path}.tls_opts`);
+        const ctx = opts.tls_ctx;
+        if (opts.server_name !== undefined) out.tls_server_name = opts.server_name;
         if (!validate.isInstance(ctx, ClientTlsContext, `${path}.tls_opts.tls_ctx`)) {
             throw new TypeError('config.httpProxyOptions.tls_opts.tls_ctx must be an io.ClientTlsContext');
         }

@@ -16,9 +16,18 @@ export const enum NativeEventType {
     WebsocketTransform = 9,
 }
 
-/** One record of a batch delivered to the sink. Packets are plain objects shaped by binding/packets.cc. */
+/**
+ * One record of a batch delivered to the sink. A batch is an array whose elements are either
+ *  - a number: a completion with nothing more to say: `+id` done (QoS 0 publish written),
+ *    `-id` PUBACK with reason Success and no properties;
+ *  - a received QoS 0 PUBLISH (a packet object, recognisable by having no `event` field);
+ *  - a NativeEvent.
+ * Packets are plain objects shaped by binding/packets.cc.
+ */
+export type NativeBatchItem = number | NativeEvent | (Record<string, unknown> & { event?: undefined });
+
 export interface NativeEvent {
-    type: NativeEventType;
+    event: NativeEventType;
     /** CRT error number; absent when 0. */
     errorCode?: number;
     /** Operation id, for completions. */
@@ -29,7 +38,7 @@ export interface NativeEvent {
     settings?: any;
 }
 
-export type NativeSink = (events: NativeEvent[]) => void;
+export type NativeSink = (events: NativeBatchItem[]) => void;
 
 export interface NativeOperationalStatistics {
     incompleteOperationCount: number;
@@ -44,6 +53,8 @@ export declare class NativeMqtt5Client {
     start(): void;
     stop(disconnect?: object): void;
     publish(packet: object): number;
+    /** The hot path: a PUBLISH with no properties, passed positionally. */
+    publishFast(topic: string, payload: unknown, qos: number, retain: boolean): number;
     subscribe(packet: object): number;
     unsubscribe(packet: object): number;
     getOperationalStatistics(): NativeOperationalStatistics;
@@ -102,6 +113,22 @@ function candidates(): string[] {
 }
 
 function load(): NativeBinding {
+    // An explicit binary (bundled apps, unusual layouts). process.dlopen rather than require():
+    // no bundler rewrites or traces it.
+    const override = process.env.MQTT5_CRT_BINARY;
+    if (override) {
+        const file = path.resolve(override);
+        try {
+            const mod = { exports: {} as NativeBinding };
+            process.dlopen(mod, file);
+            return mod.exports;
+        } catch (cause) {
+            throw new Error(
+                `mqtt5-crt: could not load the native addon from MQTT5_CRT_BINARY=${file}: ${(cause as Error).message.split('\n')[0]}`,
+                { cause },
+            );
+        }
+    }
     try {
         // node-gyp-build: build/Release, then build/Debug, then prebuilds/<platform>-<arch>/.
         // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -114,7 +141,8 @@ function load(): NativeBinding {
                 `Node-API ${process.versions.napi} (the addon needs Node-API 8 or later)`,
             `  cause: ${(cause as Error).message.split('\n')[0]}`,
             '  fix: run `npm rebuild mqtt5-crt` (builds from source: needs cmake, a C/C++ compiler and python3 with pip),',
-            '       or install on a platform that has a prebuilt binary (linux-x64 glibc).',
+            '       or install on a platform that has a prebuilt binary (linux-x64 glibc),',
+            '       or set MQTT5_CRT_BINARY=/path/to/mqtt5_crt.node (e.g. in a bundled app).',
         ].join('\n');
         throw new Error(msg, { cause });
     }

@@ -23,3 +23,20 @@ it('the README example runs and exits by itself', () => {
     expect(r.stdout).toContain('published, reason code 0');
     expect(r.stdout).toContain('received on hello/world: hi there');
 });
+
+it('the README C++-style builder example runs and exits by itself', () => {
+    const root = path.resolve(__dirname, '../..');
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const example = [...readme.matchAll(/```js\n([\s\S]*?)```/g)][1]?.[1];
+    expect(example).toContain('Mqtt5ClientBuilder');
+    const r = spawnSync(process.execPath, ['-e', example!], {
+        cwd: root,
+        env: { ...process.env, MQTT_PORT: String(brokerPort()) },
+        encoding: 'utf8',
+        timeout: 15_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('connected as builder-example');
+    expect(r.stdout).toContain('received hello/builder hi');
+});

@@ -1,0 +1,177 @@
+// Type tests of the public API as a CommonJS (require) consumer sees it: 'mqtt5-crt' resolves
+// through the "require" condition of package.json "exports" to dist/index.d.ts.
+// Run by `npm test` (vitest --typecheck); nothing here executes.
+import { describe, expectTypeOf, test } from 'vitest';
+import {
+    auth,
+    ConnackPacket,
+    CrtError,
+    DisconnectPacket,
+    http,
+    io,
+    iot,
+    Mqtt5,
+    Mqtt5Client,
+    Mqtt5ClientBuilder,
+    Mqtt5ClientConfig,
+    Mqtt5ClientEvents,
+    Mqtt5ClientOptions,
+    mqtt5,
+    NegotiatedSettings,
+    PubackPacket,
+    PubackReasonCode,
+    PublishAcknowledgementHandle,
+    PublishAcknowledgementHandleWrapper,
+    PublishPacket,
+    QoS,
+    SubackPacket,
+    SubscribePacket,
+    UnsubackPacket,
+    type ClientStatistics,
+    type MessageReceivedEvent,
+    type OnConnectionSuccessEventData,
+    type PublishReceivedEventData,
+} from 'mqtt5-crt';
+
+declare const client: Mqtt5Client;
+
+describe('event map', () => {
+    test('listener payload types', () => {
+        client.on('connectionSuccess', (e) => {
+            expectTypeOf(e.connack).toEqualTypeOf<ConnackPacket>();
+            expectTypeOf(e.settings).toEqualTypeOf<NegotiatedSettings>();
+            expectTypeOf(e.settings.clientId).toBeString();
+        });
+        client.on('connectionFailure', (e) => {
+            expectTypeOf(e.error).toEqualTypeOf<CrtError>();
+            expectTypeOf(e.connack).toEqualTypeOf<ConnackPacket | undefined>();
+        });
+        client.on('disconnection', (e) => {
+            expectTypeOf(e.error).toEqualTypeOf<CrtError>();
+            expectTypeOf(e.disconnect).toEqualTypeOf<DisconnectPacket | undefined>();
+        });
+        client.once('messageReceived', (e) => {
+            expectTypeOf(e).toEqualTypeOf<MessageReceivedEvent>();
+            expectTypeOf(e.message).toEqualTypeOf<PublishPacket>();
+            expectTypeOf(e.message.topicName).toBeString();
+            expectTypeOf(e.acknowledgementControl).toEqualTypeOf<PublishAcknowledgementHandleWrapper | undefined>();
+            expectTypeOf(e.acknowledgementControl!.acquireHandle()).toEqualTypeOf<PublishAcknowledgementHandle | null>();
+        });
+        client.on('error', (e) => expectTypeOf(e).toEqualTypeOf<CrtError>());
+        client.on('stopped', () => {});
+        client.on('attemptingConnect', () => {});
+        expectTypeOf<keyof Mqtt5ClientEvents>().toEqualTypeOf<
+            'error' | 'attemptingConnect' | 'connectionSuccess' | 'connectionFailure' | 'disconnection' | 'stopped' | 'messageReceived'
+        >();
+        expectTypeOf(client.on('stopped', () => {})).toEqualTypeOf<Mqtt5Client>();
+    });
+
+    test('wrong event names and payloads do not compile', () => {
+        // @ts-expect-error: no such event
+        client.on('message', () => {});
+        // @ts-expect-error: aws-crt's event names are camelCase
+        client.on('connection_success', () => {});
+        // @ts-expect-error: the payload of messageReceived is { message, acknowledgementControl? }
+        client.on('messageReceived', (e: { topic: string }) => {});
+        // @ts-expect-error: the payload of connectionSuccess has no `error`
+        client.on('connectionSuccess', (e) => e.error);
+        // @ts-expect-error: emit checks the payload too
+        client.emit('connectionSuccess', { settings: {} });
+        // @ts-expect-error: off/removeListener are typed as well
+        client.off('nope', () => {});
+    });
+
+    test('the aws-crt event name constants', () => {
+        expectTypeOf<typeof Mqtt5Client.MESSAGE_RECEIVED>().toEqualTypeOf<'messageReceived'>();
+        expectTypeOf<typeof Mqtt5Client.CONNECTION_SUCCESS>().toEqualTypeOf<'connectionSuccess'>();
+        // aws-crt code subscribes with the constants: the payload is still typed.
+        client.on(mqtt5.Mqtt5Client.MESSAGE_RECEIVED, (e) => expectTypeOf(e.message).toEqualTypeOf<PublishPacket>());
+    });
+});
+
+describe('operations and packets', () => {
+    test('operation results', () => {
+        expectTypeOf(client.publish({ topicName: 't', qos: QoS.AtLeastOnce, payload: 'x' })).toEqualTypeOf<
+            Promise<PubackPacket | undefined>
+        >();
+        expectTypeOf(client.subscribe({ subscriptions: [{ topicFilter: 't/#', qos: QoS.AtMostOnce }] })).toEqualTypeOf<
+            Promise<SubackPacket>
+        >();
+        expectTypeOf(client.unsubscribe({ topicFilters: ['t/#'] })).toEqualTypeOf<Promise<UnsubackPacket>>();
+        expectTypeOf(client.getOperationalStatistics()).toEqualTypeOf<ClientStatistics>();
+        expectTypeOf(client.start()).toBeVoid();
+        expectTypeOf(client.stop).parameter(0).toEqualTypeOf<DisconnectPacket | undefined>();
+    });
+
+    test('packet shapes', () => {
+        expectTypeOf<PublishPacket>().toHaveProperty('topicName').toBeString();
+        expectTypeOf<PublishPacket['qos']>().toEqualTypeOf<QoS>();
+        expectTypeOf<PubackPacket['reasonCode']>().toEqualTypeOf<PubackReasonCode>();
+        expectTypeOf<SubscribePacket['subscriptions'][number]['topicFilter']>().toBeString();
+        expectTypeOf(QoS.AtLeastOnce).toMatchTypeOf<QoS>();
+        // Payloads: text, bytes, or an object (JSON).
+        expectTypeOf<{ topicName: 't'; qos: QoS.AtMostOnce; payload: Buffer }>().toMatchTypeOf<PublishPacket>();
+        expectTypeOf<{ topicName: 't'; qos: QoS.AtMostOnce; payload: { a: 1 } }>().toMatchTypeOf<PublishPacket>();
+    });
+
+    test('bad packets do not compile', () => {
+        // @ts-expect-error: topicName is required
+        client.publish({ qos: QoS.AtLeastOnce });
+        // @ts-expect-error: qos is a QoS, not a string
+        client.publish({ topicName: 't', qos: 'at-least-once' });
+        // @ts-expect-error: subscribe takes { subscriptions: [...] }
+        client.subscribe({ topicFilter: 't', qos: QoS.AtMostOnce });
+        // @ts-expect-error: unsubscribe takes topicFilters
+        client.unsubscribe({ topicFilter: 't' });
+        // @ts-expect-error: hostName and port are required
+        new Mqtt5Client({ hostName: 'localhost' });
+    });
+});
+
+describe('builders', () => {
+    test('C++-style builder: fluent setters return the builder, build() the client', () => {
+        const b = Mqtt5ClientBuilder.newMqtt5ClientBuilder('localhost', 1883);
+        expectTypeOf(b).toEqualTypeOf<Mqtt5ClientBuilder>();
+        expectTypeOf(b.withPort(1884).withConnectOptions({ keepAliveIntervalSeconds: 30 })).toEqualTypeOf<Mqtt5ClientBuilder>();
+        expectTypeOf(b.withClientConnectionSuccessCallback).parameter(0).parameter(0).toEqualTypeOf<OnConnectionSuccessEventData>();
+        expectTypeOf(b.withPublishReceivedCallback).parameter(0).parameter(0).toEqualTypeOf<PublishReceivedEventData>();
+        expectTypeOf(b.build()).toEqualTypeOf<Mqtt5Client>();
+        expectTypeOf(b.buildConfig()).toEqualTypeOf<Mqtt5ClientConfig>();
+        expectTypeOf(Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromPath('h', 'c', 'k')).toEqualTypeOf<Mqtt5ClientBuilder>();
+        expectTypeOf(new Mqtt5ClientOptions('h')).toEqualTypeOf<Mqtt5ClientBuilder>();
+        expectTypeOf(Mqtt5Client.newMqtt5Client(b)).toEqualTypeOf<Mqtt5Client>();
+        // @ts-expect-error: withPort takes a number
+        b.withPort('1883');
+    });
+
+    test('aws-crt-style IoT builder: build() returns a client config', () => {
+        const b = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath('h', 'c', 'k');
+        expectTypeOf(b).toEqualTypeOf<iot.AwsIotMqtt5ClientConfigBuilder>();
+        expectTypeOf(b.withPort(8883).withSessionBehavior(mqtt5.ClientSessionBehavior.RejoinPostSuccess)).toEqualTypeOf<
+            iot.AwsIotMqtt5ClientConfigBuilder
+        >();
+        expectTypeOf(b.build()).toEqualTypeOf<mqtt5.Mqtt5ClientConfig>();
+        expectTypeOf(new mqtt5.Mqtt5Client(b.build())).toEqualTypeOf<Mqtt5Client>();
+    });
+});
+
+describe('namespaces and errors', () => {
+    test('aws-crt namespaces', () => {
+        expectTypeOf(mqtt5.Mqtt5Client).toEqualTypeOf<typeof Mqtt5Client>();
+        expectTypeOf<typeof mqtt5.QoS>().toEqualTypeOf<typeof QoS>();
+        expectTypeOf(io.enable_logging).parameter(0).toEqualTypeOf<io.LogLevel>();
+        expectTypeOf(io.is_alpn_available()).toBeBoolean();
+        expectTypeOf(new io.TlsContextOptions()).toHaveProperty('alpn_list');
+        expectTypeOf(http.HttpProxyOptions).toBeConstructibleWith('proxy', 8080);
+        expectTypeOf(auth.AwsCredentialsProvider.newDefault()).toEqualTypeOf<auth.AwsCredentialsProvider>();
+        expectTypeOf(Mqtt5.PublishPacket.from({ topicName: 't', qos: QoS.AtMostOnce })).toHaveProperty('topicName');
+    });
+
+    test('CrtError', () => {
+        expectTypeOf<CrtError>().toMatchTypeOf<Error>();
+        expectTypeOf<CrtError['code']>().toBeString();
+        expectTypeOf<CrtError['errorCode']>().toBeNumber();
+        expectTypeOf<CrtError['error_name']>().toBeString();
+        expectTypeOf<CrtError['error_code']>().toBeNumber();
+    });
+});
