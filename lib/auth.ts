@@ -7,15 +7,21 @@ import { binding } from './native';
 
 /** A set of AWS credentials. */
 export interface AwsCredentials {
+    /** AWS access key ID. */
     accessKeyId: string;
+    /** AWS secret access key. */
     secretAccessKey: string;
+    /** Session token, for temporary credentials. */
     sessionToken?: string;
 }
 
 /** aws-crt's snake_case shape, also accepted from a delegate function. */
 export interface AwsCredentialsSnakeCase {
+    /** AWS access key ID. */
     aws_access_key_id: string;
+    /** AWS secret access key. */
     aws_secret_access_key: string;
+    /** Session token, for temporary credentials. */
     aws_session_token?: string;
 }
 

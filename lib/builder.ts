@@ -39,30 +39,42 @@ import { PublishPacket } from './packet_classes';
 export interface ReconnectOptions {
     /** Jitter mode (C++ `m_reconnectMode`). */
     reconnectMode?: RetryJitterType;
+    /** Shortest delay before a reconnect attempt, in ms (client default 1000). */
     minReconnectDelayMs?: number;
+    /** Longest delay before a reconnect attempt, in ms (client default 120000). */
     maxReconnectDelayMs?: number;
+    /** How long, in ms, a connection must last before the delay resets (client default 30000). */
     minConnectedTimeToResetReconnectDelayMs?: number;
 }
 
 /** C++ `OnConnectionSuccessEventData`. */
 export interface OnConnectionSuccessEventData {
+    /** The CONNACK sent by the server. */
     connAckPacket: ConnackPacket;
+    /** The settings in effect for this connection. */
     negotiatedSettings: NegotiatedSettings;
 }
 /** C++ `OnConnectionFailureEventData`. */
 export interface OnConnectionFailureEventData {
+    /** The CRT error code (same as `error.errorCode`). */
     errorCode: number;
+    /** The error that failed the attempt. */
     error: CrtError;
+    /** The CONNACK, when the server answered with a rejection. */
     connAckPacket?: ConnackPacket;
 }
 /** C++ `OnDisconnectionEventData`. */
 export interface OnDisconnectionEventData {
+    /** The CRT error code (same as `error.errorCode`). */
     errorCode: number;
+    /** The error that ended the connection. */
     error: CrtError;
+    /** The DISCONNECT, when the server sent one. */
     disconnectPacket?: DisconnectPacket;
 }
 /** C++ `PublishReceivedEventData`. */
 export interface PublishReceivedEventData {
+    /** The received message. */
     publishPacket: PublishPacket;
     /**
      * Takes over the PUBACK of a QoS 1 message (call synchronously in the callback); null for
@@ -102,19 +114,31 @@ export class Mqtt5CustomAuthConfig implements MqttConnectCustomAuthConfig {
     tokenKeyName?: string;
     tokenValue?: string;
     tokenSignature?: string;
+    /** Sets the authorizer name; unset means the account's default authorizer. */
     withAuthorizerName(name: string): this { this.authorizerName = name; return this; }
     /** The seed guide's spelling of {@link withAuthorizerName}. */
     withAuthrizaerName(name: string): this { return this.withAuthorizerName(name); }
+    /** Sets the username passed to the authorizer's Lambda. */
     withUsername(username: string): this { this.username = username; return this; }
+    /** Sets the password passed to the authorizer's Lambda. */
     withPassword(password: Uint8Array | string): this { this.password = password; return this; }
+    /** Sets the query-parameter name of the token (signed authorizers). */
     withTokenKeyName(name: string): this { this.tokenKeyName = name; return this; }
+    /** Sets the token value (signed authorizers). */
     withTokenValue(value: string): this { this.tokenValue = value; return this; }
+    /** Sets the base64 token signature; it is URI-encoded unless it already is. */
     withTokenSignature(signature: string): this { this.tokenSignature = signature; return this; }
+    /** The authorizer name, if set. */
     getAuthorizerName(): string | undefined { return this.authorizerName; }
+    /** The username, if set. */
     getUsername(): string | undefined { return this.username; }
+    /** The password, if set. */
     getPassword(): Uint8Array | string | undefined { return this.password; }
+    /** The token key name, if set. */
     getTokenKeyName(): string | undefined { return this.tokenKeyName; }
+    /** The token value, if set. */
     getTokenValue(): string | undefined { return this.tokenValue; }
+    /** The token signature, if set. */
     getTokenSignature(): string | undefined { return this.tokenSignature; }
 }
 
@@ -185,11 +209,17 @@ export class Mqtt5ClientBuilder {
     }
     /** The seed guide's (older) names. */
     static newMqtt5ClientBuilderWithMtlsFromPath = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromPath;
+    /** Alias of {@link createMqtt5ClientBuilderWithMtlsFromMemory}. */
     static newMqtt5ClientBuilderWithMtlsFromMemory = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromMemory;
+    /** Alias of {@link createMqtt5ClientBuilderWithMtlsPkcs11}. */
     static newMqtt5ClientBuilderWithMtlsPkcs11 = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsPkcs11;
+    /** Alias of {@link createMqtt5ClientBuilderWithWebsocket}. */
     static newMqtt5ClientBuilderWithWebsocket = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithWebsocket;
+    /** Alias of {@link createMqtt5ClientBuilderWithCustomAuthorizer}. */
     static newMqtt5ClientBuilderWithCustomAuthorizer = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithCustomAuthorizer;
+    /** Alias of {@link createMqtt5ClientBuilderWithCustomAuthorizer} (the doubled "Custom" is kept for compatibility). */
     static newMqtt5ClientBuilderWithCustomCustomAuthorizer = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithCustomAuthorizer;
+    /** Alias of {@link createMqtt5ClientBuilderWithCustomAuthorizerWebsocket}. */
     static newMqtt5ClientBuilderWithCustomAuthorizerWebsocket =
         Mqtt5ClientBuilder.createMqtt5ClientBuilderWithCustomAuthorizerWebsocket;
 
@@ -201,12 +231,15 @@ export class Mqtt5ClientBuilder {
         else this.tlsOptions.override_default_trust_store_from_path(undefined, text);
         return this;
     }
+    /** Sets the TLS cipher preference; this also turns TLS on if it was not already. */
     withTlsCipherPreference(pref: TlsCipherPreference): this {
         this.tlsOptions ??= new TlsContextOptions();
         this.tlsOptions.tls_cipher_preference = pref;
         return this;
     }
+    /** Connects to the broker through this HTTP proxy. */
     withHttpProxyOptions(options: HttpProxyOptions): this { this.config.httpProxyOptions = options; return this; }
+    /** Uses this custom authorizer; its settings become the CONNECT username/password at build time. */
     withCustomAuthorizer(customAuth: MqttConnectCustomAuthConfig): this { this.customAuth = customAuth; return this; }
     /** C++ `WithSdkName`: the library name sent in the SDK metrics. */
     withSdkName(name: string): this { this.sdkName = name; return this; }
@@ -224,20 +257,29 @@ export class Mqtt5ClientBuilder {
         return new Mqtt5ClientBuilder(hostName, port);
     }
 
+    /** Sets the broker host name. */
     withHostName(hostName: string): this { this.config.hostName = hostName; return this; }
+    /** Sets the broker port (0-65535). */
     withPort(port: number): this { this.config.port = port; return this; }
+    /** Accepted for compatibility; every client shares the process-wide event loop group. */
     withBootstrap(bootstrap: ClientBootstrap): this { this.config.clientBootstrap = bootstrap; return this; }
+    /** Sets the socket options (connect timeout, TCP keep-alive, TCP_NODELAY). */
     withSocketOptions(options: SocketOptions): this { this.config.socketOptions = options; return this; }
+    /** Sets the CONNECT packet sent on every connection attempt. */
     withConnectOptions(connect: ConnectPacket): this { this.config.connectProperties = connect; return this; }
+    /** Sets how session state is treated across connections (default Clean). */
     withSessionBehavior(behavior: ClientSessionBehavior): this { this.config.sessionBehavior = behavior; return this; }
+    /** Sets the extra validation and flow control applied by the client (default None). */
     withClientExtendedValidationAndFlowControl(option: ClientExtendedValidationAndFlowControl): this {
         this.config.extendedValidationAndFlowControlOptions = option;
         return this;
     }
+    /** Sets what happens to queued operations on disconnection (default FailQos0PublishOnDisconnect). */
     withOfflineQueueBehavior(behavior: ClientOperationQueueBehavior): this {
         this.config.offlineQueueBehavior = behavior;
         return this;
     }
+    /** Applies the reconnect settings; fields left undefined keep their current values. */
     withReconnectOptions(options: ReconnectOptions): this {
         if (options.reconnectMode !== undefined) this.config.retryJitterMode = options.reconnectMode;
         if (options.minReconnectDelayMs !== undefined) this.config.minReconnectDelayMs = options.minReconnectDelayMs;
@@ -247,33 +289,44 @@ export class Mqtt5ClientBuilder {
         }
         return this;
     }
+    /** Sets how long, in ms, a connection must last before the reconnect delay resets (default 30000). */
     withMinConnectedTimeToResetReconnectDelayMs(ms: number): this {
         this.config.minConnectedTimeToResetReconnectDelayMs = ms;
         return this;
     }
+    /** Sets the inbound and outbound topic aliasing behaviour (default: disabled both ways). */
     withTopicAliasingOptions(options: TopicAliasingOptions): this { this.config.topicAliasingOptions = options; return this; }
+    /** Sets how long, in ms, to wait for a PINGRESP before dropping the connection (default 30000). */
     withPingTimeoutMs(ms: number): this { this.config.pingTimeoutMs = ms; return this; }
+    /** Sets how long, in ms, to wait for the CONNACK (default 20000). */
     withConnackTimeoutMs(ms: number): this { this.config.connackTimeoutMs = ms; return this; }
+    /** Sets how long, in seconds, to wait for an acknowledgement before failing an operation (default 0: no timeout). */
     withAckTimeoutSeconds(seconds: number): this { this.config.ackTimeoutSeconds = seconds; return this; }
     /** C++'s older name for {@link withAckTimeoutSeconds}. */
     withAckTimeoutSec(seconds: number): this { return this.withAckTimeoutSeconds(seconds); }
     /** C++ `WithMetricsCollection(bool)`: false sends no SDK metrics in the username. */
     withMetricsCollection(enabled: boolean): this { this.config.disableMetrics = !enabled; return this; }
 
+    /** Called each time a connection attempt succeeds. */
     withClientConnectionSuccessCallback(cb: (data: OnConnectionSuccessEventData) => void): this {
         this.callbacks.connectionSuccess = cb;
         return this;
     }
+    /** Called each time a connection attempt fails. */
     withClientConnectionFailureCallback(cb: (data: OnConnectionFailureEventData) => void): this {
         this.callbacks.connectionFailure = cb;
         return this;
     }
+    /** Called when an established connection is lost or closed. */
     withClientDisconnectionCallback(cb: (data: OnDisconnectionEventData) => void): this {
         this.callbacks.disconnection = cb;
         return this;
     }
+    /** Called once the client has stopped after `stop()`. */
     withClientStoppedCallback(cb: (data: {}) => void): this { this.callbacks.stopped = cb; return this; }
+    /** Called at the start of each connection attempt. */
     withClientAttemptingConnectCallback(cb: (data: {}) => void): this { this.callbacks.attemptingConnect = cb; return this; }
+    /** Called for each message received from the server. */
     withPublishReceivedCallback(cb: (data: PublishReceivedEventData) => void): this {
         this.callbacks.publishReceived = cb;
         return this;

@@ -14,7 +14,9 @@ export enum SocketType {
 
 /** Socket address family. */
 export enum SocketDomain {
+    /** IPv4. */
     IPV4 = 0,
+    /** IPv6. */
     IPV6 = 1,
     /** Unix domain socket / Windows named pipe. */
     LOCAL = 2,
@@ -70,10 +72,15 @@ export class ClientBootstrap {
 
 /** TLS protocol versions (aws-crt values). */
 export enum TlsVersion {
+    /** SSL 3.0 (obsolete and insecure). */
     SSLv3 = 0,
+    /** TLS 1.0. */
     TLSv1 = 1,
+    /** TLS 1.1. */
     TLSv1_1 = 2,
+    /** TLS 1.2. */
     TLSv1_2 = 3,
+    /** TLS 1.3. */
     TLSv1_3 = 4,
     /** The platform's default minimum. */
     Default = 128,
@@ -81,12 +88,19 @@ export enum TlsVersion {
 
 /** TLS cipher preference lists (aws-c-io values); not every platform supports every one. */
 export enum TlsCipherPreference {
+    /** The platform's default cipher list. */
     Default = 0,
+    /** Post-quantum hybrid key exchange, TLS 1.0 and later (May 2021 list). */
     PQ_TLSv1_0_2021_05 = 6,
+    /** Post-quantum hybrid key exchange, TLS 1.2 and later (October 2024 list). */
     PQ_TLSv1_2_2024_10 = 7,
+    /** The currently recommended post-quantum list; may change between releases. */
     PQ_Default = 8,
+    /** TLS 1.2 and later, no post-quantum key exchange (July 2025 list). */
     TLSv1_2_2025_07 = 9,
+    /** TLS 1.0 and later, no post-quantum key exchange (June 2023 list). */
     TLSv1_0_2023_06 = 10,
+    /** The currently recommended list without post-quantum key exchange; may change between releases. */
     Non_PQ_Default = 11,
 }
 
@@ -122,11 +136,15 @@ export namespace Pkcs11Lib {
 
 /** Options for mTLS through a PKCS#11 token (aws-crt's `TlsContextOptions.Pkcs11Options`). */
 export interface Pkcs11Options {
+    /** The loaded PKCS#11 library. */
     pkcs11_lib: Pkcs11Lib;
     /** PIN for the token's user, or null for a protected authentication path. */
     user_pin: null | string;
+    /** Slot holding the token; when absent the token is chosen by other criteria (such as its label). */
     slot_id?: number;
+    /** Label of the token; when absent the token is chosen by other criteria (such as the slot). */
     token_label?: string;
+    /** Label of the private key object; when absent the token's only private key is used. */
     private_key_object_label?: string;
     /** The certificate (PEM) as a file... */
     cert_file_path?: string;
@@ -148,13 +166,19 @@ export class TlsContextOptions {
     certificate_authority?: string;
     /** ALPN protocols to offer, in order of preference. */
     alpn_list: string[] = [];
+    /** Path of the client certificate (PEM) for mTLS. */
     certificate_filepath?: string;
+    /** Client certificate (PEM text) for mTLS. */
     certificate?: string;
+    /** Path of the client private key (PEM) for mTLS. */
     private_key_filepath?: string;
+    /** Client private key (PEM text) for mTLS. */
     private_key?: string;
     /** PKCS#12 (supported by the CRT on macOS only). */
     pkcs12_filepath?: string;
+    /** Password of the PKCS#12 file. */
     pkcs12_password?: string;
+    /** mTLS with the private key held in a PKCS#11 token. */
     pkcs11_options?: Pkcs11Options;
     /** Verify the server's certificate and name (default true; turn off only for tests). */
     verify_peer = true;
@@ -215,6 +239,11 @@ export class ClientTlsContext {
 
 /** Per-connection TLS options over a shared context (aws-crt's `io.TlsConnectionOptions`). */
 export class TlsConnectionOptions {
+    /**
+     * @param tls_ctx the shared TLS context to connect with
+     * @param server_name name used for SNI and certificate verification (optional)
+     * @param alpn_list ALPN protocols to offer, in order of preference (default: none)
+     */
     constructor(readonly tls_ctx: ClientTlsContext, readonly server_name?: string, readonly alpn_list: string[] = []) {
         if (!(tls_ctx instanceof ClientTlsContext)) throw new TypeError('tls_ctx must be an io.ClientTlsContext');
     }
@@ -227,12 +256,19 @@ export function is_alpn_available(): boolean {
 
 /** Log levels of the CRT's logger (aws-crt's `io.LogLevel`). */
 export enum LogLevel {
+    /** Logging off. */
     NONE = 0,
+    /** Only unrecoverable errors. */
     FATAL = 1,
+    /** Errors. */
     ERROR = 2,
+    /** Warnings and errors. */
     WARN = 3,
+    /** Informational messages and above. */
     INFO = 4,
+    /** Debugging detail and above. */
     DEBUG = 5,
+    /** Everything, including very verbose tracing. */
     TRACE = 6,
 }
 

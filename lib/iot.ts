@@ -28,13 +28,17 @@ import type { BinaryData, ConnectPacket } from './mqtt5_packet';
 
 /** IoT Core's keep-alive default, as the SDKs use. */
 export const DEFAULT_IOT_KEEP_ALIVE_SECONDS = 1200;
+/** Port for MQTT over TLS (mTLS) to AWS IoT Core. */
 export const DIRECT_MQTT_PORT = 8883;
+/** Port for MQTT over TLS selected by ALPN (custom authorizers, or mTLS on 443). */
 export const DIRECT_MQTT_ALPN_PORT = 443;
+/** Port for MQTT over secure websockets (wss). */
 export const WEBSOCKET_MQTT_PORT = 443;
 /** ALPN that lets mTLS MQTT run on port 443. */
 export const MTLS_ALPN_ON_443 = 'x-amzn-mqtt-ca';
 /** ALPN for custom authentication on port 443. */
 export const CUSTOM_AUTH_ALPN = 'mqtt';
+/** Service name used when SigV4-signing the websocket handshake for AWS IoT Core. */
 export const IOT_SIGNING_SERVICE = 'iotdevicegateway';
 
 /** Custom authorizer settings (aws-crt's `MqttConnectCustomAuthConfig`). */
@@ -184,24 +188,40 @@ export class AwsIotMqtt5ClientConfigBuilder {
         this.tlsOptions.override_default_trust_store(ca);
         return this;
     }
+    /** Sets the TLS cipher preference. */
     withTlsCipherPreference(pref: TlsCipherPreference): this { this.tlsOptions.tls_cipher_preference = pref; return this; }
+    /** Overrides the port chosen by the factory. */
     withPort(port: number): this { this.config.port = port; return this; }
+    /** Sets the CONNECT packet (default: keep-alive 1200 s); custom auth fills in its username/password. */
     withConnectProperties(connect: ConnectPacket): this { this.connectProperties = connect; return this; }
+    /** Sets how session state is treated across connections (default Clean). */
     withSessionBehavior(b: ClientSessionBehavior): this { this.config.sessionBehavior = b; return this; }
+    /** Sets the jitter of the reconnect backoff (default Full). */
     withRetryJitterMode(m: RetryJitterType): this { this.config.retryJitterMode = m; return this; }
+    /** Sets the shortest reconnect delay, in ms (default 1000). */
     withMinReconnectDelayMs(ms: number): this { this.config.minReconnectDelayMs = ms; return this; }
+    /** Sets the longest reconnect delay, in ms (default 120000). */
     withMaxReconnectDelayMs(ms: number): this { this.config.maxReconnectDelayMs = ms; return this; }
+    /** Sets how long, in ms, a connection must last before the reconnect delay resets (default 30000). */
     withMinConnectedTimeToResetReconnectDelayMs(ms: number): this { this.config.minConnectedTimeToResetReconnectDelayMs = ms; return this; }
+    /** Sets how long, in ms, to wait for the CONNACK (default 20000). */
     withConnackTimeoutMs(ms: number): this { this.config.connackTimeoutMs = ms; return this; }
+    /** Sets what happens to queued operations on disconnection (default FailQos0PublishOnDisconnect). */
     withOfflineQueueBehavior(b: ClientOperationQueueBehavior): this { this.config.offlineQueueBehavior = b; return this; }
+    /** Sets how long, in ms, to wait for a PINGRESP before dropping the connection (default 30000). */
     withPingTimeoutMs(ms: number): this { this.config.pingTimeoutMs = ms; return this; }
+    /** Sets how long, in seconds, to wait for an acknowledgement before failing an operation (default 0: no timeout). */
     withAckTimeoutSeconds(s: number): this { this.config.ackTimeoutSeconds = s; return this; }
+    /** Sets the socket options (connect timeout, TCP keep-alive, TCP_NODELAY). */
     withSocketOptions(o: SocketOptions): this { this.config.socketOptions = o; return this; }
+    /** Connects to the broker through this HTTP proxy. */
     withHttpProxyOptions(o: HttpProxyOptions): this { this.config.httpProxyOptions = o; return this; }
+    /** Sets the extra validation and flow control (default here: AwsIotCoreDefaults). */
     withExtendedValidationAndFlowControlOptions(o: ClientExtendedValidationAndFlowControl): this {
         this.config.extendedValidationAndFlowControlOptions = o;
         return this;
     }
+    /** Sets the inbound and outbound topic aliasing behaviour (default: disabled both ways). */
     withTopicAliasingOptions(o: TopicAliasingOptions): this { this.config.topicAliasingOptions = o; return this; }
     /** false sends no SDK metrics in the username. */
     withMetricsCollection(enabled: boolean): this { this.config.disableMetrics = !enabled; return this; }

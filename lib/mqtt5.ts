@@ -177,18 +177,31 @@ export interface AWSIoTMetrics {
 
 /** The connection settings agreed with the server (from CONNACK and the client's own limits). */
 export interface NegotiatedSettings {
+    /** Highest QoS the server accepts. */
     maximumQos: QoS;
+    /** Seconds the server keeps the session after disconnection. */
     sessionExpiryInterval: number;
+    /** Most QoS 1+ publishes the client may have unacknowledged at the server at once. */
     receiveMaximumFromServer: number;
+    /** Largest packet, in bytes, the client may send to the server. */
     maximumPacketSizeToServer: number;
+    /** Highest topic alias the client may use on outbound publishes (0: none). */
     topicAliasMaximumToServer: number;
+    /** Highest topic alias the server may use on inbound publishes (0: none). */
     topicAliasMaximumToClient: number;
+    /** Keep-alive interval in effect, in seconds (the server's override, if it sent one). */
     serverKeepAlive: number;
+    /** Whether the server supports retained messages. */
     retainAvailable: boolean;
+    /** Whether the server supports wildcard subscriptions. */
     wildcardSubscriptionsAvailable: boolean;
+    /** Whether the server supports subscription identifiers. */
     subscriptionIdentifiersAvailable: boolean;
+    /** Whether the server supports shared subscriptions. */
     sharedSubscriptionsAvailable: boolean;
+    /** True when the server resumed an existing session. */
     rejoinedSession: boolean;
+    /** Client identifier in use (the server-assigned one if the client gave none). */
     clientId: string;
 }
 
@@ -208,17 +221,23 @@ export interface ClientStatistics {
 export interface AttemptingConnectEvent {}
 /** Payload of `connectionSuccess`. */
 export interface ConnectionSuccessEvent {
+    /** The CONNACK sent by the server. */
     connack: ConnackPacket;
+    /** The settings in effect for this connection. */
     settings: NegotiatedSettings;
 }
 /** Payload of `connectionFailure`. */
 export interface ConnectionFailureEvent {
+    /** Why the attempt failed. */
     error: CrtError;
+    /** The CONNACK, when the server answered with a rejection. */
     connack?: ConnackPacket;
 }
 /** Payload of `disconnection`. */
 export interface DisconnectionEvent {
+    /** Why the connection ended. */
     error: CrtError;
+    /** The DISCONNECT, when the server sent one. */
     disconnect?: DisconnectPacket;
 }
 /** Payload of `stopped`. */
@@ -276,12 +295,19 @@ export class PublishAcknowledgementHandleWrapper {
 
 /** The client's events and their listener signatures. */
 export interface Mqtt5ClientEvents {
+    /** Declared for aws-crt compatibility; the client does not currently emit it (failures arrive via other events and rejected promises). */
     error: (error: CrtError) => void;
+    /** Emitted at the start of each connection attempt. */
     attemptingConnect: (event: AttemptingConnectEvent) => void;
+    /** Emitted when a connection attempt succeeds. */
     connectionSuccess: (event: ConnectionSuccessEvent) => void;
+    /** Emitted when a connection attempt fails. */
     connectionFailure: (event: ConnectionFailureEvent) => void;
+    /** Emitted when an established connection is lost or closed. */
     disconnection: (event: DisconnectionEvent) => void;
+    /** Emitted once the client has stopped after `stop()`. */
     stopped: (event: StoppedEvent) => void;
+    /** Emitted for each message received from the server. */
     messageReceived: (event: MessageReceivedEvent) => void;
 }
 
@@ -313,12 +339,19 @@ const DEFAULT_METRICS_LIBRARY = 'IoTDeviceSDK/NodeJS';
  * A started client keeps the process alive (like a socket); a stopped or closed one does not.
  */
 export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
+    /** Event name `error`. */
     static readonly ERROR = 'error';
+    /** Event name `attemptingConnect`. */
     static readonly ATTEMPTING_CONNECT = 'attemptingConnect';
+    /** Event name `connectionSuccess`. */
     static readonly CONNECTION_SUCCESS = 'connectionSuccess';
+    /** Event name `connectionFailure`. */
     static readonly CONNECTION_FAILURE = 'connectionFailure';
+    /** Event name `disconnection`. */
     static readonly DISCONNECTION = 'disconnection';
+    /** Event name `stopped`. */
     static readonly STOPPED = 'stopped';
+    /** Event name `messageReceived`. */
     static readonly MESSAGE_RECEIVED = 'messageReceived';
 
     #native: NativeMqtt5Client | undefined;
