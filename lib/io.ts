@@ -2,6 +2,7 @@
  * Network and TLS configuration, named as in aws-crt's `io` module.
  */
 import { binding } from './native';
+import { unreadable } from './validate';
 
 
 /** Socket type. */
@@ -221,17 +222,21 @@ export class ClientTlsContext {
         // The native side takes the options as they are, except the PKCS#11 library, which it
         // needs as its own native object.
         let native: object = o;
-        let pkcs11: unknown;
+        let field = 'tlsContextOptions.pkcs11_options';
         try {
-            pkcs11 = (o as TlsContextOptions).pkcs11_options;
+            const pkcs11 = (o as TlsContextOptions).pkcs11_options;
+            if (pkcs11 !== undefined && pkcs11 !== null && typeof pkcs11 === 'object') {
+                field = 'tlsContextOptions.pkcs11_options.pkcs11_lib';
+                const lib = (pkcs11 as Pkcs11Options).pkcs11_lib;
+                if (lib instanceof Pkcs11Lib) {
+                    // Override just this field; every other field is still read (and checked)
+                    // from the caller's object by the native side, through the prototype.
+                    const unwrapped = Object.create(pkcs11, { pkcs11_lib: { value: lib.native, enumerable: true } });
+                    native = Object.create(o, { pkcs11_options: { value: unwrapped, enumerable: true } });
+                }
+            }
         } catch (e) {
-            throw new TypeError(`tlsContextOptions.pkcs11_options could not be read: ${(e as Error)?.message ?? e}`);
-        }
-        if (pkcs11 !== undefined && pkcs11 !== null && typeof pkcs11 === 'object') {
-            const lib = (pkcs11 as Pkcs11Options).pkcs11_lib;
-            native = Object.assign(Object.create(null), o, {
-                pkcs11_options: { ...(pkcs11 as Pkcs11Options), pkcs11_lib: lib instanceof Pkcs11Lib ? lib.native : lib },
-            });
+            throw unreadable(field, e);
         }
         this.native = new binding.NativeTlsContext(native);
     }

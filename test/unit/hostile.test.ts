@@ -1632,7 +1632,7 @@ async function outcome(f) {
 const huge = () => { const a = []; a.length = 2 ** 32 - 1; return a; };
 `;
 
-async function childCase(body: string, timeoutMs = 20_000): Promise<{ r: ChildResult; result: any }> {
+async function childCase(body: string, timeoutMs = 60_000): Promise<{ r: ChildResult; result: any }> {
     const r = await runNode(`${childPrelude}(async () => { report(await outcome(() => { ${body} })); })();`, { timeoutMs });
     const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
     return { r, result: line ? JSON.parse(line.slice('RESULT '.length)) : undefined };
@@ -1660,7 +1660,7 @@ describe.concurrent('re-entrant close() from inside a packet getter (child proce
     for (const [label, body] of cases) {
         it.concurrent(label, async ({ expect }) => {
             expectCleanChild(expect, label, await childCase(body));
-        });
+        }, 90_000);
     }
 });
 
@@ -1678,7 +1678,7 @@ describe.concurrent('huge sparse arrays (child processes)', () => {
     for (const [label, body] of cases) {
         it.concurrent(label, async ({ expect }) => {
             expectCleanChild(expect, label, await childCase(body));
-        });
+        }, 90_000);
     }
 });
 
@@ -1695,7 +1695,7 @@ describe.concurrent('TLS ALPN lists (child processes)', () => {
     for (const [label, body] of cases) {
         it.concurrent(label, async ({ expect }) => {
             expectCleanChild(expect, label, await childCase(body));
-        });
+        }, 90_000);
     }
 });
 
