@@ -31,7 +31,8 @@ export function runNode(script: string, { flags = [] as string[], timeoutMs = 15
             timedOut = true;
             child.kill('SIGKILL');
         }, timeoutMs);
-        child.on('exit', (code, signal) => {
+        // 'close', not 'exit': only then has all of stdout/stderr been read.
+        child.on('close', (code, signal) => {
             clearTimeout(timer);
             resolve({ code, signal, stdout, stderr, ms: Date.now() - t0, timedOut });
         });

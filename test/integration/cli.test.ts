@@ -53,7 +53,7 @@ function start(script: string, args: string[], { input, env = {}, timeoutMs = 10
         child.kill('SIGKILL');
     }, timeoutMs);
     const done = new Promise<Result>((resolve) =>
-        child.on('exit', (code, signal) => {
+        child.on('close', (code, signal) => {
             clearTimeout(timer);
             children.delete(child);
             resolve({ code, signal, stdout, stderr, timedOut });

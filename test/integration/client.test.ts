@@ -226,7 +226,7 @@ describe('process lifetime', () => {
                 child.kill('SIGKILL');
                 resolve(null);
             }, 15_000);
-            child.on('exit', (c) => {
+            child.on('close', (c) => {
                 clearTimeout(timer);
                 resolve(c);
             });

@@ -65,7 +65,7 @@ function runScenario(env: Record<string, string>, timeoutMs: number): Promise<{ 
         child.stdout.on('data', (d) => (stdout += d));
         child.stderr.on('data', (d) => (stderr += d));
         const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-        child.on('exit', (code) => {
+        child.on('close', (code) => {
             clearTimeout(timer);
             resolve({ code, stdout, stderr, ms: Date.now() - t0 });
         });
