@@ -61,6 +61,23 @@ uint32_t OptU32(const Napi::Object &o, const char *key, const std::string &path,
     return static_cast<uint32_t>(d);
 }
 
+// Submits one operation: a completion context carrying a fresh id, the CRT call, and on a
+// synchronous failure the context freed and a CrtError thrown. Returns the id as a JS number.
+template <class View, class Options, class Callback>
+Napi::Value Submit(Napi::Env env, Addon *addon, ClientCore &core,
+                   int (*submit)(aws_mqtt5_client *, const View *, const Options *), const View &view, Callback callback) {
+    double id = core.NextId();
+    Options done{};
+    done.completion_callback = callback;
+    done.completion_user_data = NewOpContext(&core, id);
+    if (submit(core.client(), &view, &done) != AWS_OP_SUCCESS) {
+        int error = aws_last_error();
+        DeleteOpContext(done.completion_user_data);
+        addon->ThrowCrtError(env, error);
+    }
+    return Napi::Number::New(env, id);
+}
+
 Napi::Object RequireObject(const Napi::CallbackInfo &info, size_t i, const char *what) {
     if (info.Length() <= i || !info[i].IsObject()) {
         throw Napi::TypeError::New(info.Env(), std::string(what) + " must be an object");
@@ -245,16 +262,7 @@ Napi::Value NativeMqtt5Client::Publish(const Napi::CallbackInfo &info) {
     ReadView(RequireObject(info, 0, "publish"), tables::kPublish, &view, arena, "publish");
     // Reading ran caller code (getters), which may have closed the client: look again.
     ClientCore &core = self.Core(info);
-    double id = core.NextId();
-    aws_mqtt5_publish_completion_options done{};
-    done.completion_callback = OnPublishComplete;
-    done.completion_user_data = NewOpContext(&core, id);
-    if (aws_mqtt5_client_publish(core.client(), &view, &done) != AWS_OP_SUCCESS) {
-        int error = aws_last_error();
-        DeleteOpContext(done.completion_user_data);
-        self.addon_->ThrowCrtError(info.Env(), error);
-    }
-    return Napi::Number::New(info.Env(), id);
+    return Submit(info.Env(), self.addon_, core, aws_mqtt5_client_publish, view, OnPublishComplete);
 }
 
 // publishFast(topic: string, payload: string | ArrayBufferView | ArrayBuffer | undefined, qos: 0|1,
@@ -289,18 +297,7 @@ Napi::Value NativeMqtt5Client::PublishFast(const Napi::CallbackInfo &info) {
     view.qos = static_cast<aws_mqtt5_qos>(static_cast<int>(qos));
     view.retain = info[3].As<Napi::Boolean>().Value();
 
-    double id = core.NextId();
-    aws_mqtt5_publish_completion_options done{};
-    done.completion_callback = OnPublishComplete;
-    done.completion_user_data = NewOpContext(&core, id);
-    if (aws_mqtt5_client_publish(core.client(), &view, &done) != AWS_OP_SUCCESS) {
-        int error = aws_last_error();
-        DeleteOpContext(done.completion_user_data);
-        self.addon_->ThrowCrtError(info.Env(), error);
-    }
-    napi_value result = nullptr;
-    napi_create_double(env, id, &result);
-    return Napi::Value(env, result);
+    return Submit(info.Env(), self.addon_, core, aws_mqtt5_client_publish, view, OnPublishComplete);
 }
 
 Napi::Value NativeMqtt5Client::Subscribe(const Napi::CallbackInfo &info) {
@@ -311,16 +308,7 @@ Napi::Value NativeMqtt5Client::Subscribe(const Napi::CallbackInfo &info) {
     ReadView(RequireObject(info, 0, "subscribe"), tables::kSubscribe, &view, arena, "subscribe");
     // Reading ran caller code (getters), which may have closed the client: look again.
     ClientCore &core = self.Core(info);
-    double id = core.NextId();
-    aws_mqtt5_subscribe_completion_options done{};
-    done.completion_callback = OnSubscribeComplete;
-    done.completion_user_data = NewOpContext(&core, id);
-    if (aws_mqtt5_client_subscribe(core.client(), &view, &done) != AWS_OP_SUCCESS) {
-        int error = aws_last_error();
-        DeleteOpContext(done.completion_user_data);
-        self.addon_->ThrowCrtError(info.Env(), error);
-    }
-    return Napi::Number::New(info.Env(), id);
+    return Submit(info.Env(), self.addon_, core, aws_mqtt5_client_subscribe, view, OnSubscribeComplete);
 }
 
 Napi::Value NativeMqtt5Client::Unsubscribe(const Napi::CallbackInfo &info) {
@@ -331,16 +319,7 @@ Napi::Value NativeMqtt5Client::Unsubscribe(const Napi::CallbackInfo &info) {
     ReadView(RequireObject(info, 0, "unsubscribe"), tables::kUnsubscribe, &view, arena, "unsubscribe");
     // Reading ran caller code (getters), which may have closed the client: look again.
     ClientCore &core = self.Core(info);
-    double id = core.NextId();
-    aws_mqtt5_unsubscribe_completion_options done{};
-    done.completion_callback = OnUnsubscribeComplete;
-    done.completion_user_data = NewOpContext(&core, id);
-    if (aws_mqtt5_client_unsubscribe(core.client(), &view, &done) != AWS_OP_SUCCESS) {
-        int error = aws_last_error();
-        DeleteOpContext(done.completion_user_data);
-        self.addon_->ThrowCrtError(info.Env(), error);
-    }
-    return Napi::Number::New(info.Env(), id);
+    return Submit(info.Env(), self.addon_, core, aws_mqtt5_client_unsubscribe, view, OnUnsubscribeComplete);
 }
 
 Napi::Value NativeMqtt5Client::GetOperationalStatistics(const Napi::CallbackInfo &info) {
