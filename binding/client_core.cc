@@ -9,6 +9,8 @@
 #include <aws/mqtt/v5/mqtt5_client.h>
 #include <aws/mqtt/v5/mqtt5_packet_storage.h>
 
+#include <cstring>
+
 #include "addon.h"
 #include "packets.h"
 
@@ -18,6 +20,10 @@ namespace {
 // At most this many events reach JS per wake-up; the rest wait for the next turn of the loop, so
 // a message flood cannot starve timers and I/O.
 constexpr size_t kMaxBatch = 1024;
+
+// Received payloads at least this large are handed to JS as external Buffers (no copy on the JS
+// thread); smaller ones are copied, which is cheaper than an external Buffer's finalizer.
+constexpr size_t kExternalPayloadMin = 4096;
 
 // An owned copy of a packet view, held in the CRT's own storage struct for that packet type.
 template <class Storage, class View, int (*Init)(Storage *, aws_allocator *, const View *),
@@ -164,11 +170,34 @@ void OnLifecycle(const aws_mqtt5_client_lifecycle_event *e) {
     core->Push(std::move(ev));
 }
 
+// Nothing but topic, payload, QoS and retain: the common message, carried compactly.
+bool IsPlain(const aws_mqtt5_packet_publish_view *p) {
+    return !p->payload_format && !p->message_expiry_interval_seconds && !p->topic_alias && !p->response_topic &&
+           !p->correlation_data && p->subscription_identifier_count == 0 && !p->content_type &&
+           p->user_property_count == 0 && p->topic.len <= UINT32_MAX;
+}
+
 void OnPublishReceived(const aws_mqtt5_packet_publish_view *publish, void *user_data) {
     auto *core = static_cast<ClientCore *>(user_data);
     Event ev;
     ev.type = EventType::MessageReceived;
-    ev.packet = std::make_unique<StoredPublish>(publish);
+    if (IsPlain(publish)) {
+        // One block holds the topic and a small payload; a large payload gets its own block, which
+        // becomes the Buffer's memory on the JS thread without a second copy.
+        const size_t topic_len = publish->topic.len, payload_len = publish->payload.len;
+        const bool separate = payload_len >= kExternalPayloadMin;
+        ev.bytes.reset(static_cast<uint8_t *>(std::malloc(topic_len + (separate ? 0 : payload_len) + 1)));
+        if (separate) ev.payload.reset(static_cast<uint8_t *>(std::malloc(payload_len)));
+        if (ev.bytes && (!separate || ev.payload)) {
+            ev.simple = Simple::Message;
+            ev.topic_len = static_cast<uint32_t>(topic_len);
+            ev.payload_len = payload_len;
+            ev.flags = static_cast<uint8_t>((publish->qos & 3) | (publish->retain ? 4 : 0));
+            if (topic_len) std::memcpy(ev.bytes.get(), publish->topic.ptr, topic_len);
+            if (payload_len) std::memcpy(separate ? ev.payload.get() : ev.bytes.get() + topic_len, publish->payload.ptr, payload_len);
+        }
+    }
+    if (ev.simple != Simple::Message) ev.packet = std::make_unique<StoredPublish>(publish);
     // The PUBACK is taken under our control here, where the CRT requires it (synchronously in
     // this callback); JS sends it after the listeners ran, or later through an acquired handle.
     if (publish->qos == AWS_MQTT5_QOS_AT_LEAST_ONCE) {
@@ -441,16 +470,46 @@ void ClientCore::Deliver(Napi::Env env) {
     static const int kEvent = KeyId("event"), kError = KeyId("errorCode"), kId = KeyId("id"), kAck = KeyId("ackId"),
                      kPacket = KeyId("packet"), kSettings = KeyId("settings");
     KeyCache &keys = env.GetInstanceData<Addon>()->Keys();
+    // A plain message takes three slots (topic, payload, qos | retain << 2 | ackId << 3); every
+    // other record takes one.
+    size_t slots = 0;
+    for (const Event &ev : batch) slots += ev.simple == Simple::Message ? 3 : 1;
     napi_value arr = nullptr;
-    napi_create_array_with_length(env, batch.size(), &arr);
+    napi_create_array_with_length(env, slots, &arr);
+    uint32_t slot = 0;
+    // Consecutive messages on one topic share one JS string.
+    const uint8_t *last_topic = nullptr;
+    uint32_t last_topic_len = 0;
+    napi_value last_topic_str = nullptr;
     for (size_t i = 0; i < batch.size(); ++i) {
         Event &ev = batch[i];
         napi_value item = nullptr;
-        if (ev.simple != Simple::No) {
+        if (ev.simple == Simple::Message) {
+            const uint8_t *topic = ev.bytes.get();
+            if (!last_topic || last_topic_len != ev.topic_len || std::memcmp(last_topic, topic, ev.topic_len) != 0) {
+                napi_create_string_utf8(env, reinterpret_cast<const char *>(topic), ev.topic_len, &last_topic_str);
+                last_topic = topic;
+                last_topic_len = ev.topic_len;
+            }
+            napi_set_element(env, arr, slot++, last_topic_str);
+            napi_value payload = nullptr;
+            if (ev.payload) {
+                uint8_t *data = ev.payload.get();
+                if (napi_create_external_buffer(env, ev.payload_len, data, [](napi_env, void *d, void *) { std::free(d); },
+                                                nullptr, &payload) == napi_ok) {
+                    ev.payload.release();  // the Buffer owns it now
+                } else {
+                    // No external memory here (Electron's V8 sandbox): copy it.
+                    napi_create_buffer_copy(env, ev.payload_len, data, nullptr, &payload);
+                }
+            } else {
+                napi_create_buffer_copy(env, ev.payload_len, ev.bytes.get() + ev.topic_len, nullptr, &payload);
+            }
+            napi_set_element(env, arr, slot++, payload);
+            napi_create_double(env, ev.ack_id * 8 + ev.flags, &item);
+        } else if (ev.simple != Simple::No) {
             // Completions with nothing to say travel as a bare number: +id done, -id plain PUBACK.
             napi_create_double(env, ev.simple == Simple::Done ? ev.id : -ev.id, &item);
-        } else if (ev.type == EventType::MessageReceived && !ev.ack_id && ev.packet) {
-            item = ev.packet->ToJs(env, keys);  // a QoS 0 message travels as itself
         } else {
             napi_create_object(env, &item);
             napi_value n = nullptr;
@@ -471,7 +530,7 @@ void ClientCore::Deliver(Napi::Env env) {
             if (ev.packet) SetKey(env, item, keys.Get(kPacket), ev.packet->ToJs(env, keys));
             if (ev.settings) SetKey(env, item, keys.Get(kSettings), ev.settings->ToJs(env, keys));
         }
-        napi_set_element(env, arr, static_cast<uint32_t>(i), item);
+        napi_set_element(env, arr, slot++, item);
         if (ev.type == EventType::Stopped) stopped = true;
     }
     batch.clear();

@@ -56,6 +56,15 @@ napi_value KeyCache::Get(int id) {
         name = r.names[id];
     }
     napi_create_string_utf8(env_, name.data(), name.size(), &v);
+    // Internalize it (a key read back from an object is V8's internalized copy): property sets
+    // with an internalized key skip hashing and the string table lookup on every use.
+    napi_value holder = nullptr, names = nullptr, key = nullptr;
+    uint32_t count = 0;
+    if (napi_create_object(env_, &holder) == napi_ok && napi_set_property(env_, holder, v, v) == napi_ok &&
+        napi_get_property_names(env_, holder, &names) == napi_ok && napi_get_array_length(env_, names, &count) == napi_ok &&
+        count == 1 && napi_get_element(env_, names, 0, &key) == napi_ok && key) {
+        v = key;
+    }
     napi_create_reference(env_, v, 1, &refs_[id]);
     return v;
 }

@@ -6,6 +6,7 @@
 #include "convert.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 
 namespace mqtt5crt {
@@ -36,7 +37,13 @@ enum class Simple : uint8_t {
     No = 0,
     Done = 1,         // +id: completed, no packet (QoS 0 publish written)
     PlainPuback = 2,  // -id: PUBACK with reason Success and no properties
+    Message = 3,      // a received PUBLISH with only topic, payload, QoS and retain (see Event::bytes)
 };
+
+struct FreeBytes {
+    void operator()(uint8_t *p) const { std::free(p); }
+};
+using Bytes = std::unique_ptr<uint8_t[], FreeBytes>;
 
 struct Event {
     EventType type;
@@ -46,6 +53,12 @@ struct Event {
     double ack_id = 0;  // received QoS 1 PUBLISH: the manual PUBACK control id
     std::unique_ptr<OwnedPacket> packet;
     std::unique_ptr<OwnedPacket> settings;
+    // Simple::Message: the topic followed by the payload in one block, or the payload alone in
+    // `payload` when it is large enough to be handed over to an external Buffer.
+    Bytes bytes, payload;
+    uint32_t topic_len = 0;
+    uint8_t flags = 0;  // qos | retain << 2
+    size_t payload_len = 0;
 };
 
 }  // namespace mqtt5crt

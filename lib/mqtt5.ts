@@ -256,39 +256,44 @@ export interface MessageReceivedEvent {
 
 /** Sends the PUBACK for one received QoS 1 message; single use. */
 export class PublishAcknowledgementHandle {
-    #send: (() => void) | undefined;
+    #send: ((ackId: number) => void) | undefined;
+    readonly #ackId: number;
     /** @internal */
-    constructor(send: () => void) {
+    constructor(send: (ackId: number) => void, ackId: number) {
         this.#send = send;
+        this.#ackId = ackId;
     }
     /** Sends the PUBACK now. Later calls do nothing. */
     invokeAcknowledgement(): void {
         const send = this.#send;
         this.#send = undefined;
-        send?.();
+        send?.(this.#ackId);
     }
 }
 
 /** Holds the acknowledgement handle of a received QoS 1 message until a listener takes it. */
 export class PublishAcknowledgementHandleWrapper {
-    #handle: PublishAcknowledgementHandle | null;
+    // The handle is only made when taken: most messages are acknowledged by the client.
+    #send: ((ackId: number) => void) | null;
+    readonly #ackId: number;
     /** @internal */
-    constructor(handle: PublishAcknowledgementHandle) {
-        this.#handle = handle;
+    constructor(send: (ackId: number) => void, ackId: number) {
+        this.#send = send;
+        this.#ackId = ackId;
     }
     /**
      * Takes the handle: the caller now owns sending the PUBACK. Only the first call, made
      * synchronously inside a `messageReceived` listener, gets it; every other call gets null.
      */
     acquireHandle(): PublishAcknowledgementHandle | null {
-        const h = this.#handle;
-        this.#handle = null;
-        return h;
+        const send = this.#send;
+        this.#send = null;
+        return send === null ? null : new PublishAcknowledgementHandle(send, this.#ackId);
     }
     /** @internal closes the window: what was not taken is acknowledged by the client. */
     release(): boolean {
-        const untaken = this.#handle !== null;
-        this.#handle = null;
+        const untaken = this.#send !== null;
+        this.#send = null;
         return untaken;
     }
 }
@@ -575,10 +580,23 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                         pending.delete(id);
                         p.resolve(ev > 0 ? undefined : { type: PacketType.Puback, reasonCode: PubackReasonCode.Success });
                     }
-                } else if (ev.event === undefined) {
-                    this.#emitSafely('messageReceived', { message: ev }); // QoS 0 message
-                } else if (ev.event === NativeEventType.MessageReceived) {
-                    this.#deliver(ev as NativeEvent, autoAck);
+                } else if (typeof ev === 'string') {
+                    // A plain message in three slots: topic, payload, qos | retain << 2 | ackId << 3.
+                    const payload = events[++i] as Buffer;
+                    const bits = events[++i] as number;
+                    const message: PublishPacket = {
+                        type: PacketType.Publish,
+                        payload,
+                        qos: bits & 3,
+                        retain: (bits & 4) !== 0,
+                        topicName: ev,
+                    };
+                    if (bits < 8) this.#emitSafely('messageReceived', { message });
+                    else this.#deliverAcked(message, Math.floor(bits / 8), autoAck);
+                } else if ((ev as NativeEvent).event === NativeEventType.MessageReceived) {
+                    const e = ev as NativeEvent;
+                    if (e.ackId === undefined) this.#emitSafely('messageReceived', { message: e.packet });
+                    else this.#deliverAcked(e.packet, e.ackId, autoAck);
                 } else {
                     this.#dispatch(ev as NativeEvent);
                 }
@@ -612,21 +630,19 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         }
     }
 
-    #deliver(ev: NativeEvent, autoAck: number[]): void {
-        const ackId = ev.ackId;
-        if (ackId === undefined) {
-            this.#emitSafely('messageReceived', { message: ev.packet });
-            return;
-        }
-        const wrapper = new PublishAcknowledgementHandleWrapper(
-            new PublishAcknowledgementHandle(() => this.#native?.acknowledge([ackId])),
-        );
+    /** A QoS 1 message: listeners may take over its PUBACK; otherwise it joins this batch's. */
+    #deliverAcked(message: PublishPacket, ackId: number, autoAck: number[]): void {
+        const wrapper = new PublishAcknowledgementHandleWrapper(this.#ackOne, ackId);
         try {
-            this.#emitSafely('messageReceived', { message: ev.packet, acknowledgementControl: wrapper });
+            this.#emitSafely('messageReceived', { message, acknowledgementControl: wrapper });
         } finally {
             if (wrapper.release()) autoAck.push(ackId);
         }
     }
+
+    readonly #ackOne = (ackId: number): void => {
+        this.#native?.acknowledge([ackId]);
+    };
 
     #runTransform(id: number, snapshot: { method: string; path: string; headers: Array<[string, string]> }): void {
         const request = new HttpRequest(snapshot.method, snapshot.path, new HttpHeaders(snapshot.headers));

@@ -17,14 +17,16 @@ export const enum NativeEventType {
 }
 
 /**
- * One record of a batch delivered to the sink. A batch is an array whose elements are either
+ * One slot of a batch delivered to the sink. A batch is an array of records:
  *  - a number: a completion with nothing more to say: `+id` done (QoS 0 publish written),
  *    `-id` PUBACK with reason Success and no properties;
- *  - a received QoS 0 PUBLISH (a packet object, recognisable by having no `event` field);
- *  - a NativeEvent.
+ *  - a string: a received PUBLISH with only topic, payload, QoS and retain, in three slots:
+ *    the topic, the payload Buffer, and `qos | retain << 2 | ackId << 3` (ackId 0 at QoS 0;
+ *    read it as `Math.floor(n / 8)`, the id may exceed 32 bits);
+ *  - a NativeEvent (any other message comes as a MessageReceived event).
  * Packets are plain objects shaped by binding/packets.cc.
  */
-export type NativeBatchItem = number | NativeEvent | (Record<string, unknown> & { event?: undefined });
+export type NativeBatchItem = number | string | Buffer | NativeEvent;
 
 export interface NativeEvent {
     event: NativeEventType;

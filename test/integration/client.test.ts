@@ -125,6 +125,50 @@ describe('publish, subscribe, receive', () => {
         }
     });
 
+    it('delivers a burst mixing plain and property-carrying messages, QoS 0 and 1, topics and sizes, in order and exact', async () => {
+        // Plain messages travel natively as compact records (payloads of 4 KiB and more as external
+        // Buffers); the rest as full packets. One burst puts both kinds in the same batches.
+        const sub = await connectedClient();
+        const pub = await connectedClient();
+        const base = uniqueTopic('mixed');
+        const got = collector(sub);
+        await sub.subscribe({ subscriptions: [{ topicFilter: `${base}/#`, qos: QoS.AtLeastOnce }] });
+        const sizes = [0, 1, 64, 4095, 4096, 4097, 70_000];
+        const sent: any[] = [];
+        for (let i = 0; i < 700; i++) {
+            const size = sizes[i % sizes.length];
+            const payload = Buffer.alloc(size);
+            for (let j = 0; j < size; j++) payload[j] = (i * 31 + j * 7) & 0xff;
+            const packet: any = { topicName: `${base}/${Math.floor(i / 4) % 3}`, qos: i % 2 ? QoS.AtLeastOnce : QoS.AtMostOnce, payload };
+            if (i % 5 === 0) packet.userProperties = [{ name: 'i', value: String(i) }];
+            if (i % 7 === 0) packet.contentType = 'application/octet-stream';
+            sent.push(packet);
+        }
+        await Promise.all(sent.map((p) => pub.publish(p)));
+        await got.until(sent.length, 30_000);
+        expect(got.messages).toHaveLength(sent.length);
+        // MQTT orders messages per QoS; the broker may let QoS 0 overtake QoS 1.
+        const pairs: Array<[Buffer, Buffer]> = [];
+        for (const qos of [QoS.AtMostOnce, QoS.AtLeastOnce]) {
+            const want = sent.filter((p) => p.qos === qos);
+            const have = got.messages.filter((m) => m.qos === qos);
+            expect(have).toHaveLength(want.length);
+            for (let i = 0; i < want.length; i++) {
+                const { payload, ...rest } = have[i];
+                const expected: Record<string, unknown> = { type: 3, topicName: want[i].topicName, qos, retain: false };
+                if (want[i].userProperties) expected.userProperties = want[i].userProperties;
+                if (want[i].contentType) expected.contentType = want[i].contentType;
+                expect(rest, `QoS ${qos} message ${i}`).toStrictEqual(expected);
+                expect(Buffer.isBuffer(payload), `QoS ${qos} message ${i}`).toBe(true);
+                expect(payload.equals(want[i].payload), `QoS ${qos} message ${i} payload`).toBe(true);
+                pairs.push([payload, want[i].payload]);
+            }
+        }
+        // The large payloads are Buffers that own their memory: still intact after later batches.
+        await new Promise((r) => setTimeout(r, 50));
+        expect(pairs.filter(([a, b]) => !a.equals(b))).toHaveLength(0);
+    });
+
     it('stops delivery after unsubscribe', async () => {
         const sub = await connectedClient();
         const pub = await connectedClient();
