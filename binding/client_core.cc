@@ -21,9 +21,20 @@ namespace {
 // a message flood cannot starve timers and I/O.
 constexpr size_t kMaxBatch = 1024;
 
-// Received payloads at least this large are handed to JS as external Buffers (no copy on the JS
-// thread); smaller ones are copied, which is cheaper than an external Buffer's finalizer.
+// Received payloads at least this large are handed to JS as external Buffers of their own (no
+// copy on the JS thread); smaller ones share their segment's arena.
 constexpr size_t kExternalPayloadMin = 4096;
+
+// A segment closes at this many events or arena bytes.
+constexpr size_t kSegmentEvents = 1024;
+constexpr size_t kSegmentBytes = 64 * 1024;
+
+// Nothing but topic, payload, QoS and retain: the common message, carried compactly.
+bool IsPlain(const aws_mqtt5_packet_publish_view *p) {
+    return !p->payload_format && !p->message_expiry_interval_seconds && !p->topic_alias && !p->response_topic &&
+           !p->correlation_data && p->subscription_identifier_count == 0 && !p->content_type &&
+           p->user_property_count == 0 && p->topic.len <= UINT32_MAX;
+}
 
 // An owned copy of a packet view, held in the CRT's own storage struct for that packet type.
 template <class Storage, class View, int (*Init)(Storage *, aws_allocator *, const View *),
@@ -170,40 +181,15 @@ void OnLifecycle(const aws_mqtt5_client_lifecycle_event *e) {
     core->Push(std::move(ev));
 }
 
-// Nothing but topic, payload, QoS and retain: the common message, carried compactly.
-bool IsPlain(const aws_mqtt5_packet_publish_view *p) {
-    return !p->payload_format && !p->message_expiry_interval_seconds && !p->topic_alias && !p->response_topic &&
-           !p->correlation_data && p->subscription_identifier_count == 0 && !p->content_type &&
-           p->user_property_count == 0 && p->topic.len <= UINT32_MAX;
-}
-
 void OnPublishReceived(const aws_mqtt5_packet_publish_view *publish, void *user_data) {
     auto *core = static_cast<ClientCore *>(user_data);
-    Event ev;
-    ev.type = EventType::MessageReceived;
-    if (IsPlain(publish)) {
-        // One block holds the topic and a small payload; a large payload gets its own block, which
-        // becomes the Buffer's memory on the JS thread without a second copy.
-        const size_t topic_len = publish->topic.len, payload_len = publish->payload.len;
-        const bool separate = payload_len >= kExternalPayloadMin;
-        ev.bytes.reset(static_cast<uint8_t *>(std::malloc(topic_len + (separate ? 0 : payload_len) + 1)));
-        if (separate) ev.payload.reset(static_cast<uint8_t *>(std::malloc(payload_len)));
-        if (ev.bytes && (!separate || ev.payload)) {
-            ev.simple = Simple::Message;
-            ev.topic_len = static_cast<uint32_t>(topic_len);
-            ev.payload_len = payload_len;
-            ev.flags = static_cast<uint8_t>((publish->qos & 3) | (publish->retain ? 4 : 0));
-            if (topic_len) std::memcpy(ev.bytes.get(), publish->topic.ptr, topic_len);
-            if (payload_len) std::memcpy(separate ? ev.payload.get() : ev.bytes.get() + topic_len, publish->payload.ptr, payload_len);
-        }
-    }
-    if (ev.simple != Simple::Message) ev.packet = std::make_unique<StoredPublish>(publish);
+    double ack_id = 0;
     // The PUBACK is taken under our control here, where the CRT requires it (synchronously in
     // this callback); JS sends it after the listeners ran, or later through an acquired handle.
     if (publish->qos == AWS_MQTT5_QOS_AT_LEAST_ONCE) {
-        ev.ack_id = static_cast<double>(aws_mqtt5_client_acquire_publish_acknowledgement(core->crt_client(), publish));
+        ack_id = static_cast<double>(aws_mqtt5_client_acquire_publish_acknowledgement(core->crt_client(), publish));
     }
-    core->Push(std::move(ev));
+    core->PushMessage(publish, ack_id);
 }
 
 }  // namespace
@@ -397,10 +383,81 @@ void ClientCore::Unref() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
 }
 
+bool ClientCore::Segment::Reserve(size_t more) {
+    if (size + more <= capacity) return true;
+    size_t want = capacity ? capacity : 4096;
+    while (want < size + more) want *= 2;
+    auto *grown = static_cast<uint8_t *>(std::realloc(arena.get(), want));
+    if (!grown) return false;
+    arena.release();
+    arena.reset(grown);
+    capacity = want;
+    return true;
+}
+
+ClientCore::Segment &ClientCore::OpenSegment() {
+    if (queue_.empty() || queue_.back()->events.size() >= kSegmentEvents || queue_.back()->size >= kSegmentBytes) {
+        queue_.push_back(std::make_unique<Segment>());
+    }
+    return *queue_.back();
+}
+
 void ClientCore::Push(Event &&event) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!tsfn_open_) return;  // the environment is gone; drop it
-    queue_.push_back(std::move(event));
+    OpenSegment().events.push_back(std::move(event));
+    if (!signaled_) {
+        signaled_ = true;
+        tsfn_.NonBlockingCall();
+    }
+}
+
+void ClientCore::PushMessage(const aws_mqtt5_packet_publish_view *publish, double ack_id) {
+    Event ev;
+    ev.type = EventType::MessageReceived;
+    ev.ack_id = ack_id;
+    const bool plain = IsPlain(publish);
+    const size_t topic_len = publish->topic.len, payload_len = publish->payload.len;
+    const bool external = plain && payload_len >= kExternalPayloadMin;
+    if (external) {
+        // Copied outside the lock; the Buffer will own this block.
+        ev.payload.reset(static_cast<uint8_t *>(std::malloc(payload_len)));
+        if (ev.payload) std::memcpy(ev.payload.get(), publish->payload.ptr, payload_len);
+    }
+    if (!plain || (external && !ev.payload)) ev.packet = std::make_unique<StoredPublish>(publish);
+
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!tsfn_open_) return;
+    Segment &seg = OpenSegment();
+    if (!ev.packet) {
+        const bool same_topic = seg.has_topic && seg.last_topic_len == topic_len &&
+                                std::memcmp(seg.arena.get() + seg.last_topic_off, publish->topic.ptr, topic_len) == 0;
+        const size_t need = (same_topic ? 0 : topic_len) + (external ? 0 : payload_len);
+        if (seg.Reserve(need)) {
+            ev.simple = Simple::Message;
+            ev.bits = (publish->qos & 3) | (publish->retain ? kMsgRetain : 0) | (external ? kMsgExternal : 0);
+            if (!same_topic) {
+                ev.bits |= kMsgNewTopic;
+                ev.topic_off = seg.size;
+                ev.topic_len = static_cast<uint32_t>(topic_len);
+                if (topic_len) std::memcpy(seg.arena.get() + seg.size, publish->topic.ptr, topic_len);
+                seg.size += topic_len;
+                seg.last_topic_off = ev.topic_off;
+                seg.last_topic_len = ev.topic_len;
+                seg.has_topic = true;
+            }
+            ev.payload_len = payload_len;
+            if (!external) {
+                ev.payload_off = seg.size;
+                if (payload_len) std::memcpy(seg.arena.get() + seg.size, publish->payload.ptr, payload_len);
+                seg.size += payload_len;
+            }
+        } else {
+            ev.payload.reset();
+            ev.packet = std::make_unique<StoredPublish>(publish);  // out of memory for the arena: the slow way
+        }
+    }
+    seg.events.push_back(std::move(ev));
     if (!signaled_) {
         signaled_ = true;
         tsfn_.NonBlockingCall();
@@ -449,89 +506,150 @@ void ClientCore::CallJs(Napi::Env env, Napi::Function, ClientCore *core, void *)
     }
 }
 
+// Record kinds in the numeric array, part of the contract with lib/mqtt5.ts (#onEvents).
+enum Record : int { kRecDone = 1, kRecPuback = 2, kRecMessage = 3, kRecArena = 4, kRecEvent = 5 };
+
+double *ClientCore::Records(Napi::Env env, size_t count, napi_value *array) {
+    if (count > records_capacity_ || !records_ref_) {
+        size_t capacity = records_capacity_ ? records_capacity_ : 256;
+        while (capacity < count) capacity *= 2;
+        napi_value buffer = nullptr, typed = nullptr;
+        void *data = nullptr;
+        // V8's own memory (allowed everywhere); a fixed-length ArrayBuffer never moves its bytes.
+        if (napi_create_arraybuffer(env, capacity * sizeof(double), &data, &buffer) != napi_ok ||
+            napi_create_typedarray(env, napi_float64_array, capacity, buffer, 0, &typed) != napi_ok) {
+            return nullptr;
+        }
+        if (records_ref_) napi_delete_reference(env, records_ref_);
+        records_ref_ = nullptr;
+        napi_create_reference(env, typed, 1, &records_ref_);
+        records_ = static_cast<double *>(data);
+        records_capacity_ = capacity;
+        *array = typed;
+        return records_;
+    }
+    if (napi_get_reference_value(env, records_ref_, array) != napi_ok || !*array) return nullptr;
+    return records_;
+}
+
 void ClientCore::Deliver(Napi::Env env) {
-    std::vector<Event> batch;
-    bool more;
+    // Whole segments, at least one, up to kMaxBatch events per wake-up.
+    std::vector<std::unique_ptr<Segment>> batch;
+    size_t events = 0;
     {
         std::lock_guard<std::mutex> lock(mu_);
-        if (queue_.size() <= kMaxBatch) {
-            batch.swap(queue_);
-        } else {
-            batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + kMaxBatch));
-            queue_.erase(queue_.begin(), queue_.begin() + kMaxBatch);
+        while (!queue_.empty() && (batch.empty() || events + queue_.front()->events.size() <= kMaxBatch)) {
+            events += queue_.front()->events.size();
+            batch.push_back(std::move(queue_.front()));
+            queue_.pop_front();
         }
-        more = !queue_.empty();
+        const bool more = !queue_.empty();
         signaled_ = more;
         if (more && tsfn_open_) tsfn_.NonBlockingCall();
     }
+    if (events == 0) return;
 
     bool stopped = false;
     Napi::HandleScope scope(env);
     static const int kEvent = KeyId("event"), kError = KeyId("errorCode"), kId = KeyId("id"), kAck = KeyId("ackId"),
                      kPacket = KeyId("packet"), kSettings = KeyId("settings");
     KeyCache &keys = env.GetInstanceData<Addon>()->Keys();
-    // A plain message takes three slots (topic, payload, qos | retain << 2 | ackId << 3); every
-    // other record takes one.
-    size_t slots = 0;
-    for (const Event &ev : batch) slots += ev.simple == Simple::Message ? 3 : 1;
-    napi_value arr = nullptr;
-    napi_create_array_with_length(env, slots, &arr);
-    uint32_t slot = 0;
-    // Consecutive messages on one topic share one JS string.
-    const uint8_t *last_topic = nullptr;
-    uint32_t last_topic_len = 0;
-    napi_value last_topic_str = nullptr;
-    for (size_t i = 0; i < batch.size(); ++i) {
-        Event &ev = batch[i];
-        napi_value item = nullptr;
-        if (ev.simple == Simple::Message) {
-            const uint8_t *topic = ev.bytes.get();
-            if (!last_topic || last_topic_len != ev.topic_len || std::memcmp(last_topic, topic, ev.topic_len) != 0) {
-                napi_create_string_utf8(env, reinterpret_cast<const char *>(topic), ev.topic_len, &last_topic_str);
-                last_topic = topic;
-                last_topic_len = ev.topic_len;
-            }
-            napi_set_element(env, arr, slot++, last_topic_str);
-            napi_value payload = nullptr;
-            if (ev.payload) {
-                uint8_t *data = ev.payload.get();
-                if (napi_create_external_buffer(env, ev.payload_len, data, [](napi_env, void *d, void *) { std::free(d); },
-                                                nullptr, &payload) == napi_ok) {
-                    ev.payload.release();  // the Buffer owns it now
-                } else {
-                    // No external memory here (Electron's V8 sandbox): copy it.
-                    napi_create_buffer_copy(env, ev.payload_len, data, nullptr, &payload);
+    // Numbers go into a Float64Array the JS side reads (no N-API call per number); strings,
+    // Buffers and objects go into an array alongside.
+    napi_value records_array = nullptr;
+    double *rec = Records(env, events * 5 + batch.size(), &records_array);
+    if (!rec) return;
+    size_t n = 0;
+    napi_value objects = nullptr;
+    napi_create_array(env, &objects);
+    uint32_t k = 0;
+    auto push_object = [&](napi_value v) { napi_set_element(env, objects, k++, v); };
+
+    for (auto &seg : batch) {
+        {
+            bool arena_used = false;
+            for (const Event &ev : seg->events) arena_used = arena_used || (ev.simple == Simple::Message && !(ev.bits & kMsgExternal));
+            // The arena becomes the ArrayBuffer small payloads are views of; its topics are read
+            // from it here first.
+            if (arena_used) {
+                napi_value ab = nullptr;
+                if (seg->capacity > seg->size + seg->size / 4 && seg->size > 0) {
+                    // Give back what the doubling over-reserved before JS holds on to it.
+                    if (auto *fit = static_cast<uint8_t *>(std::realloc(seg->arena.get(), seg->size))) {
+                        seg->arena.release();
+                        seg->arena.reset(fit);
+                        seg->capacity = seg->size;
+                    }
                 }
-            } else {
-                napi_create_buffer_copy(env, ev.payload_len, ev.bytes.get() + ev.topic_len, nullptr, &payload);
+                void *data = seg->arena.get();
+                if (!data || napi_create_external_arraybuffer(env, data, seg->size, [](napi_env, void *d, void *) { std::free(d); },
+                                                     nullptr, &ab) != napi_ok) {
+                    // No external memory here (Electron's V8 sandbox): copy it.
+                    void *copy = nullptr;
+                    napi_create_arraybuffer(env, seg->size, &copy, &ab);
+                    if (copy && seg->size) std::memcpy(copy, data, seg->size);
+                    data = nullptr;
+                }
+                rec[n++] = kRecArena;
+                push_object(ab);
+                // The ArrayBuffer owns the block now; it outlives this scope, where the topics
+                // are still read from the block.
+                if (data) seg->handed = seg->arena.release();
             }
-            napi_set_element(env, arr, slot++, payload);
-            napi_create_double(env, ev.ack_id * 8 + ev.flags, &item);
-        } else if (ev.simple != Simple::No) {
-            // Completions with nothing to say travel as a bare number: +id done, -id plain PUBACK.
-            napi_create_double(env, ev.simple == Simple::Done ? ev.id : -ev.id, &item);
-        } else {
-            napi_create_object(env, &item);
-            napi_value n = nullptr;
-            napi_create_int32(env, static_cast<int>(ev.type), &n);
-            SetKey(env, item, keys.Get(kEvent), n);
-            if (ev.error_code) {
-                napi_create_int32(env, ev.error_code, &n);
-                SetKey(env, item, keys.Get(kError), n);
-            }
-            if (ev.id) {
-                napi_create_double(env, ev.id, &n);
-                SetKey(env, item, keys.Get(kId), n);
-            }
-            if (ev.ack_id) {
-                napi_create_double(env, ev.ack_id, &n);
-                SetKey(env, item, keys.Get(kAck), n);
-            }
-            if (ev.packet) SetKey(env, item, keys.Get(kPacket), ev.packet->ToJs(env, keys));
-            if (ev.settings) SetKey(env, item, keys.Get(kSettings), ev.settings->ToJs(env, keys));
         }
-        napi_set_element(env, arr, slot++, item);
-        if (ev.type == EventType::Stopped) stopped = true;
+        const uint8_t *arena = seg->handed ? seg->handed : seg->arena.get();
+        for (Event &ev : seg->events) {
+            if (ev.simple == Simple::Message) {
+                rec[n++] = kRecMessage;
+                rec[n++] = ev.bits;
+                rec[n++] = ev.ack_id;
+                rec[n++] = static_cast<double>(ev.payload_off);
+                rec[n++] = static_cast<double>(ev.payload_len);
+                if (ev.bits & kMsgNewTopic) {
+                    napi_value topic = nullptr;
+                    napi_create_string_utf8(env, ev.topic_len ? reinterpret_cast<const char *>(arena + ev.topic_off) : "", ev.topic_len, &topic);
+                    push_object(topic);
+                }
+                if (ev.bits & kMsgExternal) {
+                    napi_value payload = nullptr;
+                    uint8_t *data = ev.payload.get();
+                    if (napi_create_external_buffer(env, ev.payload_len, data, [](napi_env, void *d, void *) { std::free(d); },
+                                                    nullptr, &payload) == napi_ok) {
+                        ev.payload.release();  // the Buffer owns it now
+                    } else {
+                        napi_create_buffer_copy(env, ev.payload_len, data, nullptr, &payload);
+                    }
+                    push_object(payload);
+                }
+            } else if (ev.simple != Simple::No) {
+                // Completions with nothing to say: done, or a PUBACK with reason Success and no properties.
+                rec[n++] = ev.simple == Simple::Done ? kRecDone : kRecPuback;
+                rec[n++] = ev.id;
+            } else {
+                napi_value item = nullptr;
+                napi_create_object(env, &item);
+                napi_value v = nullptr;
+                napi_create_int32(env, static_cast<int>(ev.type), &v);
+                SetKey(env, item, keys.Get(kEvent), v);
+                if (ev.error_code) {
+                    napi_create_int32(env, ev.error_code, &v);
+                    SetKey(env, item, keys.Get(kError), v);
+                }
+                if (ev.id) {
+                    napi_create_double(env, ev.id, &v);
+                    SetKey(env, item, keys.Get(kId), v);
+                }
+                if (ev.ack_id) {
+                    napi_create_double(env, ev.ack_id, &v);
+                    SetKey(env, item, keys.Get(kAck), v);
+                }
+                if (ev.packet) SetKey(env, item, keys.Get(kPacket), ev.packet->ToJs(env, keys));
+                if (ev.settings) SetKey(env, item, keys.Get(kSettings), ev.settings->ToJs(env, keys));
+                rec[n++] = kRecEvent;
+                push_object(item);
+            }
+            if (ev.type == EventType::Stopped) stopped = true;
+        }
     }
     batch.clear();
 
@@ -540,9 +658,10 @@ void ClientCore::Deliver(Napi::Env env) {
         // The raw call: an exception thrown by the sink stays pending and Node reports it as
         // uncaught when this callback returns (the sink already isolates listener errors).
         napi_value undefined = nullptr;
-        napi_value argv[1] = {arr};
+        napi_value argv[3] = {objects, records_array, nullptr};
+        napi_create_uint32(env, static_cast<uint32_t>(n), &argv[2]);
         napi_get_undefined(env, &undefined);
-        if (napi_call_function(env, undefined, fn, 1, argv, nullptr) == napi_pending_exception) {
+        if (napi_call_function(env, undefined, fn, 3, argv, nullptr) == napi_pending_exception) {
             // Node would only warn (DEP0168) about an exception left pending here: report it as
             // uncaught instead, as for any callback.
             napi_value error = nullptr;

@@ -9,7 +9,9 @@
 #include <napi.h>
 
 #include <atomic>
+#include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 
 struct aws_mqtt5_client;
 struct aws_mqtt5_client_options;
+struct aws_mqtt5_packet_publish_view;
 struct aws_http_message;
 struct aws_credentials_provider;
 
@@ -59,11 +62,29 @@ public:
 
     // Any thread.
     void Push(Event &&event);
+    // CRT thread: a received PUBLISH (ack_id: its manual PUBACK control id at QoS 1, else 0).
+    void PushMessage(const aws_mqtt5_packet_publish_view *publish, double ack_id);
 
 private:
     ClientCore() = default;
     ~ClientCore();
+    // Events queue in segments. A segment's plain messages keep their topics and small payloads
+    // in the segment's arena, which becomes one ArrayBuffer in JS (each payload a Buffer view of
+    // it); a segment is delivered whole, in one wake-up, and is closed at a bounded size so that a
+    // payload kept by the application keeps little else alive.
+    struct Segment {
+        std::vector<Event> events;
+        Bytes arena;
+        const uint8_t *handed = nullptr;  // JS thread: the arena, once an ArrayBuffer owns it
+        size_t size = 0, capacity = 0;
+        size_t last_topic_off = 0;
+        uint32_t last_topic_len = 0;
+        bool has_topic = false;
+        bool Reserve(size_t more);
+    };
+    Segment &OpenSegment();  // mu_ held
     void Deliver(Napi::Env env);
+    double *Records(Napi::Env env, size_t count, napi_value *array);  // JS thread
     void SetStrong(bool strong);  // TSFN ref + strong sink, or neither
     static void OnTerminated(void *user_data);
     static void OnWebsocketTransform(aws_http_message *request, void *user_data, void (*complete)(aws_http_message *, int, void *),
@@ -90,7 +111,10 @@ private:
     double next_id_ = 0;
 
     std::mutex mu_;
-    std::vector<Event> queue_;  // guarded by mu_
+    std::deque<std::unique_ptr<Segment>> queue_;  // guarded by mu_
+    napi_ref records_ref_ = nullptr;  // JS thread: the Float64Array of numeric records
+    double *records_ = nullptr;
+    size_t records_capacity_ = 0;
     bool signaled_ = false;     // guarded by mu_: a TSFN call is pending
     bool tsfn_open_ = true;     // guarded by mu_: false once the TSFN is finalized or released
     std::atomic<int> refs_{3};

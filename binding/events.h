@@ -45,6 +45,11 @@ struct FreeBytes {
 };
 using Bytes = std::unique_ptr<uint8_t[], FreeBytes>;
 
+// Message bits, part of the contract with lib/mqtt5.ts (#onEvents).
+constexpr uint32_t kMsgRetain = 4;     // bits 0-1: QoS
+constexpr uint32_t kMsgNewTopic = 8;   // the topic differs from the previous message's: next object
+constexpr uint32_t kMsgExternal = 16;  // the payload is its own Buffer: next object
+
 struct Event {
     EventType type;
     Simple simple = Simple::No;
@@ -53,12 +58,12 @@ struct Event {
     double ack_id = 0;  // received QoS 1 PUBLISH: the manual PUBACK control id
     std::unique_ptr<OwnedPacket> packet;
     std::unique_ptr<OwnedPacket> settings;
-    // Simple::Message: the topic followed by the payload in one block, or the payload alone in
-    // `payload` when it is large enough to be handed over to an external Buffer.
-    Bytes bytes, payload;
+    // Simple::Message: topic and payload live in the segment's arena (see ClientCore), or the
+    // payload alone in `payload` when it is large enough to be handed over as an external Buffer.
+    uint32_t bits = 0;  // qos | kMsg* flags
     uint32_t topic_len = 0;
-    uint8_t flags = 0;  // qos | retain << 2
-    size_t payload_len = 0;
+    size_t topic_off = 0, payload_off = 0, payload_len = 0;
+    Bytes payload;
 };
 
 }  // namespace mqtt5crt

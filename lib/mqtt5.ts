@@ -1,5 +1,5 @@
 import { CrtError, ErrorCodes } from './error';
-import { binding, NativeBatchItem, NativeEvent, NativeEventType, NativeMqtt5Client } from './native';
+import { binding, NativeEvent, NativeEventType, NativeMessageBits, NativeMqtt5Client, NativeRecord, NativeSink } from './native';
 import { PacketType, PubackReasonCode } from './mqtt5_packet';
 import type {
     ConnackPacket,
@@ -365,7 +365,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     #transform: WebsocketHandshakeTransform | undefined;
     readonly #pending = new Map<number, Pending>();
     // Held here so the native side can keep only a weak reference while the client is stopped.
-    readonly #sink: (events: NativeBatchItem[]) => void;
+    readonly #sink: NativeSink;
     // The last topic that passed the topic checks: publishers mostly reuse a few topics.
     #checkedTopic: string | undefined;
 
@@ -392,7 +392,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 : { transform: true };
             this.#transform = transform;
         }
-        this.#sink = (events) => this.#onEvents(events);
+        this.#sink = (objects, records, count) => this.#onEvents(objects, records, count);
         this.#native = new binding.NativeMqtt5Client(nativeConfig, this.#sink);
     }
 
@@ -564,41 +564,53 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         else pending.resolve(value);
     }
 
-    #onEvents(events: NativeBatchItem[]): void {
-        const native = this.#native;
-        if (!native) return; // closed: everything pending was rejected already
+    #onEvents(objects: unknown[], records: Float64Array, count: number): void {
+        if (!this.#native) return; // closed: everything pending was rejected already
         const pending = this.#pending;
         const autoAck: number[] = [];
-        for (let i = 0; i < events.length; i++) {
-            const ev = events[i];
+        let k = 0;
+        let arena: ArrayBuffer | undefined;
+        let topic = '';
+        for (let j = 0; j < count; ) {
+            const kind = records[j];
             try {
-                if (typeof ev === 'number') {
-                    // A completion with nothing to say: +id done, -id plain successful PUBACK.
-                    const id = ev > 0 ? ev : -ev;
-                    const p = pending.get(id);
-                    if (p) {
-                        pending.delete(id);
-                        p.resolve(ev > 0 ? undefined : { type: PacketType.Puback, reasonCode: PubackReasonCode.Success });
-                    }
-                } else if (typeof ev === 'string') {
-                    // A plain message in three slots: topic, payload, qos | retain << 2 | ackId << 3.
-                    const payload = events[++i] as Buffer;
-                    const bits = events[++i] as number;
+                if (kind === NativeRecord.Message) {
+                    const bits = records[j + 1];
+                    const ackId = records[j + 2];
+                    const offset = records[j + 3];
+                    const length = records[j + 4];
+                    j += 5;
+                    if (bits & NativeMessageBits.NewTopic) topic = objects[k++] as string;
+                    const payload =
+                        bits & NativeMessageBits.External ? (objects[k++] as Buffer) : Buffer.from(arena!, offset, length);
                     const message: PublishPacket = {
                         type: PacketType.Publish,
                         payload,
-                        qos: bits & 3,
-                        retain: (bits & 4) !== 0,
-                        topicName: ev,
+                        qos: bits & NativeMessageBits.QosMask,
+                        retain: (bits & NativeMessageBits.Retain) !== 0,
+                        topicName: topic,
                     };
-                    if (bits < 8) this.#emitSafely('messageReceived', { message });
-                    else this.#deliverAcked(message, Math.floor(bits / 8), autoAck);
-                } else if ((ev as NativeEvent).event === NativeEventType.MessageReceived) {
-                    const e = ev as NativeEvent;
-                    if (e.ackId === undefined) this.#emitSafely('messageReceived', { message: e.packet });
-                    else this.#deliverAcked(e.packet, e.ackId, autoAck);
+                    if (ackId === 0) this.#emitSafely('messageReceived', { message });
+                    else this.#deliverAcked(message, ackId, autoAck);
+                } else if (kind === NativeRecord.Done || kind === NativeRecord.Puback) {
+                    const id = records[j + 1];
+                    j += 2;
+                    const p = pending.get(id);
+                    if (p) {
+                        pending.delete(id);
+                        p.resolve(
+                            kind === NativeRecord.Done ? undefined : { type: PacketType.Puback, reasonCode: PubackReasonCode.Success },
+                        );
+                    }
+                } else if (kind === NativeRecord.Arena) {
+                    j += 1;
+                    arena = objects[k++] as ArrayBuffer;
                 } else {
-                    this.#dispatch(ev as NativeEvent);
+                    j += 1;
+                    const ev = objects[k++] as NativeEvent;
+                    if (ev.event !== NativeEventType.MessageReceived) this.#dispatch(ev);
+                    else if (ev.ackId === undefined) this.#emitSafely('messageReceived', { message: ev.packet });
+                    else this.#deliverAcked(ev.packet, ev.ackId, autoAck);
                 }
             } catch (err) {
                 this.#raise(err);

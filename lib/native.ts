@@ -17,16 +17,32 @@ export const enum NativeEventType {
 }
 
 /**
- * One slot of a batch delivered to the sink. A batch is an array of records:
- *  - a number: a completion with nothing more to say: `+id` done (QoS 0 publish written),
- *    `-id` PUBACK with reason Success and no properties;
- *  - a string: a received PUBLISH with only topic, payload, QoS and retain, in three slots:
- *    the topic, the payload Buffer, and `qos | retain << 2 | ackId << 3` (ackId 0 at QoS 0;
- *    read it as `Math.floor(n / 8)`, the id may exceed 32 bits);
- *  - a NativeEvent (any other message comes as a MessageReceived event).
+ * How a batch reaches the sink: `records` holds `count` numbers (a Float64Array the addon reuses
+ * for every batch: read it before returning), `objects` the strings, Buffers and objects they
+ * refer to, in order. Records, as numbered in binding/client_core.cc:
+ *  - `1, id`: a completion with nothing more to say (QoS 0 publish written);
+ *  - `2, id`: a PUBACK with reason Success and no properties;
+ *  - `3, bits, ackId, offset, length`: a received PUBLISH with only topic, payload, QoS and
+ *    retain. bits: QoS in bits 0-1, retain 4, 8 = a new topic (next object, else the previous
+ *    message's), 16 = the payload is the next object (else a view of the current arena at
+ *    offset/length). ackId is 0 at QoS 0;
+ *  - `4`: the next object is the ArrayBuffer (arena) that following payloads are views of;
+ *  - `5`: the next object is a NativeEvent (any other message comes as a MessageReceived event).
  * Packets are plain objects shaped by binding/packets.cc.
  */
-export type NativeBatchItem = number | string | Buffer | NativeEvent;
+export const enum NativeRecord {
+    Done = 1,
+    Puback = 2,
+    Message = 3,
+    Arena = 4,
+    Event = 5,
+}
+export const enum NativeMessageBits {
+    QosMask = 3,
+    Retain = 4,
+    NewTopic = 8,
+    External = 16,
+}
 
 export interface NativeEvent {
     event: NativeEventType;
@@ -40,7 +56,7 @@ export interface NativeEvent {
     settings?: any;
 }
 
-export type NativeSink = (events: NativeBatchItem[]) => void;
+export type NativeSink = (objects: unknown[], records: Float64Array, count: number) => void;
 
 export interface NativeOperationalStatistics {
     incompleteOperationCount: number;
