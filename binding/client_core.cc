@@ -6,6 +6,8 @@
 #include <aws/auth/signing_config.h>
 #include <aws/auth/signing_result.h>
 #include <aws/http/request_response.h>
+#include <aws/io/channel_bootstrap.h>
+#include <aws/io/event_loop.h>
 #include <aws/mqtt/v5/mqtt5_client.h>
 #include <aws/mqtt/v5/mqtt5_packet_storage.h>
 
@@ -249,6 +251,11 @@ void OnUnsubscribeComplete(const aws_mqtt5_packet_unsuback_view *unsuback, int e
 ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options,
                                WebsocketSetup websocket) {
     auto *core = new ClientCore();
+    core->async_ = static_cast<uv_async_t *>(std::calloc(1, uv_handle_size(kUvAsync)));
+    if (!core->async_) {
+        delete core;
+        addon->ThrowCrtError(env, AWS_ERROR_OOM);
+    }
     core->addon_ = addon;
     core->websocket_ = std::move(websocket);
     if (core->websocket_.sigv4_provider) aws_credentials_provider_acquire(core->websocket_.sigv4_provider);
@@ -258,21 +265,18 @@ ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink,
     }
     core->env_ = env;
     napi_create_reference(env, sink, 0, &core->sink_);
-    // The finalizer runs on the JS thread once the TSFN is released, or at environment teardown
-    // (node finalizes every TSFN then, before our cleanup hook runs).
-    core->tsfn_ = Tsfn::New(env, "mqtt5-crt", 0, 1, core, [](Napi::Env, void *, ClientCore *c) {
-        {
-            std::lock_guard<std::mutex> lock(c->mu_);
-            c->tsfn_open_ = false;
-        }
-        c->tsfn_finalized_ = true;
-        c->refd_ = false;
-        c->FailPendingTransforms(AWS_ERROR_MQTT5_CLIENT_TERMINATED);
-        if (c->sink_) napi_delete_reference(c->env_, c->sink_);
-        c->sink_ = nullptr;
-        c->Unref();
-    });
-    napi_unref_threadsafe_function(env, core->tsfn_);  // a client keeps the process alive only while started
+    napi_value resource_name = nullptr;
+    napi_create_string_utf8(env, "mqtt5-crt", NAPI_AUTO_LENGTH, &resource_name);
+    napi_async_init(env, nullptr, resource_name, &core->async_context_);
+    // The wake-up: uv_async_send is lock-free, unlike a thread-safe function's queue.
+    uv_loop_t *loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    uv_async_init(loop, core->async_, OnAsync);  // fails only for a loop that is not one
+    uv_handle_set_data(AsHandle(core->async_), core);
+    uv_unref(AsHandle(core->async_));  // a client keeps the process alive only while started
+    // At environment teardown (process exit, worker termination) the handle is closed; node
+    // waits for the close to complete.
+    napi_add_async_cleanup_hook(env, OnEnvTeardown, core, &core->teardown_hook_);
 
     options.bootstrap = Crt::Get().bootstrap;
     options.lifecycle_event_handler = OnLifecycle;
@@ -287,7 +291,7 @@ ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink,
     if (!core->client_) {
         int error = aws_last_error();
         // No CRT client: its termination reference will never be dropped by a callback.
-        core->tsfn_.Release();
+        core->Close();
         core->Unref();  // CRT
         core->Unref();  // wrapper
         addon->ThrowCrtError(env, error);
@@ -316,7 +320,7 @@ void ClientCore::OnWebsocketTransform(aws_http_message *request, void *user_data
     ev.packet = std::make_unique<RequestSnapshot>(request);
     {
         std::lock_guard<std::mutex> lock(core->mu_);
-        if (!core->tsfn_open_) {
+        if (!core->open_) {
             complete(request, AWS_ERROR_MQTT5_CLIENT_TERMINATED, complete_ctx);
             return;
         }
@@ -371,11 +375,9 @@ void ClientCore::OnTerminated(void *user_data) {
     auto *core = static_cast<ClientCore *>(user_data);
     {
         std::lock_guard<std::mutex> lock(core->mu_);
-        if (core->tsfn_open_) {
-            core->tsfn_open_ = false;
-            core->tsfn_.Release();
-        }
+        core->terminated_ = true;  // JS closes the handle once it has taken the last events
     }
+    core->Wake();
     core->Unref();
 }
 
@@ -403,13 +405,14 @@ ClientCore::Segment &ClientCore::OpenSegment() {
 }
 
 void ClientCore::Push(Event &&event) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!tsfn_open_) return;  // the environment is gone; drop it
-    OpenSegment().events.push_back(std::move(event));
-    if (!signaled_) {
-        signaled_ = true;
-        tsfn_.NonBlockingCall();
+    bool wake;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!open_) return;  // the environment is gone; drop it
+        OpenSegment().events.push_back(std::move(event));
+        wake = Signal();
     }
+    if (wake) Wake();
 }
 
 void ClientCore::PushMessage(const aws_mqtt5_packet_publish_view *publish, double ack_id) {
@@ -426,8 +429,10 @@ void ClientCore::PushMessage(const aws_mqtt5_packet_publish_view *publish, doubl
     }
     if (!plain || (external && !ev.payload)) ev.packet = std::make_unique<StoredPublish>(publish);
 
+    bool wake;
+    {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!tsfn_open_) return;
+    if (!open_) return;
     Segment &seg = OpenSegment();
     if (!ev.packet) {
         const bool same_topic = seg.has_topic && seg.last_topic_len == topic_len &&
@@ -458,23 +463,103 @@ void ClientCore::PushMessage(const aws_mqtt5_packet_publish_view *publish, doubl
         }
     }
     seg.events.push_back(std::move(ev));
-    if (!signaled_) {
-        signaled_ = true;
-        tsfn_.NonBlockingCall();
+    wake = Signal();
     }
+    if (wake) Wake();
+}
+
+// mu_ held. On the client's event-loop thread the wake-up waits for a task that runs once the
+// loop has handled the current I/O (everything one socket read produced goes to JS as one
+// batch); from any other thread the caller wakes JS at once.
+bool ClientCore::Signal() {
+    if (signaled_ || flush_scheduled_) return false;
+    aws_event_loop *loop = loop_.load(std::memory_order_relaxed);
+    if (!loop) {
+        aws_event_loop_group *elg = Crt::Get().bootstrap->event_loop_group;
+        for (size_t i = 0, n = aws_event_loop_group_get_loop_count(elg); i < n && !loop; ++i) {
+            aws_event_loop *candidate = aws_event_loop_group_get_loop_at(elg, i);
+            if (aws_event_loop_thread_is_callers_thread(candidate)) loop = candidate;
+        }
+        // A client stays on one loop for its life: remember the first one seen.
+        if (loop) loop_.store(loop, std::memory_order_relaxed);
+    }
+    if (loop && aws_event_loop_thread_is_callers_thread(loop)) {
+        flush_scheduled_ = true;
+        refs_.fetch_add(1, std::memory_order_relaxed);  // the task holds the core
+        aws_task_init(&flush_task_, OnFlush, this, "mqtt5-crt-flush");
+        aws_event_loop_schedule_task_now(loop, &flush_task_);
+        return false;
+    }
+    signaled_ = true;
+    return true;
+}
+
+void ClientCore::OnFlush(aws_task *, void *arg, aws_task_status) {
+    auto *core = static_cast<ClientCore *>(arg);
+    bool wake = false;
+    {
+        std::lock_guard<std::mutex> lock(core->mu_);
+        core->flush_scheduled_ = false;
+        if (!core->signaled_ && core->open_ && !core->queue_.empty()) wake = core->signaled_ = true;
+    }
+    if (wake) core->Wake();
+    core->Unref();
+}
+
+// Outside mu_, so that the JS thread, woken, does not find the queue locked.
+void ClientCore::Wake() {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    if (wake_open_) uv_async_send(async_);
+}
+
+void ClientCore::Close() {
+    if (closing_) return;
+    closing_ = true;
+    {
+        std::lock_guard<std::mutex> lock(wake_mu_);
+        wake_open_ = false;
+    }
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        open_ = false;
+    }
+    uv_close(AsHandle(async_), OnClosed);
+}
+
+void ClientCore::OnClosed(uv_handle_t *handle) {
+    auto *core = static_cast<ClientCore *>(uv_handle_get_data(handle));
+    std::free(core->async_);
+    core->async_ = nullptr;
+    core->refd_ = false;
+    core->FailPendingTransforms(AWS_ERROR_MQTT5_CLIENT_TERMINATED);
+    if (core->sink_) napi_delete_reference(core->env_, core->sink_);
+    core->sink_ = nullptr;
+    if (core->records_ref_) napi_delete_reference(core->env_, core->records_ref_);
+    core->records_ref_ = nullptr;
+    core->records_ = nullptr;
+    core->records_capacity_ = 0;
+    if (core->async_context_) napi_async_destroy(core->env_, core->async_context_);
+    core->async_context_ = nullptr;
+    if (core->teardown_hook_) napi_remove_async_cleanup_hook(core->teardown_hook_);
+    core->teardown_hook_ = nullptr;
+    core->Unref();
+}
+
+void ClientCore::OnEnvTeardown(napi_async_cleanup_hook_handle, void *arg) {
+    static_cast<ClientCore *>(arg)->Close();  // OnClosed tells node the cleanup is done
 }
 
 // The N-API calls on these paths also run from finalizers and at environment teardown, where
 // they may fail harmlessly; they use the C API and ignore the status instead of throwing.
 void ClientCore::SetStrong(bool strong) {
-    if (strong == refd_ || tsfn_finalized_) return;
+    if (strong == refd_ || closing_) return;
     refd_ = strong;
     uint32_t count = 0;
     if (strong) {
-        napi_ref_threadsafe_function(env_, tsfn_);
+        uv_ref(AsHandle(async_));
         if (sink_) napi_reference_ref(env_, sink_, &count);
     } else {
-        napi_unref_threadsafe_function(env_, tsfn_);
+        uv_unref(AsHandle(async_));
         if (sink_) napi_reference_unref(env_, sink_, &count);
     }
 }
@@ -496,14 +581,22 @@ void ClientCore::Shutdown(Napi::Env env) {
     }
 }
 
-void ClientCore::CallJs(Napi::Env env, Napi::Function, ClientCore *core, void *) {
-    if (env == nullptr) return;  // finalizing: the records are freed with the queue
+void ClientCore::OnAsync(uv_async_t *handle) {
+    auto *core = static_cast<ClientCore *>(uv_handle_get_data(AsHandle(handle)));
+    if (core->closing_) return;
     try {
-        core->Deliver(env);
+        core->Deliver(Napi::Env(core->env_));
     } catch (const Napi::Error &) {
         // Converting failed (the environment is going away, or out of memory): the rest of this
         // batch is dropped; a JS exception, if any, stays pending and is reported as uncaught.
     }
+    bool done;
+    {
+        std::lock_guard<std::mutex> lock(core->mu_);
+        done = core->terminated_ && core->queue_.empty();
+    }
+    // The CRT client is gone and every event it sent has been delivered: nothing can wake us.
+    if (done) core->Close();
 }
 
 // Record kinds in the numeric array, part of the contract with lib/mqtt5.ts (#onEvents).
@@ -536,6 +629,7 @@ void ClientCore::Deliver(Napi::Env env) {
     // Whole segments, at least one, up to kMaxBatch events per wake-up.
     std::vector<std::unique_ptr<Segment>> batch;
     size_t events = 0;
+    bool more;
     {
         std::lock_guard<std::mutex> lock(mu_);
         while (!queue_.empty() && (batch.empty() || events + queue_.front()->events.size() <= kMaxBatch)) {
@@ -543,10 +637,10 @@ void ClientCore::Deliver(Napi::Env env) {
             batch.push_back(std::move(queue_.front()));
             queue_.pop_front();
         }
-        const bool more = !queue_.empty();
+        more = !queue_.empty();
         signaled_ = more;
-        if (more && tsfn_open_) tsfn_.NonBlockingCall();
     }
+    if (more) Wake();
     if (events == 0) return;
 
     bool stopped = false;
@@ -657,11 +751,12 @@ void ClientCore::Deliver(Napi::Env env) {
     if (sink_ && napi_get_reference_value(env, sink_, &fn) == napi_ok && fn != nullptr) {
         // The raw call: an exception thrown by the sink stays pending and Node reports it as
         // uncaught when this callback returns (the sink already isolates listener errors).
-        napi_value undefined = nullptr;
+        napi_value receiver = nullptr;
         napi_value argv[3] = {objects, records_array, nullptr};
         napi_create_uint32(env, static_cast<uint32_t>(n), &argv[2]);
-        napi_get_undefined(env, &undefined);
-        if (napi_call_function(env, undefined, fn, 3, argv, nullptr) == napi_pending_exception) {
+        napi_get_global(env, &receiver);  // make_callback needs an object receiver; the sink ignores it
+        // make_callback: microtasks and nextTicks run when it returns, as after any I/O callback.
+        if (napi_make_callback(env, async_context_, receiver, fn, 3, argv, nullptr) == napi_pending_exception) {
             // Node would only warn (DEP0168) about an exception left pending here: report it as
             // uncaught instead, as for any callback.
             napi_value error = nullptr;

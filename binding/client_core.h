@@ -1,11 +1,13 @@
 // The part of a client that must outlive its JS wrapper: the aws_mqtt5_client, the event queue
-// and the thread-safe function that carries queued events to JS in batches.
+// and the libuv async handle that wakes the JS thread to take queued events in batches.
 //
-// Lifetime: three references, dropped by (1) the wrapper (GC or close), (2) the TSFN finalizer,
-// (3) the CRT's termination callback, which fires after every operation has completed. The core
-// is deleted when the last one goes, so a CRT callback can never see freed memory.
+// Lifetime: three references, dropped by (1) the wrapper (GC or close), (2) the async handle's
+// close callback (after the CRT client terminated, or at environment teardown), (3) the CRT's
+// termination callback, which fires after every operation has completed. The core is deleted
+// when the last one goes, so a CRT callback can never see freed memory.
 #pragma once
 
+#include <aws/common/task_scheduler.h>
 #include <napi.h>
 
 #include <atomic>
@@ -17,12 +19,14 @@
 #include <vector>
 
 #include "events.h"
+#include "uv_min.h"
 
 struct aws_mqtt5_client;
 struct aws_mqtt5_client_options;
 struct aws_mqtt5_packet_publish_view;
 struct aws_http_message;
 struct aws_credentials_provider;
+struct aws_event_loop;
 
 namespace mqtt5crt {
 
@@ -38,9 +42,6 @@ struct WebsocketSetup {
 
 class ClientCore {
 public:
-    static void CallJs(Napi::Env env, Napi::Function unused, ClientCore *core, void *data);
-    using Tsfn = Napi::TypedThreadSafeFunction<ClientCore, void, CallJs>;
-
     // Creates the CRT client; on failure throws CrtError and the core is gone.
     static ClientCore *Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options,
                               WebsocketSetup websocket);
@@ -83,6 +84,13 @@ private:
         bool Reserve(size_t more);
     };
     Segment &OpenSegment();  // mu_ held
+    bool Signal();           // mu_ held: true when the caller must Wake() (after unlocking)
+    void Wake();             // any thread, mu_ not held: uv_async_send unless closed
+    void Close();            // JS thread: close the async handle (once)
+    static void OnAsync(uv_async_t *handle);
+    static void OnClosed(uv_handle_t *handle);
+    static void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void *arg);
+    static void OnFlush(aws_task *task, void *arg, aws_task_status status);
     void Deliver(Napi::Env env);
     double *Records(Napi::Env env, size_t count, napi_value *array);  // JS thread
     void SetStrong(bool strong);  // TSFN ref + strong sink, or neither
@@ -104,10 +112,12 @@ private:
     aws_mqtt5_client *crt_client_ = nullptr;  // set once; valid in CRT callbacks until termination
     napi_env env_ = nullptr;
     napi_ref sink_ = nullptr;             // weak while stopped, strong while started
-    Tsfn tsfn_;
+    napi_async_context async_context_ = nullptr;
+    napi_async_cleanup_hook_handle teardown_hook_ = nullptr;
+    uv_async_t *async_ = nullptr;  // uv_handle_size(UV_ASYNC) bytes, freed once closed
     bool running_ = false;  // JS thread: start() was called and stop()/close() was not
-    bool refd_ = false;     // JS thread: TSFN and sink are strong
-    bool tsfn_finalized_ = false;  // JS thread: the TSFN handle must not be used any more
+    bool refd_ = false;     // JS thread: the async handle and the sink are strong
+    bool closing_ = false;  // JS thread: the async handle is closed or closing
     double next_id_ = 0;
 
     std::mutex mu_;
@@ -115,8 +125,14 @@ private:
     napi_ref records_ref_ = nullptr;  // JS thread: the Float64Array of numeric records
     double *records_ = nullptr;
     size_t records_capacity_ = 0;
-    bool signaled_ = false;     // guarded by mu_: a TSFN call is pending
-    bool tsfn_open_ = true;     // guarded by mu_: false once the TSFN is finalized or released
+    bool signaled_ = false;     // guarded by mu_: a wake-up is pending
+    bool flush_scheduled_ = false;  // guarded by mu_: OnFlush is scheduled on the loop
+    aws_task flush_task_{};         // guarded by mu_
+    std::atomic<aws_event_loop *> loop_{nullptr};  // the client's event loop, once seen
+    bool open_ = true;          // guarded by mu_: false once the CRT client terminated or the environment went
+    bool terminated_ = false;   // guarded by mu_: the CRT client terminated (close once the queue is empty)
+    std::mutex wake_mu_;
+    bool wake_open_ = true;     // guarded by wake_mu_: async_ may be sent to
     std::atomic<int> refs_{3};
 };
 
