@@ -13,7 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <forward_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,14 +83,19 @@ struct Table {
 };
 
 // Storage for one conversion: everything a view points at that is not the caller's own memory.
-// Addresses stay valid until the Arena dies (deques never move their elements).
+// Addresses stay valid until the Arena dies (list nodes and blocks never move).
 class Arena {
 public:
     void *Alloc(size_t bytes);
-    const std::string &Keep(std::string &&s) { return strings_.emplace_back(std::move(s)); }
+    const std::string &Keep(std::string &&s) {
+        strings_.push_front(std::move(s));
+        return strings_.front();
+    }
 
 private:
-    std::deque<std::string> strings_;
+    // forward_list: stable addresses and, unlike a deque, no allocation until used (the publish
+    // hot path constructs an Arena it rarely needs).
+    std::forward_list<std::string> strings_;
     std::vector<std::unique_ptr<std::max_align_t[]>> blocks_;
 };
 

@@ -326,16 +326,6 @@ interface Pending {
 
 const DEFAULT_KEEP_ALIVE_SECONDS = 1200;
 /** PUBLISH fields whose presence sends a publish down the (slower) full conversion path. */
-const OPTIONAL_PUBLISH_FIELDS = [
-    'userProperties',
-    'payloadFormat',
-    'messageExpiryIntervalSeconds',
-    'topicAlias',
-    'responseTopic',
-    'correlationData',
-    'contentType',
-    'subscriptionIdentifiers',
-] as const;
 const DEFAULT_METRICS_LIBRARY = 'IoTDeviceSDK/NodeJS';
 
 /**
@@ -431,13 +421,23 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             qos = packet.qos;
             field = 'retain';
             retain = packet.retain;
-            plain = true;
-            for (field of OPTIONAL_PUBLISH_FIELDS) {
-                if ((packet as unknown as Record<string, unknown>)[field] !== undefined) {
-                    plain = false;
-                    break;
-                }
-            }
+            // Named reads (not a loop over names): they stay monomorphic on the hot path.
+            field = 'userProperties';
+            plain = packet.userProperties === undefined;
+            field = 'payloadFormat';
+            plain = plain && packet.payloadFormat === undefined;
+            field = 'messageExpiryIntervalSeconds';
+            plain = plain && packet.messageExpiryIntervalSeconds === undefined;
+            field = 'topicAlias';
+            plain = plain && packet.topicAlias === undefined;
+            field = 'responseTopic';
+            plain = plain && packet.responseTopic === undefined;
+            field = 'correlationData';
+            plain = plain && packet.correlationData === undefined;
+            field = 'contentType';
+            plain = plain && packet.contentType === undefined;
+            field = 'subscriptionIdentifiers';
+            plain = plain && packet.subscriptionIdentifiers === undefined;
         } catch (e) {
             throw validate.unreadable(`publish.${field}`, e);
         }
