@@ -2,13 +2,9 @@
 // `npm start`: mqtt5-crt end to end. Starts a private mosquitto on a free loopback port, connects a
 // subscriber and a publisher, publishes a few QoS 0/1 messages with MQTT 5 properties, shows the
 // lifecycle events and messages as they happen, prints a summary and shuts everything down.
-import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { findMosquitto, killAll, mosquittoVersion, startMosquitto } from '../scripts/mosquitto.mjs';
 
 const require = createRequire(import.meta.url);
 const t0 = performance.now();
@@ -47,87 +43,8 @@ function props(m) {
 // ---------------------------------------------------------------------------------------------
 // The broker
 
-// Every mosquitto spawned and not yet exited: killed on the way out, whatever happens.
-const children = new Set();
-
-const CANDIDATES = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto', '/opt/homebrew/sbin/mosquitto', '/opt/homebrew/bin/mosquitto'];
-
-function findMosquitto() {
-    // MQTT5_CRT_MOSQUITTO names the binary explicitly (and nothing else is tried).
-    const explicit = process.env.MQTT5_CRT_MOSQUITTO;
-    if (explicit !== undefined) return fs.existsSync(explicit) ? explicit : undefined;
-    for (const c of CANDIDATES) if (fs.existsSync(c)) return c;
-    const r = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
-    return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
-}
-
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.unref();
-        srv.on('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const { port } = srv.address();
-            srv.close(() => resolve(port));
-        });
-    });
-}
-
-function canConnect(port) {
-    return new Promise((resolve) => {
-        const s = net.connect({ host: '127.0.0.1', port });
-        s.once('connect', () => {
-            s.destroy();
-            resolve(true);
-        });
-        s.once('error', () => resolve(false));
-    });
-}
-
-async function startBroker(bin, dir) {
-    let lastError = '';
-    for (let attempt = 0; attempt < 3; attempt++) {
-        const port = await freePort();
-        const conf = path.join(dir, 'mosquitto.conf');
-        fs.writeFileSync(
-            conf,
-            [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'set_tcp_nodelay true', 'log_dest stderr', 'log_type error', 'log_type warning'].join('\n') + '\n',
-        );
-        fs.chmodSync(conf, 0o644);
-        const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-        children.add(proc);
-        proc.once('exit', () => children.delete(proc));
-        let stderr = '';
-        proc.stderr.on('data', (d) => (stderr += d));
-        const exited = new Promise((resolve) => proc.once('exit', resolve));
-        proc.once('error', (err) => (stderr += err.message));
-        const deadline = Date.now() + 5000;
-        let up = false;
-        while (!(up = await canConnect(port))) {
-            if (proc.exitCode !== null || proc.signalCode !== null || Date.now() > deadline) break;
-            await new Promise((r) => setTimeout(r, 20));
-        }
-        if (up) {
-            const stop = async () => {
-                if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-                const killer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-                await exited;
-                clearTimeout(killer);
-            };
-            return { port, stop };
-        }
-        proc.kill('SIGKILL');
-        await exited;
-        lastError = stderr.trim();
-    }
-    throw new Error(`mosquitto did not start: ${lastError || 'no output'}`);
-}
-
-function mosquittoVersion(bin) {
-    const r = spawnSync(bin, ['-h'], { encoding: 'utf8', timeout: 3000 });
-    const m = /mosquitto version (\S+)/.exec(`${r.stdout}${r.stderr}`);
-    return m ? m[1] : '?';
-}
+// scripts/mosquitto.mjs: find it (MQTT5_CRT_MOSQUITTO names it explicitly), start it on a free
+// port, stop it; killAll() for one still starting when we are interrupted.
 
 // ---------------------------------------------------------------------------------------------
 // The demo
@@ -168,7 +85,7 @@ function cleanup() {
             }
         }
         // A broker still starting when we were interrupted.
-        for (const proc of children) proc.kill('SIGKILL');
+        killAll();
     })();
     return cleaningUp;
 }
@@ -241,14 +158,9 @@ function makeClient(role, port) {
 
 console.log('mqtt5-crt demo: a private mosquitto, a subscriber and a publisher, a few MQTT 5 messages\n');
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqtt5-crt-demo-'));
-// mosquitto started as root drops to the "mosquitto" user, which must be able to read the config.
-fs.chmodSync(dir, 0o755);
-cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-
 let broker;
 try {
-    broker = await startBroker(bin, dir);
+    broker = await startMosquitto({ extraConfig: ['set_tcp_nodelay true'], who: 'the demo' });
 } catch (err) {
     await fail(err.message);
 }

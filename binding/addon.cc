@@ -166,6 +166,27 @@ Napi::Value Addon::IsAlpnAvailable(const Napi::CallbackInfo &info) {
     return Napi::Boolean::New(info.Env(), aws_tls_is_alpn_available());
 }
 
+double *Addon::Records(napi_env env, size_t count, napi_value *array) {
+    if (count > records_capacity_ || records_ref_.IsEmpty()) {
+        size_t capacity = records_capacity_ ? records_capacity_ : 1024;
+        while (capacity < count) capacity *= 2;
+        napi_value buffer = nullptr, typed = nullptr;
+        void *data = nullptr;
+        // V8's own memory (allowed everywhere); a fixed-length ArrayBuffer never moves its bytes.
+        if (napi_create_arraybuffer(env, capacity * sizeof(double), &data, &buffer) != napi_ok ||
+            napi_create_typedarray(env, napi_float64_array, capacity, buffer, 0, &typed) != napi_ok) {
+            return nullptr;
+        }
+        records_ref_ = Napi::Persistent(Napi::Value(env, typed));
+        records_ = static_cast<double *>(data);
+        records_capacity_ = capacity;
+        *array = typed;
+        return records_;
+    }
+    *array = records_ref_.Value();
+    return *array ? records_ : nullptr;
+}
+
 Napi::Value Addon::LiveClientCount(const Napi::CallbackInfo &info) {
     return Napi::Number::New(info.Env(), static_cast<double>(live_cores.size()));
 }

@@ -33,11 +33,18 @@ public:
 
     std::unordered_set<ClientCore *> live_cores;  // JS thread only
     KeyCache &Keys() { return *keys_; }
+    // The Float64Array that carries a batch's numeric records to JS, with room for `count`
+    // numbers, and its data. One per environment, not per client: batches are delivered one at a
+    // time (each from its own libuv callback) and read synchronously. Null if it cannot be made.
+    double *Records(napi_env env, size_t count, napi_value *array);
     Napi::FunctionReference client_ctor;
     Napi::FunctionReference error_ctor;
 
 private:
     std::unique_ptr<KeyCache> keys_;
+    Napi::Reference<Napi::Value> records_ref_;
+    double *records_ = nullptr;
+    size_t records_capacity_ = 0;
     Napi::Value SetErrorClass(const Napi::CallbackInfo &info);
     Napi::Value ErrorName(const Napi::CallbackInfo &info);
     Napi::Value ErrorString(const Napi::CallbackInfo &info);

@@ -27,6 +27,16 @@ constexpr size_t kMaxBatch = 1024;
 // copy on the JS thread); smaller ones share their segment's arena.
 constexpr size_t kExternalPayloadMin = 4096;
 
+// Where external memory is not allowed (Electron's V8 sandbox) payloads are copied into V8's
+// memory instead. MQTT5_CRT_NO_EXTERNAL_BUFFERS=1 takes that path anywhere (tests use it).
+bool ExternalBuffersOff() {
+    static const bool off = [] {
+        const char *v = std::getenv("MQTT5_CRT_NO_EXTERNAL_BUFFERS");
+        return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
+    }();
+    return off;
+}
+
 // A segment closes at this many events or arena bytes.
 constexpr size_t kSegmentEvents = 1024;
 constexpr size_t kSegmentBytes = 64 * 1024;
@@ -431,39 +441,40 @@ void ClientCore::PushMessage(const aws_mqtt5_packet_publish_view *publish, doubl
 
     bool wake;
     {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!open_) return;
-    Segment &seg = OpenSegment();
-    if (!ev.packet) {
-        const bool same_topic = seg.has_topic && seg.last_topic_len == topic_len &&
-                                std::memcmp(seg.arena.get() + seg.last_topic_off, publish->topic.ptr, topic_len) == 0;
-        const size_t need = (same_topic ? 0 : topic_len) + (external ? 0 : payload_len);
-        if (seg.Reserve(need)) {
-            ev.simple = Simple::Message;
-            ev.bits = (publish->qos & 3) | (publish->retain ? kMsgRetain : 0) | (external ? kMsgExternal : 0);
-            if (!same_topic) {
-                ev.bits |= kMsgNewTopic;
-                ev.topic_off = seg.size;
-                ev.topic_len = static_cast<uint32_t>(topic_len);
-                if (topic_len) std::memcpy(seg.arena.get() + seg.size, publish->topic.ptr, topic_len);
-                seg.size += topic_len;
-                seg.last_topic_off = ev.topic_off;
-                seg.last_topic_len = ev.topic_len;
-                seg.has_topic = true;
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!open_) return;
+        Segment &seg = OpenSegment();
+        if (!ev.packet) {
+            const bool same_topic = seg.has_topic && seg.last_topic_len == topic_len &&
+                                    (topic_len == 0 ||
+                                     std::memcmp(seg.arena.get() + seg.last_topic_off, publish->topic.ptr, topic_len) == 0);
+            const size_t need = (same_topic ? 0 : topic_len) + (external ? 0 : payload_len);
+            if (seg.Reserve(need)) {
+                ev.simple = Simple::Message;
+                ev.bits = (publish->qos & 3) | (publish->retain ? kMsgRetain : 0) | (external ? kMsgExternal : 0);
+                if (!same_topic) {
+                    ev.bits |= kMsgNewTopic;
+                    ev.topic_off = seg.size;
+                    ev.topic_len = static_cast<uint32_t>(topic_len);
+                    if (topic_len) std::memcpy(seg.arena.get() + seg.size, publish->topic.ptr, topic_len);
+                    seg.size += topic_len;
+                    seg.last_topic_off = ev.topic_off;
+                    seg.last_topic_len = ev.topic_len;
+                    seg.has_topic = true;
+                }
+                ev.payload_len = payload_len;
+                if (!external) {
+                    ev.payload_off = seg.size;
+                    if (payload_len) std::memcpy(seg.arena.get() + seg.size, publish->payload.ptr, payload_len);
+                    seg.size += payload_len;
+                }
+            } else {
+                ev.payload.reset();
+                ev.packet = std::make_unique<StoredPublish>(publish);  // out of memory for the arena: the slow way
             }
-            ev.payload_len = payload_len;
-            if (!external) {
-                ev.payload_off = seg.size;
-                if (payload_len) std::memcpy(seg.arena.get() + seg.size, publish->payload.ptr, payload_len);
-                seg.size += payload_len;
-            }
-        } else {
-            ev.payload.reset();
-            ev.packet = std::make_unique<StoredPublish>(publish);  // out of memory for the arena: the slow way
         }
-    }
-    seg.events.push_back(std::move(ev));
-    wake = Signal();
+        seg.events.push_back(std::move(ev));
+        wake = Signal();
     }
     if (wake) Wake();
 }
@@ -534,10 +545,6 @@ void ClientCore::OnClosed(uv_handle_t *handle) {
     core->FailPendingTransforms(AWS_ERROR_MQTT5_CLIENT_TERMINATED);
     if (core->sink_) napi_delete_reference(core->env_, core->sink_);
     core->sink_ = nullptr;
-    if (core->records_ref_) napi_delete_reference(core->env_, core->records_ref_);
-    core->records_ref_ = nullptr;
-    core->records_ = nullptr;
-    core->records_capacity_ = 0;
     if (core->async_context_) napi_async_destroy(core->env_, core->async_context_);
     core->async_context_ = nullptr;
     if (core->teardown_hook_) napi_remove_async_cleanup_hook(core->teardown_hook_);
@@ -602,29 +609,6 @@ void ClientCore::OnAsync(uv_async_t *handle) {
 // Record kinds in the numeric array, part of the contract with lib/mqtt5.ts (#onEvents).
 enum Record : int { kRecDone = 1, kRecPuback = 2, kRecMessage = 3, kRecArena = 4, kRecEvent = 5 };
 
-double *ClientCore::Records(Napi::Env env, size_t count, napi_value *array) {
-    if (count > records_capacity_ || !records_ref_) {
-        size_t capacity = records_capacity_ ? records_capacity_ : 256;
-        while (capacity < count) capacity *= 2;
-        napi_value buffer = nullptr, typed = nullptr;
-        void *data = nullptr;
-        // V8's own memory (allowed everywhere); a fixed-length ArrayBuffer never moves its bytes.
-        if (napi_create_arraybuffer(env, capacity * sizeof(double), &data, &buffer) != napi_ok ||
-            napi_create_typedarray(env, napi_float64_array, capacity, buffer, 0, &typed) != napi_ok) {
-            return nullptr;
-        }
-        if (records_ref_) napi_delete_reference(env, records_ref_);
-        records_ref_ = nullptr;
-        napi_create_reference(env, typed, 1, &records_ref_);
-        records_ = static_cast<double *>(data);
-        records_capacity_ = capacity;
-        *array = typed;
-        return records_;
-    }
-    if (napi_get_reference_value(env, records_ref_, array) != napi_ok || !*array) return nullptr;
-    return records_;
-}
-
 void ClientCore::Deliver(Napi::Env env) {
     // Whole segments, at least one, up to kMaxBatch events per wake-up.
     std::vector<std::unique_ptr<Segment>> batch;
@@ -632,11 +616,12 @@ void ClientCore::Deliver(Napi::Env env) {
     bool more;
     {
         std::lock_guard<std::mutex> lock(mu_);
-        while (!queue_.empty() && (batch.empty() || events + queue_.front()->events.size() <= kMaxBatch)) {
-            events += queue_.front()->events.size();
-            batch.push_back(std::move(queue_.front()));
-            queue_.pop_front();
+        size_t taken = 0;
+        while (taken < queue_.size() && (taken == 0 || events + queue_[taken]->events.size() <= kMaxBatch)) {
+            events += queue_[taken]->events.size();
+            batch.push_back(std::move(queue_[taken++]));
         }
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
         more = !queue_.empty();
         signaled_ = more;
     }
@@ -651,7 +636,7 @@ void ClientCore::Deliver(Napi::Env env) {
     // Numbers go into a Float64Array the JS side reads (no N-API call per number); strings,
     // Buffers and objects go into an array alongside.
     napi_value records_array = nullptr;
-    double *rec = Records(env, events * 5 + batch.size(), &records_array);
+    double *rec = env.GetInstanceData<Addon>()->Records(env, events * 5 + batch.size(), &records_array);
     if (!rec) return;
     size_t n = 0;
     napi_value objects = nullptr;
@@ -676,7 +661,7 @@ void ClientCore::Deliver(Napi::Env env) {
                     }
                 }
                 void *data = seg->arena.get();
-                if (!data || napi_create_external_arraybuffer(env, data, seg->size, [](napi_env, void *d, void *) { std::free(d); },
+                if (!data || ExternalBuffersOff() || napi_create_external_arraybuffer(env, data, seg->size, [](napi_env, void *d, void *) { std::free(d); },
                                                      nullptr, &ab) != napi_ok) {
                     // No external memory here (Electron's V8 sandbox): copy it.
                     void *copy = nullptr;
@@ -707,7 +692,7 @@ void ClientCore::Deliver(Napi::Env env) {
                 if (ev.bits & kMsgExternal) {
                     napi_value payload = nullptr;
                     uint8_t *data = ev.payload.get();
-                    if (napi_create_external_buffer(env, ev.payload_len, data, [](napi_env, void *d, void *) { std::free(d); },
+                    if (!ExternalBuffersOff() && napi_create_external_buffer(env, ev.payload_len, data, [](napi_env, void *d, void *) { std::free(d); },
                                                     nullptr, &payload) == napi_ok) {
                         ev.payload.release();  // the Buffer owns it now
                     } else {

@@ -11,7 +11,6 @@
 #include <napi.h>
 
 #include <atomic>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -92,8 +91,8 @@ private:
     static void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void *arg);
     static void OnFlush(aws_task *task, void *arg, aws_task_status status);
     void Deliver(Napi::Env env);
-    double *Records(Napi::Env env, size_t count, napi_value *array);  // JS thread
-    void SetStrong(bool strong);  // TSFN ref + strong sink, or neither
+
+    void SetStrong(bool strong);  // async handle ref + strong sink, or neither
     static void OnTerminated(void *user_data);
     static void OnWebsocketTransform(aws_http_message *request, void *user_data, void (*complete)(aws_http_message *, int, void *),
                                      void *complete_ctx);
@@ -121,10 +120,8 @@ private:
     double next_id_ = 0;
 
     std::mutex mu_;
-    std::deque<std::unique_ptr<Segment>> queue_;  // guarded by mu_
-    napi_ref records_ref_ = nullptr;  // JS thread: the Float64Array of numeric records
-    double *records_ = nullptr;
-    size_t records_capacity_ = 0;
+    // A vector, not a deque: an idle client's empty deque would still hold its first 512-byte block.
+    std::vector<std::unique_ptr<Segment>> queue_;  // guarded by mu_
     bool signaled_ = false;     // guarded by mu_: a wake-up is pending
     bool flush_scheduled_ = false;  // guarded by mu_: OnFlush is scheduled on the loop
     aws_task flush_task_{};         // guarded by mu_

@@ -644,7 +644,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
 
     /** A QoS 1 message: listeners may take over its PUBACK; otherwise it joins this batch's. */
     #deliverAcked(message: PublishPacket, ackId: number, autoAck: number[]): void {
-        const wrapper = new PublishAcknowledgementHandleWrapper(this.#ackOne, ackId);
+        const wrapper = new PublishAcknowledgementHandleWrapper((this.#ackOne ??= (id: number) => this.#native?.acknowledge([id])), ackId);
         try {
             this.#emitSafely('messageReceived', { message, acknowledgementControl: wrapper });
         } finally {
@@ -652,9 +652,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         }
     }
 
-    readonly #ackOne = (ackId: number): void => {
-        this.#native?.acknowledge([ackId]);
-    };
+    /** Sends one PUBACK (made on first use: most clients never need it). */
+    #ackOne: ((ackId: number) => void) | undefined;
 
     #runTransform(id: number, snapshot: { method: string; path: string; headers: Array<[string, string]> }): void {
         const request = new HttpRequest(snapshot.method, snapshot.path, new HttpHeaders(snapshot.headers));

@@ -103,7 +103,7 @@ try {
   log(`${info.filename}: ${mib(info.size)} packed, ${mib(info.unpackedSize)} unpacked, ${info.entryCount} files`);
   const required = ['package.json', 'README.md', 'LICENSE', 'NOTICE', 'THIRD_PARTY_NOTICES',
     'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts', 'dist/native.js', 'dist/mqtt5.d.ts',
-    'bin/mqtt5-crt.mjs', 'scripts/install.mjs', 'scripts/build.mjs', 'scripts/fetch-crt.mjs', 'scripts/crt-sources.json',
+    'bin/mqtt5-crt.mjs', 'bin/demo.mjs', 'scripts/mosquitto.mjs', 'scripts/install.mjs', 'scripts/build.mjs', 'scripts/fetch-crt.mjs', 'scripts/crt-sources.json',
     'CMakeLists.txt', 'cmake/CrtPrebuild.cmake', 'binding/addon.cc', 'binding/exports.map',
     `prebuilds/${process.platform}-${process.arch}/${fs.readdirSync(prebuild).find((n) => n.endsWith('.node'))}`];
   const missing = required.filter((f) => !files.includes(f));

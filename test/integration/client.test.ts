@@ -10,6 +10,7 @@ import {
     UnsubackReasonCode,
 } from '../../dist/index.js';
 import { freePort } from '../helpers/broker';
+import { distIndex, runNode } from '../helpers/child';
 import { brokerPort, closeAll, connectedClient, newClient, once, uniqueTopic } from '../helpers/client';
 
 afterAll(closeAll);
@@ -167,6 +168,42 @@ describe('publish, subscribe, receive', () => {
         // The large payloads are Buffers that own their memory: still intact after later batches.
         await new Promise((r) => setTimeout(r, 50));
         expect(pairs.filter(([a, b]) => !a.equals(b))).toHaveLength(0);
+    });
+
+    it('without external memory (as under Electronʼs V8 sandbox) payloads are copied and arrive exact', async () => {
+        const script = `
+            const { Mqtt5Client } = require(${JSON.stringify(distIndex)});
+            const mk = (id) => new Mqtt5Client({ hostName: '127.0.0.1', port: ${brokerPort()}, disableMetrics: true,
+                connectProperties: { clientId: id + process.pid } });
+            (async () => {
+                const sub = mk('noext-sub'), pub = mk('noext-pub');
+                const up = (c) => new Promise((r) => { c.once('connectionSuccess', r); c.start(); });
+                await up(sub); await up(pub);
+                const topic = ${JSON.stringify(uniqueTopic('noext'))};
+                await sub.subscribe({ subscriptions: [{ topicFilter: topic, qos: 1 }] });
+                const sizes = [0, 1, 64, 4095, 4096, 70000];
+                const sent = [];
+                for (let i = 0; i < 60; i++) {
+                    const p = Buffer.alloc(sizes[i % sizes.length]);
+                    for (let j = 0; j < p.length; j++) p[j] = (i + j * 13) & 0xff;
+                    sent.push({ topicName: topic, qos: i % 2, payload: p });
+                }
+                const got = [];
+                const all = new Promise((r) => sub.on('messageReceived', ({ message }) => { got.push(message); if (got.length === sent.length) r(); }));
+                await Promise.all(sent.map((p) => pub.publish(p)));
+                await all;
+                let bad = 0;
+                for (const q of [0, 1]) {
+                    const a = sent.filter((p) => p.qos === q), b = got.filter((m) => m.qos === q);
+                    a.forEach((p, i) => { if (!Buffer.isBuffer(b[i].payload) || !b[i].payload.equals(p.payload)) bad++; });
+                }
+                console.log(JSON.stringify({ got: got.length, bad }));
+                sub.close(); pub.close();
+            })().catch((e) => { console.error(e); process.exit(1); });`;
+        const r = await runNode(script, { env: { MQTT5_CRT_NO_EXTERNAL_BUFFERS: '1' }, timeoutMs: 30_000 });
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        expect(JSON.parse(r.stdout)).toEqual({ got: 60, bad: 0 });
     });
 
     it('stops delivery after unsubscribe', async () => {
