@@ -66,6 +66,7 @@ uint32_t OptU32(const Napi::Object &o, const char *key, const std::string &path,
 template <class View, class Options, class Callback>
 Napi::Value Submit(Napi::Env env, Addon *addon, ClientCore &core,
                    int (*submit)(aws_mqtt5_client *, const View *, const Options *), const View &view, Callback callback) {
+    core.FlushPublishes();  // queued publishes go first
     double id = core.NextId();
     Options done{};
     done.completion_callback = callback;
@@ -93,6 +94,7 @@ Napi::Function NativeMqtt5Client::Define(Napi::Env env) {
                            InstanceMethod<&NativeMqtt5Client::Stop>("stop"),
                            InstanceMethod<&NativeMqtt5Client::Publish>("publish"),
                            InstanceMethod<&NativeMqtt5Client::PublishFast>("publishFast"),
+                           InstanceMethod<&NativeMqtt5Client::FlushPublishes>("flushPublishes"),
                            InstanceMethod<&NativeMqtt5Client::Subscribe>("subscribe"),
                            InstanceMethod<&NativeMqtt5Client::Unsubscribe>("unsubscribe"),
                            InstanceMethod<&NativeMqtt5Client::GetOperationalStatistics>("getOperationalStatistics"),
@@ -246,6 +248,7 @@ Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
     ClientCore &core = self.Core(info);  // getters may have closed it
     // A handshake transform still waiting for JS would hold the stop up: fail it now.
     core.FailPendingTransforms(AWS_ERROR_MQTT5_USER_REQUESTED_STOP);
+    core.FlushPublishes();  // publishes made before stop() reach the CRT before it
     if (aws_mqtt5_client_stop(core.client(), view, nullptr) != AWS_OP_SUCCESS) {
         self.addon_->ThrowCrtError(info.Env(), aws_last_error());
     }
@@ -297,7 +300,18 @@ Napi::Value NativeMqtt5Client::PublishFast(const Napi::CallbackInfo &info) {
     view.qos = static_cast<aws_mqtt5_qos>(static_cast<int>(qos));
     view.retain = info[3].As<Napi::Boolean>().Value();
 
+    double id = core.NextId();
+    void *ctx = NewOpContext(&core, id);
+    if (core.QueuePublish(view, ctx)) return Napi::Number::New(env, id);
+    DeleteOpContext(ctx);
     return Submit(info.Env(), self.addon_, core, aws_mqtt5_client_publish, view, OnPublishComplete);
+}
+
+// flushPublishes(): the publishes publishFast() queued in this turn go to the CRT's loop as one task.
+Napi::Value NativeMqtt5Client::FlushPublishes(const Napi::CallbackInfo &info) {
+    NativeMqtt5Client &self = Self(info);
+    if (self.core_) self.core_->SchedulePublishes();
+    return info.Env().Undefined();
 }
 
 Napi::Value NativeMqtt5Client::Subscribe(const Napi::CallbackInfo &info) {
@@ -325,6 +339,7 @@ Napi::Value NativeMqtt5Client::Unsubscribe(const Napi::CallbackInfo &info) {
 Napi::Value NativeMqtt5Client::GetOperationalStatistics(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = Self(info);
     ClientCore &core = self.Core(info);
+    core.FlushPublishes();
     aws_mqtt5_client_operation_statistics stats{};
     aws_mqtt5_client_get_stats(core.client(), &stats);
     Napi::Env env = info.Env();

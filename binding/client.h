@@ -21,6 +21,7 @@ private:
     Napi::Value Stop(const Napi::CallbackInfo &info);
     Napi::Value Publish(const Napi::CallbackInfo &info);
     Napi::Value PublishFast(const Napi::CallbackInfo &info);
+    Napi::Value FlushPublishes(const Napi::CallbackInfo &info);
     Napi::Value Subscribe(const Napi::CallbackInfo &info);
     Napi::Value Unsubscribe(const Napi::CallbackInfo &info);
     Napi::Value GetOperationalStatistics(const Napi::CallbackInfo &info);

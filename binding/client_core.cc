@@ -258,6 +258,104 @@ void OnUnsubscribeComplete(const aws_mqtt5_packet_unsuback_view *unsuback, int e
 
 // ---- ClientCore --------------------------------------------------------------------------------
 
+bool ClientCore::QueuePublish(const aws_mqtt5_packet_publish_view &view, void *op_ctx) {
+    aws_event_loop *loop = loop_.load(std::memory_order_relaxed);
+    if (!loop || !client_ || view.topic.len > UINT32_MAX) return false;
+    QueuedPublish q;
+    q.bytes.reset(static_cast<uint8_t *>(std::malloc(view.topic.len + view.payload.len + 1)));
+    if (!q.bytes) return false;
+    if (view.topic.len) std::memcpy(q.bytes.get(), view.topic.ptr, view.topic.len);
+    if (view.payload.len) std::memcpy(q.bytes.get() + view.topic.len, view.payload.ptr, view.payload.len);
+    q.topic_len = static_cast<uint32_t>(view.topic.len);
+    q.payload_len = view.payload.len;
+    q.qos = view.qos;
+    q.retain = view.retain;
+    q.op_ctx = op_ctx;
+    std::lock_guard<std::mutex> lock(pub_mu_);
+    if (!open_batch_) {
+        open_batch_ = new PublishBatch();
+        open_batch_->core = this;
+    }
+    open_batch_->items.push_back(std::move(q));
+    return true;
+}
+
+void ClientCore::SchedulePublishes() {
+    aws_event_loop *loop = loop_.load(std::memory_order_relaxed);
+    PublishBatch *batch = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(pub_mu_);
+        if (!open_batch_ || open_batch_->scheduled || !client_ || !loop) return;
+        batch = open_batch_;
+        batch->scheduled = true;
+        batch->client = aws_mqtt5_client_acquire(client_);
+    }
+    refs_.fetch_add(1, std::memory_order_relaxed);  // the task holds the core
+    aws_task_init(&batch->task, OnPublishBatch, batch, "mqtt5-crt-publish-batch");
+    aws_event_loop_schedule_task_now(loop, &batch->task);
+}
+
+void ClientCore::SubmitQueued(aws_mqtt5_client *client, QueuedPublish &q) {
+    aws_mqtt5_packet_publish_view view{};
+    view.topic = aws_byte_cursor_from_array(q.bytes.get(), q.topic_len);
+    view.payload = aws_byte_cursor_from_array(q.bytes.get() + q.topic_len, q.payload_len);
+    view.qos = static_cast<aws_mqtt5_qos>(q.qos);
+    view.retain = q.retain;
+    aws_mqtt5_publish_completion_options done{};
+    done.completion_callback = OnPublishComplete;
+    done.completion_user_data = q.op_ctx;
+    if (aws_mqtt5_client_publish(client, &view, &done) != AWS_OP_SUCCESS) {
+        // What the caller would have been thrown arrives as the operation's rejection.
+        OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, aws_last_error(), q.op_ctx);
+    }
+}
+
+void ClientCore::OnPublishBatch(aws_task *, void *arg, aws_task_status status) {
+    auto *batch = static_cast<PublishBatch *>(arg);
+    ClientCore *core = batch->core;
+    bool run;
+    {
+        std::lock_guard<std::mutex> lock(core->pub_mu_);
+        if (core->open_batch_ == batch) core->open_batch_ = nullptr;
+        run = !batch->stolen;
+        if (run) core->draining_ = true;
+    }
+    if (run) {
+        for (QueuedPublish &q : batch->items) {
+            if (status == AWS_TASK_STATUS_RUN_READY) SubmitQueued(batch->client, q);
+            else OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op_ctx);
+        }
+        {
+            std::lock_guard<std::mutex> lock(core->pub_mu_);
+            core->draining_ = false;
+        }
+        core->pub_cv_.notify_all();
+    }
+    aws_mqtt5_client_release(batch->client);
+    delete batch;
+    core->Unref();
+}
+
+void ClientCore::FlushPublishes() {
+    std::vector<QueuedPublish> stolen;
+    {
+        std::unique_lock<std::mutex> lock(pub_mu_);
+        if (open_batch_) {
+            stolen.swap(open_batch_->items);
+            if (open_batch_->scheduled) open_batch_->stolen = true;  // its task frees it
+            else delete open_batch_;
+            open_batch_ = nullptr;
+        }
+        // A batch the loop is submitting right now goes first: its operations enter the CRT's
+        // task queue before anything scheduled from here afterwards.
+        pub_cv_.wait(lock, [this] { return !draining_; });
+    }
+    for (QueuedPublish &q : stolen) {
+        if (client_) SubmitQueued(client_, q);
+        else OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op_ctx);
+    }
+}
+
 ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options,
                                WebsocketSetup websocket) {
     auto *core = new ClientCore();
@@ -577,6 +675,7 @@ void ClientCore::SetRunning(Napi::Env env, bool running) {
 }
 
 void ClientCore::Shutdown(Napi::Env env) {
+    FlushPublishes();  // submitted before the client is released, as if each had gone at once
     running_ = false;
     SetStrong(false);
     if (addon_) addon_->live_cores.erase(this);

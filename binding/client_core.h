@@ -11,6 +11,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,7 @@
 struct aws_mqtt5_client;
 struct aws_mqtt5_client_options;
 struct aws_mqtt5_packet_publish_view;
+struct aws_mqtt5_client_operation_statistics;
 struct aws_http_message;
 struct aws_credentials_provider;
 struct aws_event_loop;
@@ -60,6 +62,17 @@ public:
     void Unref();                  // drop one of the three references
     void Detach() { addon_ = nullptr; }  // the environment's addon state is going away
 
+    // JS thread. Publishes without properties, once the client's event loop is known, are not
+    // submitted one by one (each a cross-thread task, a lock and often a wake-up of the loop) but
+    // queued here and submitted together by one task on the loop. QueuePublish copies the packet
+    // and returns false when it cannot queue (submit directly then). FlushPublishes keeps the
+    // order for everything else: it submits what is queued before the caller submits its own
+    // operation, or waits for the loop to finish submitting it.
+    // JS schedules the batch once per turn (a microtask), so a burst of publishes costs one task.
+    bool QueuePublish(const aws_mqtt5_packet_publish_view &view, void *op_ctx);
+    void SchedulePublishes();
+    void FlushPublishes();
+
     // Any thread.
     void Push(Event &&event);
     // CRT thread: a received PUBLISH (ack_id: its manual PUBACK control id at QoS 1, else 0).
@@ -89,6 +102,25 @@ private:
     static void OnAsync(uv_async_t *handle);
     static void OnClosed(uv_handle_t *handle);
     static void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void *arg);
+
+    struct QueuedPublish {
+        Bytes bytes;  // topic, then payload
+        uint32_t topic_len;
+        size_t payload_len;
+        int qos;
+        bool retain;
+        void *op_ctx;
+    };
+    struct PublishBatch {
+        aws_task task;
+        ClientCore *core;
+        aws_mqtt5_client *client;  // a reference held until the task ran
+        std::vector<QueuedPublish> items;
+        bool scheduled = false;  // guarded by pub_mu_: the task is scheduled (and holds the references)
+        bool stolen = false;     // guarded by pub_mu_: JS submitted the items itself
+    };
+    static void OnPublishBatch(aws_task *task, void *arg, aws_task_status status);
+    static void SubmitQueued(aws_mqtt5_client *client, QueuedPublish &q);
     static void OnFlush(aws_task *task, void *arg, aws_task_status status);
     void Deliver(Napi::Env env);
 
@@ -126,6 +158,11 @@ private:
     bool flush_scheduled_ = false;  // guarded by mu_: OnFlush is scheduled on the loop
     aws_task flush_task_{};         // guarded by mu_
     std::atomic<aws_event_loop *> loop_{nullptr};  // the client's event loop, once seen
+
+    std::mutex pub_mu_;
+    std::condition_variable pub_cv_;
+    PublishBatch *open_batch_ = nullptr;  // guarded by pub_mu_: not started, still accepting
+    bool draining_ = false;               // guarded by pub_mu_: OnPublishBatch is submitting
     bool open_ = true;          // guarded by mu_: false once the CRT client terminated or the environment went
     bool terminated_ = false;   // guarded by mu_: the CRT client terminated (close once the queue is empty)
     std::mutex wake_mu_;

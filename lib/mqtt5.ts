@@ -462,7 +462,13 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 validate.checkTopicName(topic, 'publish.topicName');
                 this.#checkedTopic = topic;
             }
-            return this.#track(native.publishFast(topic, payload, qos, retain === true));
+            const id = native.publishFast(topic, payload, qos, retain === true);
+            // The addon queues these; once per turn they go to the CRT's thread together.
+            if (!this.#flushQueued) {
+                this.#flushQueued = true;
+                queueMicrotask(this.#flushPublishes);
+            }
+            return this.#track(id);
         }
         const p = validate.readPublish(packet, 'publish');
         // Reading the packet ran the caller's getters, which may have closed the client.
@@ -659,6 +665,12 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             if (wrapper.release()) autoAck.push(ackId);
         }
     }
+
+    #flushQueued = false;
+    readonly #flushPublishes = (): void => {
+        this.#flushQueued = false;
+        this.#native?.flushPublishes();
+    };
 
     /** Sends one PUBACK (made on first use: most clients never need it). */
     #ackOne: ((ackId: number) => void) | undefined;

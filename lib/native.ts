@@ -73,6 +73,8 @@ export declare class NativeMqtt5Client {
     publish(packet: object): number;
     /** The hot path: a PUBLISH with no properties, passed positionally. */
     publishFast(topic: string, payload: unknown, qos: number, retain: boolean): number;
+    /** Hands the publishes publishFast() queued in this turn to the CRT's event loop as one task. */
+    flushPublishes(): void;
     subscribe(packet: object): number;
     unsubscribe(packet: object): number;
     getOperationalStatistics(): NativeOperationalStatistics;

@@ -206,6 +206,53 @@ describe('publish, subscribe, receive', () => {
         expect(JSON.parse(r.stdout)).toEqual({ got: 60, bad: 0 });
     });
 
+    it('keeps the order of operations made in one turn: queued plain publishes, a publish with properties, a subscribe', async () => {
+        // Plain publishes are queued and handed to the CRT once per turn; every other operation
+        // must still reach the broker after the publishes made before it.
+        const client = await connectedClient();
+        const sub = await connectedClient();
+        const topic = uniqueTopic('order');
+        await sub.subscribe({ subscriptions: [{ topicFilter: topic, qos: QoS.AtLeastOnce }] });
+        const got = collector(sub);
+        const own = collector(client);
+        const sent: string[] = [];
+        const ops: Promise<unknown>[] = [];
+        const pub = (payload: string, props = false) => {
+            sent.push(payload);
+            const packet: any = { topicName: topic, qos: QoS.AtLeastOnce, payload };
+            if (props) packet.userProperties = [{ name: 'slow', value: 'path' }];
+            ops.push(client.publish(packet));
+        };
+        for (let i = 0; i < 50; i++) pub(`a${i}`);
+        pub('b', true);
+        // Published before this client subscribes: it must not come back to it.
+        ops.push(client.subscribe({ subscriptions: [{ topicFilter: topic, qos: QoS.AtLeastOnce }] }));
+        for (let i = 0; i < 50; i++) pub(`c${i}`);
+        await Promise.all(ops);
+        await got.until(sent.length);
+        await own.until(50);
+        expect(got.messages.map((m) => m.payload.toString())).toEqual(sent);
+        await new Promise((r) => setTimeout(r, 200));
+        expect(own.messages.map((m) => m.payload.toString())).toEqual(sent.filter((p) => p.startsWith('c')));
+    });
+
+    it('settles every publish made in the same turn as stop() or close()', async () => {
+        for (const end of ['stop', 'close'] as const) {
+            const client = await connectedClient();
+            const topic = uniqueTopic('end');
+            const ops = Array.from({ length: 200 }, (_, i) =>
+                client.publish({ topicName: topic, qos: i % 2 ? QoS.AtLeastOnce : QoS.AtMostOnce, payload: `${i}` }),
+            );
+            if (end === 'stop') client.stop();
+            else client.close();
+            const results = await Promise.allSettled(ops);
+            expect(results).toHaveLength(200);
+            for (const r of results) {
+                if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(CrtError);
+            }
+        }
+    });
+
     it('stops delivery after unsubscribe', async () => {
         const sub = await connectedClient();
         const pub = await connectedClient();
