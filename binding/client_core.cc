@@ -410,6 +410,12 @@ ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink,
 
 ClientCore::~ClientCore() {
     if (websocket_.sigv4_provider) aws_credentials_provider_release(websocket_.sigv4_provider);
+    // Shutdown() hands queued publishes over; a batch can only be left if the process stopped
+    // running JS between a publish and its turn's end. (A scheduled batch holds the core.)
+    if (open_batch_ && !open_batch_->scheduled) {
+        for (QueuedPublish &q : open_batch_->items) DeleteOpContext(q.op_ctx);
+        delete open_batch_;
+    }
 }
 
 void ClientCore::OnWebsocketTransform(aws_http_message *request, void *user_data,
