@@ -1,6 +1,7 @@
 import { CrtError, ErrorCodes } from './error';
 import { binding, NativeEvent, NativeEventType, NativeMessageBits, NativeMqtt5Client, NativeRecord, NativeSink } from './native';
 import { PacketType, PubackReasonCode } from './mqtt5_packet';
+import { PendingOperations } from './pending';
 import type {
     ConnackPacket,
     ConnectPacket,
@@ -319,10 +320,6 @@ export interface Mqtt5ClientEvents {
 /** What `publish()` resolves to: the PUBACK for QoS 1, `undefined` for QoS 0 (once written). */
 export type PublishCompletionResult = PubackPacket | undefined;
 
-interface Pending {
-    resolve: (value: any) => void;
-    reject: (error: Error) => void;
-}
 
 const DEFAULT_KEEP_ALIVE_SECONDS = 1200;
 /**
@@ -361,7 +358,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     // start() was called and 'stopped' has not been emitted since.
     #started = false;
     #transform: WebsocketHandshakeTransform | undefined;
-    readonly #pending = new Map<number, Pending>();
+    readonly #pending = new PendingOperations();
     // Held here so the native side can keep only a weak reference while the client is stopped.
     readonly #sink: NativeSink;
     // The last topic that passed the topic checks: publishers mostly reuse a few topics.
@@ -553,9 +550,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         if (!native) return;
         this.#native = undefined;
         native.close();
-        const pending = [...this.#pending.values()];
-        this.#pending.clear();
-        for (const p of pending) p.reject(new CrtError(ErrorCodes.MQTT5_CLIENT_TERMINATED, 'the client was closed'));
+        this.#pending.rejectAll(() => new CrtError(ErrorCodes.MQTT5_CLIENT_TERMINATED, 'the client was closed'));
     }
 
     #live(): NativeMqtt5Client {
@@ -565,17 +560,12 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     }
 
     #track<T>(id: number): Promise<T> {
-        return new Promise<T>((resolve, reject) => {
-            this.#pending.set(id, { resolve, reject });
-        });
+        return this.#pending.add<T>(id);
     }
 
     #settle(event: NativeEvent, value: unknown): void {
-        const pending = this.#pending.get(event.id!);
-        if (!pending) return;
-        this.#pending.delete(event.id!);
-        if (event.errorCode) pending.reject(new CrtError(event.errorCode));
-        else pending.resolve(value);
+        if (event.errorCode) this.#pending.reject(event.id!, new CrtError(event.errorCode));
+        else this.#pending.resolve(event.id!, value);
     }
 
     #onEvents(objects: unknown[], records: Float64Array, count: number): void {
@@ -609,13 +599,10 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 } else if (kind === NativeRecord.Done || kind === NativeRecord.Puback) {
                     const id = records[j + 1];
                     j += 2;
-                    const p = pending.get(id);
-                    if (p) {
-                        pending.delete(id);
-                        p.resolve(
-                            kind === NativeRecord.Done ? undefined : { type: PacketType.Puback, reasonCode: PubackReasonCode.Success },
-                        );
-                    }
+                    pending.resolve(
+                        id,
+                        kind === NativeRecord.Done ? undefined : { type: PacketType.Puback, reasonCode: PubackReasonCode.Success },
+                    );
                 } else if (kind === NativeRecord.Arena) {
                     j += 1;
                     arena = objects[k++] as ArrayBuffer;
