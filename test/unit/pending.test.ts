@@ -56,4 +56,12 @@ describe('PendingOperations', () => {
         expect(states.every((s) => /^rejected closed \d$/.test(s))).toBe(true);
         expect(new Set(states).size).toBe(4);
     });
+
+    it('grows from its first slots with 3,000 in flight and settles each with its own value', async () => {
+        const t = new PendingOperations();
+        const states = Array.from({ length: 3000 }, (_, i) => watch(t.add(i + 1)));
+        for (let id = 3000; id >= 1; id--) t.resolve(id, id * 2);
+        const got = await Promise.all(states.map((s) => s()));
+        expect(got.every((s, i) => s === `resolved ${(i + 1) * 2}`)).toBe(true);
+    });
 });
