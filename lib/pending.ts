@@ -47,34 +47,27 @@ export class PendingOperations {
 
     /** Resolves operation `id` if it is pending. */
     resolve(id: number, value: unknown): void {
-        const k = id & this.#mask;
-        if (this.#ids !== undefined && this.#ids[k] === id) {
-            const f = this.#resolve[k]!;
-            this.#clear(k);
-            f(value);
-        } else if (this.#overflow !== undefined) {
-            const s = this.#overflow.get(id);
-            if (s) {
-                this.#overflow.delete(id);
-                s.resolve(value);
-            }
-        }
+        this.#settle(id, true, value);
     }
 
     /** Rejects operation `id` if it is pending. */
     reject(id: number, error: Error): void {
+        this.#settle(id, false, error);
+    }
+
+    #settle(id: number, ok: boolean, outcome: unknown): void {
         const k = id & this.#mask;
+        let settle: ((outcome: any) => void) | undefined;
         if (this.#ids !== undefined && this.#ids[k] === id) {
-            const f = this.#reject[k]!;
+            settle = ok ? this.#resolve[k] : this.#reject[k];
             this.#clear(k);
-            f(error);
-        } else if (this.#overflow !== undefined) {
-            const s = this.#overflow.get(id);
-            if (s) {
-                this.#overflow.delete(id);
-                s.reject(error);
-            }
+        } else {
+            const s = this.#overflow?.get(id);
+            if (s === undefined) return;
+            this.#overflow!.delete(id);
+            settle = ok ? s.resolve : s.reject;
         }
+        settle!(outcome);
     }
 
     /** Rejects every pending operation with an error from `make()`. */
