@@ -246,12 +246,14 @@ Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
         view = &disconnect;
     }
     ClientCore &core = self.Core(info);  // getters may have closed it
-    // A handshake transform still waiting for JS would hold the stop up: fail it now.
-    core.FailPendingTransforms(AWS_ERROR_MQTT5_USER_REQUESTED_STOP);
     core.FlushPublishes();  // publishes made before stop() reach the CRT before it
     if (aws_mqtt5_client_stop(core.client(), view, nullptr) != AWS_OP_SUCCESS) {
         self.addon_->ThrowCrtError(info.Env(), aws_last_error());
     }
+    // A handshake transform still waiting for JS would hold the stop up: fail it, after the stop
+    // request (the CRT runs both in order): failed first, the attempt's failure could schedule a
+    // reconnect that starts before the stop arrives, with a new transform nobody fails.
+    core.FailPendingTransforms(AWS_ERROR_MQTT5_USER_REQUESTED_STOP);
     core.SetRunning(info.Env(), false);
     return info.Env().Undefined();
 }
