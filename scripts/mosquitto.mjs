@@ -72,7 +72,8 @@ export function freePort() {
     });
 }
 
-function canConnect(port) {
+/** True once something accepts TCP connections on 127.0.0.1:port. */
+export function canConnect(port) {
     return new Promise((resolve) => {
         const s = net.connect({ host: '127.0.0.1', port });
         s.once('connect', () => {

@@ -1,9 +1,9 @@
 // The tests' private mosquitto: scripts/mosquitto.mjs with persistence on (sessions survive a
 // restart on the same port and dir) and a deep queue for offline sessions.
 import { ChildProcess } from 'node:child_process';
-import { freePort, startMosquitto } from '../../scripts/mosquitto.mjs';
+import { canConnect, freePort, startMosquitto } from '../../scripts/mosquitto.mjs';
 
-export { freePort };
+export { canConnect, freePort };
 
 export interface Broker {
     port: number;

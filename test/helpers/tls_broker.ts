@@ -2,7 +2,7 @@
 // that enforces ALPN in front of a plain broker port (mosquitto 2.0.11 cannot require ALPN).
 import net from 'node:net';
 import tls from 'node:tls';
-import { Broker, freePort, startBroker } from './broker';
+import { Broker, canConnect, freePort, startBroker } from './broker';
 import type { KeyPair, TlsMaterial } from './tls';
 
 export type CertKind = 'good' | 'expired' | 'selfsigned';
@@ -35,17 +35,6 @@ export interface TlsBroker {
     tlsPort: number;
     stop(): Promise<void>;
     kill(): Promise<void>;
-}
-
-function canConnect(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const s = net.connect({ host: '127.0.0.1', port });
-        s.once('connect', () => {
-            s.destroy();
-            resolve(true);
-        });
-        s.once('error', () => resolve(false));
-    });
 }
 
 /**

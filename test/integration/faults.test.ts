@@ -20,39 +20,11 @@ import {
 } from '../../dist/index.js';
 import { Broker, BrokerOptions, startBroker } from '../helpers/broker';
 import { brokerPort, closeAll, connectedClient, newClient, once, uniqueTopic } from '../helpers/client';
+import { sleep, track, waitFor } from '../helpers/wait';
 import { FaultProxy, startFaultProxy } from '../helpers/fault_proxy';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers, local to this file.
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls `cond` every 10 ms until it holds; fails after `ms` with `what()` in the message. */
-async function waitFor(cond: () => boolean, ms: number, what: () => string): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!cond()) {
-        if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
-        await sleep(10);
-    }
-}
-
-/** A promise whose outcome can be inspected synchronously (and whose rejection is never unhandled). */
-interface Tracked<T> {
-    promise: Promise<T>;
-    settled: boolean;
-    status?: 'fulfilled' | 'rejected';
-    value?: T;
-    reason?: any;
-    at?: number;
-}
-function track<T>(promise: Promise<T>): Tracked<T> {
-    const t: Tracked<T> = { promise, settled: false };
-    promise.then(
-        (value) => Object.assign(t, { settled: true, status: 'fulfilled', value, at: performance.now() }),
-        (reason) => Object.assign(t, { settled: true, status: 'rejected', reason, at: performance.now() }),
-    );
-    return t;
-}
 
 /** Records a client's lifecycle events with their times (performance.now()). */
 function watch(client: Mqtt5Client) {

@@ -23,39 +23,12 @@ import {
 } from '../../dist/index.js';
 import { Broker, BrokerOptions, freePort, startBroker } from '../helpers/broker';
 import { brokerPort, closeAll, connectedClient, newClient, once, uniqueTopic } from '../helpers/client';
+import { sleep, track, Tracked, waitFor } from '../helpers/wait';
 
 const OFFLINE_POLICY = 'AWS_ERROR_MQTT5_OPERATION_FAILED_DUE_TO_OFFLINE_QUEUE_POLICY';
 
 // ---------------------------------------------------------------------------------------------
 // Tiny helpers, local to this file.
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls `cond` every 10 ms until it holds; fails after `ms` with `what()` in the message. */
-async function waitFor(cond: () => boolean, ms: number, what: () => string): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!cond()) {
-        if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
-        await sleep(10);
-    }
-}
-
-/** A promise whose outcome can be inspected synchronously (and whose rejection is never unhandled). */
-interface Tracked<T> {
-    promise: Promise<T>;
-    settled: boolean;
-    status?: 'fulfilled' | 'rejected';
-    value?: T;
-    reason?: any;
-}
-function track<T>(promise: Promise<T>): Tracked<T> {
-    const t: Tracked<T> = { promise, settled: false };
-    promise.then(
-        (value) => Object.assign(t, { settled: true, status: 'fulfilled', value }),
-        (reason) => Object.assign(t, { settled: true, status: 'rejected', reason }),
-    );
-    return t;
-}
 
 /** Collects received messages; `until(n)` resolves once n have arrived. */
 function collector(client: Mqtt5Client) {
