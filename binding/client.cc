@@ -353,21 +353,29 @@ Napi::Value NativeMqtt5Client::GetOperationalStatistics(const Napi::CallbackInfo
     return o;
 }
 
-// acknowledge(controlIds: number[]): sends the PUBACKs held back for these received messages.
-// Ids that are unknown or already used are ignored by the CRT (it reports them to a callback we
-// do not install), so a double acknowledgement is harmless.
+// acknowledge(controlIds: number[]): sends the PUBACKs held back for these received messages, in
+// order (ClientCore::Acknowledge). Ids that are unknown or already used are ignored by the CRT (it
+// reports them to a callback we do not install), so a double acknowledgement is harmless.
 Napi::Value NativeMqtt5Client::Acknowledge(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = Self(info);
     ClientCore &core = self.Core(info);
-    if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "controlIds must be an array");
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "controlIds must be an array");
     Napi::Array ids = info[0].As<Napi::Array>();
-    for (uint32_t i = 0, n = ids.Length(); i < n; ++i) {
-        Napi::Value v = SafeGet(ids, i, "controlIds[" + std::to_string(i) + "]");
-        if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "controlIds must hold numbers");
-        double id = v.As<Napi::Number>().DoubleValue();
-        if (id >= 1) aws_mqtt5_client_invoke_publish_acknowledgement(core.client(), static_cast<uint64_t>(id), nullptr);
+    uint32_t n = ids.Length();
+    std::vector<uint64_t> out;
+    out.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) {
+        napi_value v;
+        double id;
+        if (napi_get_element(env, ids, i, &v) != napi_ok || napi_get_value_double(env, v, &id) != napi_ok) {
+            if (env.IsExceptionPending()) throw env.GetAndClearPendingException();
+            throw Napi::TypeError::New(env, "controlIds[" + std::to_string(i) + "] must be a number");
+        }
+        if (id >= 1) out.push_back(static_cast<uint64_t>(id));
     }
-    return info.Env().Undefined();
+    core.Acknowledge(out.data(), out.size());
+    return env.Undefined();
 }
 
 // completeWebsocketTransform(id, errorCode, request?: {path, headers: [name, value][]})

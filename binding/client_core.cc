@@ -41,6 +41,11 @@ bool ExternalBuffersOff() {
 constexpr size_t kSegmentEvents = 1024;
 constexpr size_t kSegmentBytes = 64 * 1024;
 
+// PUBACKs handed to the CRT per turn of ClientCore::OnAcks. 16 to 128 measured alike in fan-in
+// (85-92k msg/s, broker-bound); a whole batch at once (up to 1,024) 73-78k, one task per PUBACK
+// from the JS thread 43k.
+constexpr size_t kAckChunk = 64;
+
 // Nothing but topic, payload, QoS and retain: the common message, carried compactly.
 bool IsPlain(const aws_mqtt5_packet_publish_view *p) {
     return !p->payload_format && !p->message_expiry_interval_seconds && !p->topic_alias && !p->response_topic &&
@@ -333,6 +338,67 @@ void ClientCore::OnPublishBatch(aws_task *, void *arg, aws_task_status status) {
     }
     aws_mqtt5_client_release(batch->client);
     delete batch;
+    core->Unref();
+}
+
+void ClientCore::Acknowledge(const uint64_t *ids, size_t count) {
+    aws_event_loop *loop = loop_.load(std::memory_order_relaxed);
+    if (count == 0 || !client_) return;
+    if (!loop) {  // not seen yet (cannot happen for ids from received messages): one task each
+        for (size_t i = 0; i < count; ++i) aws_mqtt5_client_invoke_publish_acknowledgement(client_, ids[i], nullptr);
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(ack_mu_);
+        acks_.insert(acks_.end(), ids, ids + count);
+        if (acks_scheduled_) return;
+        acks_scheduled_ = true;
+        ack_client_ = aws_mqtt5_client_acquire(client_);
+    }
+    refs_.fetch_add(1, std::memory_order_relaxed);  // the task holds the core
+    aws_task_init(&ack_task_, OnAcks, this, "mqtt5-crt-acks");
+    aws_event_loop_schedule_task_now(loop, &ack_task_);
+}
+
+void ClientCore::OnAcks(aws_task *task, void *arg, aws_task_status status) {
+    auto *core = static_cast<ClientCore *>(arg);
+    aws_mqtt5_client *client = core->ack_client_;  // ours until acks_scheduled_ is cleared
+    uint64_t chunk[kAckChunk];
+    size_t n = 0;
+    bool again;
+    {
+        std::lock_guard<std::mutex> lock(core->ack_mu_);
+        if (status != AWS_TASK_STATUS_RUN_READY) {  // the loop is going away; the CRT cancels its PUBACK tasks too
+            core->acks_.clear();
+            core->acks_pos_ = 0;
+            core->acks_rest_ = false;
+        } else if (core->acks_rest_) {
+            core->acks_rest_ = false;
+        } else {
+            n = std::min(kAckChunk, core->acks_.size() - core->acks_pos_);
+            std::copy_n(core->acks_.begin() + static_cast<std::ptrdiff_t>(core->acks_pos_), n, chunk);
+            core->acks_pos_ += n;
+            if (core->acks_pos_ == core->acks_.size()) {
+                core->acks_.clear();
+                core->acks_pos_ = 0;
+            }
+        }
+        again = !core->acks_.empty();
+        if (again) {
+            core->acks_rest_ = n > 0;
+        } else {
+            core->acks_rest_ = false;
+            core->acks_scheduled_ = false;
+            core->ack_client_ = nullptr;
+        }
+    }
+    for (size_t i = 0; i < n; ++i) aws_mqtt5_client_invoke_publish_acknowledgement(client, chunk[i], nullptr);
+    if (again) {
+        aws_task_init(task, OnAcks, core, "mqtt5-crt-acks");
+        aws_event_loop_schedule_task_now(core->loop_.load(std::memory_order_relaxed), task);
+        return;
+    }
+    aws_mqtt5_client_release(client);
     core->Unref();
 }
 

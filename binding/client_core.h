@@ -73,6 +73,17 @@ public:
     void SchedulePublishes();
     void FlushPublishes();
 
+    // JS thread: sends the PUBACKs held back for these control ids, in order. Two things in the
+    // CRT make the obvious way (one aws_mqtt5_client_invoke_publish_acknowledgement per id, each a
+    // task of its own) slow when a whole delivery batch is acknowledged at once:
+    //  - each PUBACK is queued behind every PUBACK not yet written, by a walk from the front, so
+    //    queueing n of them before the client writes any costs time quadratic in n;
+    //  - each one reschedules the client's service task (the one that writes) to "now", cancelling
+    //    it if it was due; PUBACK tasks in every loop iteration keep it from ever running.
+    // So OnAcks, one task of ours on the client's loop, hands the CRT kAckChunk of them, then
+    // rests one iteration in which the CRT queues them and the service task runs and writes them.
+    void Acknowledge(const uint64_t *ids, size_t count);
+
     // Any thread.
     void Push(Event &&event);
     // CRT thread: a received PUBLISH (ack_id: its manual PUBACK control id at QoS 1, else 0).
@@ -122,6 +133,7 @@ private:
     static void OnPublishBatch(aws_task *task, void *arg, aws_task_status status);
     static void SubmitQueued(aws_mqtt5_client *client, QueuedPublish &q);
     static void OnFlush(aws_task *task, void *arg, aws_task_status status);
+    static void OnAcks(aws_task *task, void *arg, aws_task_status status);
     void Deliver(Napi::Env env);
 
     void SetStrong(bool strong);  // async handle ref + strong sink, or neither
@@ -165,6 +177,13 @@ private:
     bool draining_ = false;               // guarded by pub_mu_: OnPublishBatch is submitting
     bool open_ = true;          // guarded by mu_: false once the CRT client terminated or the environment went
     bool terminated_ = false;   // guarded by mu_: the CRT client terminated (close once the queue is empty)
+    std::mutex ack_mu_;
+    std::vector<uint64_t> acks_;      // guarded by ack_mu_: control ids, handed to the CRT up to acks_pos_
+    size_t acks_pos_ = 0;             // guarded by ack_mu_
+    bool acks_scheduled_ = false;     // guarded by ack_mu_: OnAcks is scheduled (holds the core and ack_client_)
+    bool acks_rest_ = false;          // guarded by ack_mu_: OnAcks lets the next iteration pass
+    aws_mqtt5_client *ack_client_ = nullptr;  // a reference held while OnAcks is scheduled
+    aws_task ack_task_{};
     std::mutex wake_mu_;
     bool wake_open_ = true;     // guarded by wake_mu_: async_ may be sent to
     std::atomic<int> refs_{3};

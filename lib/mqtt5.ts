@@ -322,15 +322,7 @@ export type PublishCompletionResult = PubackPacket | undefined;
 
 
 const DEFAULT_KEEP_ALIVE_SECONDS = 1200;
-/**
- * The CONNECT's receive maximum when the caller sets none (MQTT's own default is 65,535). aws-c-mqtt
- * queues each PUBACK with a walk over the PUBACKs not yet written and writes at most 4 KiB per
- * socket write, so a fast fan-in with an unbounded number of unacknowledged QoS 1 deliveries
- * makes its event loop spin (throughput fell about 25×, for every CRT-based client); bounding
- * the deliveries in flight keeps that queue short.
- */
-const DEFAULT_RECEIVE_MAXIMUM = 4096;
-/** PUBLISH fields whose presence sends a publish down the (slower) full conversion path. */
+/** The SDK name the metrics appended to the username carry (see `disableMetrics`). */
 const DEFAULT_METRICS_LIBRARY = 'IoTDeviceSDK/NodeJS';
 
 /**
@@ -819,7 +811,6 @@ function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
     }
     const connect = c.connectProperties === undefined ? {} : validate.readConnect(c.connectProperties, 'config.connectProperties');
     connect.keepAliveIntervalSeconds ??= DEFAULT_KEEP_ALIVE_SECONDS;
-    connect.receiveMaximum ??= DEFAULT_RECEIVE_MAXIMUM;
     c.connectProperties = connect;
     for (const key of ['topicAliasingOptions', 'socketOptions'] as const) {
         if (c[key] !== undefined) {

@@ -374,10 +374,7 @@ export interface ConnectPacket extends IPacket {
     requestResponseInformation?: boolean;
     /** Asks the server to include reason strings and user properties on failures. */
     requestProblemInformation?: boolean;
-    /**
-     * Most QoS 1+ publishes the client is willing to have unacknowledged at once. Omitted, the
-     * client sends 4,096 (not MQTT's 65,535): see the README's "Fan-in and receiveMaximum".
-     */
+    /** Most QoS 1+ publishes the client is willing to have unacknowledged at once (omitted: 65,535). */
     receiveMaximum?: number;
     /** Largest packet, in bytes, the client is willing to receive. */
     maximumPacketSizeBytes?: number;
