@@ -303,9 +303,7 @@ Napi::Value NativeMqtt5Client::PublishFast(const Napi::CallbackInfo &info) {
     view.retain = info[3].As<Napi::Boolean>().Value();
 
     double id = core.NextId();
-    void *ctx = NewOpContext(&core, id);
-    if (core.QueuePublish(view, ctx)) return Napi::Number::New(env, id);
-    DeleteOpContext(ctx);
+    if (core.QueuePublish(view, id)) return Napi::Number::New(env, id);
     return Submit(info.Env(), self.addon_, core, aws_mqtt5_client_publish, view, OnPublishComplete);
 }
 

@@ -12,6 +12,7 @@
 #include <aws/mqtt/v5/mqtt5_packet_storage.h>
 
 #include <cstring>
+#include <new>
 
 #include "addon.h"
 #include "packets.h"
@@ -211,14 +212,35 @@ void OnPublishReceived(const aws_mqtt5_packet_publish_view *publish, void *user_
 
 }  // namespace
 
-// The per-operation completion context: which core, which operation id.
+// The per-operation completion context: which core, which operation id. Queued publishes take
+// theirs from a block shared by up to OpBlock::kSize of them (one allocation per turn of JS
+// instead of one per publish, made on the JS thread and freed on the CRT's).
 struct OpContext {
     ClientCore *core;
     double id;
+    OpBlock *block;  // null: allocated alone
 };
 
-void *NewOpContext(ClientCore *core, double id) { return new OpContext{core, id}; }
-void DeleteOpContext(void *ctx) { delete static_cast<OpContext *>(ctx); }
+struct OpBlock {
+    static constexpr uint32_t kSize = 32;
+    // One per context handed out and not yet released, plus one while the JS thread may hand out more.
+    std::atomic<uint32_t> refs{1};
+    uint32_t used = 0;  // JS thread
+    OpContext ctx[kSize];
+};
+
+namespace {
+void ReleaseBlock(OpBlock *block) {
+    if (block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete block;
+}
+}  // namespace
+
+void *NewOpContext(ClientCore *core, double id) { return new OpContext{core, id, nullptr}; }
+void DeleteOpContext(void *ctx) {
+    auto *op = static_cast<OpContext *>(ctx);
+    if (op->block) ReleaseBlock(op->block);
+    else delete op;
+}
 
 namespace {
 void Complete(void *ctx, EventType type, int error_code, std::unique_ptr<OwnedPacket> packet, Simple simple = Simple::No) {
@@ -230,7 +252,7 @@ void Complete(void *ctx, EventType type, int error_code, std::unique_ptr<OwnedPa
     ev.id = op->id;
     ev.packet = std::move(packet);
     op->core->Push(std::move(ev));
-    delete op;
+    DeleteOpContext(op);
 }
 }  // namespace
 
@@ -263,29 +285,55 @@ void OnUnsubscribeComplete(const aws_mqtt5_packet_unsuback_view *unsuback, int e
 
 // ---- ClientCore --------------------------------------------------------------------------------
 
-bool ClientCore::QueuePublish(const aws_mqtt5_packet_publish_view &view, void *op_ctx) {
+bool ClientCore::QueuePublish(const aws_mqtt5_packet_publish_view &view, double id) {
     aws_event_loop *loop = loop_.load(std::memory_order_relaxed);
     if (!loop || !client_ || view.topic.len > UINT32_MAX) return false;
+    if (!op_block_ || op_block_->used == OpBlock::kSize) {
+        SealOpBlock();
+        op_block_ = new (std::nothrow) OpBlock();
+        if (!op_block_) return false;
+    }
+    size_t need = view.topic.len + view.payload.len;
+    std::lock_guard<std::mutex> lock(pub_mu_);
+    if (!open_batch_) {
+        open_batch_ = new (std::nothrow) PublishBatch();
+        if (!open_batch_) return false;
+        open_batch_->core = this;
+    }
+    PublishQueue &pq = open_batch_->queue;
+    if (pq.len + need > pq.cap) {
+        size_t cap = pq.cap ? pq.cap : 4096;
+        while (cap < pq.len + need) cap *= 2;
+        auto *grown = static_cast<uint8_t *>(std::realloc(pq.buf.get(), cap));
+        if (!grown) return false;
+        pq.buf.release();
+        pq.buf.reset(grown);
+        pq.cap = cap;
+    }
     QueuedPublish q;
-    q.bytes.reset(static_cast<uint8_t *>(std::malloc(view.topic.len + view.payload.len + 1)));
-    if (!q.bytes) return false;
-    if (view.topic.len) std::memcpy(q.bytes.get(), view.topic.ptr, view.topic.len);
-    if (view.payload.len) std::memcpy(q.bytes.get() + view.topic.len, view.payload.ptr, view.payload.len);
+    q.off = pq.len;
     q.topic_len = static_cast<uint32_t>(view.topic.len);
     q.payload_len = view.payload.len;
     q.qos = view.qos;
     q.retain = view.retain;
-    q.op_ctx = op_ctx;
-    std::lock_guard<std::mutex> lock(pub_mu_);
-    if (!open_batch_) {
-        open_batch_ = new PublishBatch();
-        open_batch_->core = this;
-    }
-    open_batch_->items.push_back(std::move(q));
+    if (view.topic.len) std::memcpy(pq.buf.get() + pq.len, view.topic.ptr, view.topic.len);
+    if (view.payload.len) std::memcpy(pq.buf.get() + pq.len + view.topic.len, view.payload.ptr, view.payload.len);
+    OpContext &op = op_block_->ctx[op_block_->used++];
+    op = OpContext{this, id, op_block_};
+    op_block_->refs.fetch_add(1, std::memory_order_relaxed);
+    q.op = &op;
+    pq.items.push_back(q);
+    pq.len += need;
     return true;
 }
 
+void ClientCore::SealOpBlock() {
+    if (op_block_) ReleaseBlock(op_block_);
+    op_block_ = nullptr;
+}
+
 void ClientCore::SchedulePublishes() {
+    SealOpBlock();  // an idle client keeps none
     aws_event_loop *loop = loop_.load(std::memory_order_relaxed);
     PublishBatch *batch = nullptr;
     {
@@ -300,18 +348,18 @@ void ClientCore::SchedulePublishes() {
     aws_event_loop_schedule_task_now(loop, &batch->task);
 }
 
-void ClientCore::SubmitQueued(aws_mqtt5_client *client, QueuedPublish &q) {
+void ClientCore::SubmitQueued(aws_mqtt5_client *client, const uint8_t *buf, const QueuedPublish &q) {
     aws_mqtt5_packet_publish_view view{};
-    view.topic = aws_byte_cursor_from_array(q.bytes.get(), q.topic_len);
-    view.payload = aws_byte_cursor_from_array(q.bytes.get() + q.topic_len, q.payload_len);
+    view.topic = aws_byte_cursor_from_array(buf + q.off, q.topic_len);
+    view.payload = aws_byte_cursor_from_array(buf + q.off + q.topic_len, q.payload_len);
     view.qos = static_cast<aws_mqtt5_qos>(q.qos);
     view.retain = q.retain;
     aws_mqtt5_publish_completion_options done{};
     done.completion_callback = OnPublishComplete;
-    done.completion_user_data = q.op_ctx;
+    done.completion_user_data = q.op;
     if (aws_mqtt5_client_publish(client, &view, &done) != AWS_OP_SUCCESS) {
         // What the caller would have been thrown arrives as the operation's rejection.
-        OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, aws_last_error(), q.op_ctx);
+        OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, aws_last_error(), q.op);
     }
 }
 
@@ -326,9 +374,9 @@ void ClientCore::OnPublishBatch(aws_task *, void *arg, aws_task_status status) {
         if (run) core->draining_ = true;
     }
     if (run) {
-        for (QueuedPublish &q : batch->items) {
-            if (status == AWS_TASK_STATUS_RUN_READY) SubmitQueued(batch->client, q);
-            else OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op_ctx);
+        for (const QueuedPublish &q : batch->queue.items) {
+            if (status == AWS_TASK_STATUS_RUN_READY) SubmitQueued(batch->client, batch->queue.buf.get(), q);
+            else OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op);
         }
         {
             std::lock_guard<std::mutex> lock(core->pub_mu_);
@@ -403,11 +451,11 @@ void ClientCore::OnAcks(aws_task *task, void *arg, aws_task_status status) {
 }
 
 void ClientCore::FlushPublishes() {
-    std::vector<QueuedPublish> stolen;
+    PublishQueue stolen;
     {
         std::unique_lock<std::mutex> lock(pub_mu_);
         if (open_batch_) {
-            stolen.swap(open_batch_->items);
+            std::swap(stolen, open_batch_->queue);
             if (open_batch_->scheduled) open_batch_->stolen = true;  // its task frees it
             else delete open_batch_;
             open_batch_ = nullptr;
@@ -416,9 +464,9 @@ void ClientCore::FlushPublishes() {
         // task queue before anything scheduled from here afterwards.
         pub_cv_.wait(lock, [this] { return !draining_; });
     }
-    for (QueuedPublish &q : stolen) {
-        if (client_) SubmitQueued(client_, q);
-        else OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op_ctx);
+    for (const QueuedPublish &q : stolen.items) {
+        if (client_) SubmitQueued(client_, stolen.buf.get(), q);
+        else OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op);
     }
 }
 
@@ -479,9 +527,10 @@ ClientCore::~ClientCore() {
     // Shutdown() hands queued publishes over; a batch can only be left if the process stopped
     // running JS between a publish and its turn's end. (A scheduled batch holds the core.)
     if (open_batch_ && !open_batch_->scheduled) {
-        for (QueuedPublish &q : open_batch_->items) DeleteOpContext(q.op_ctx);
+        for (const QueuedPublish &q : open_batch_->queue.items) DeleteOpContext(q.op);
         delete open_batch_;
     }
+    SealOpBlock();
 }
 
 void ClientCore::OnWebsocketTransform(aws_http_message *request, void *user_data,
@@ -748,6 +797,7 @@ void ClientCore::SetRunning(Napi::Env env, bool running) {
 
 void ClientCore::Shutdown(Napi::Env env) {
     FlushPublishes();  // submitted before the client is released, as if each had gone at once
+    SealOpBlock();
     running_ = false;
     SetStrong(false);
     if (addon_) addon_->live_cores.erase(this);

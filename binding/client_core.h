@@ -32,6 +32,8 @@ struct aws_event_loop;
 namespace mqtt5crt {
 
 class Addon;
+struct OpContext;
+struct OpBlock;
 
 // How the websocket handshake is prepared, when the client uses websockets.
 struct WebsocketSetup {
@@ -69,7 +71,7 @@ public:
     // order for everything else: it submits what is queued before the caller submits its own
     // operation, or waits for the loop to finish submitting it.
     // JS schedules the batch once per turn (a microtask), so a burst of publishes costs one task.
-    bool QueuePublish(const aws_mqtt5_packet_publish_view &view, void *op_ctx);
+    bool QueuePublish(const aws_mqtt5_packet_publish_view &view, double id);
     void SchedulePublishes();
     void FlushPublishes();
 
@@ -114,24 +116,32 @@ private:
     static void OnClosed(uv_handle_t *handle);
     static void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void *arg);
 
+    // A queued publish: its topic and payload are at `off` in its batch's buffer.
     struct QueuedPublish {
-        Bytes bytes;  // topic, then payload
-        uint32_t topic_len;
+        size_t off;
         size_t payload_len;
+        uint32_t topic_len;
         int qos;
         bool retain;
-        void *op_ctx;
+        OpContext *op;
+    };
+    // One turn's publishes: one buffer for all their bytes (one allocation, not one per publish).
+    struct PublishQueue {
+        std::vector<QueuedPublish> items;
+        Bytes buf;
+        size_t len = 0, cap = 0;
     };
     struct PublishBatch {
         aws_task task;
         ClientCore *core;
         aws_mqtt5_client *client;  // a reference held until the task ran
-        std::vector<QueuedPublish> items;
+        PublishQueue queue;
         bool scheduled = false;  // guarded by pub_mu_: the task is scheduled (and holds the references)
         bool stolen = false;     // guarded by pub_mu_: JS submitted the items itself
     };
     static void OnPublishBatch(aws_task *task, void *arg, aws_task_status status);
-    static void SubmitQueued(aws_mqtt5_client *client, QueuedPublish &q);
+    static void SubmitQueued(aws_mqtt5_client *client, const uint8_t *buf, const QueuedPublish &q);
+    void SealOpBlock();  // JS thread
     static void OnFlush(aws_task *task, void *arg, aws_task_status status);
     static void OnAcks(aws_task *task, void *arg, aws_task_status status);
     void Deliver(Napi::Env env);
@@ -174,6 +184,7 @@ private:
     std::mutex pub_mu_;
     std::condition_variable pub_cv_;
     PublishBatch *open_batch_ = nullptr;  // guarded by pub_mu_: not started, still accepting
+    OpBlock *op_block_ = nullptr;         // JS thread: the completion contexts of queued publishes come from here
     bool draining_ = false;               // guarded by pub_mu_: OnPublishBatch is submitting
     bool open_ = true;          // guarded by mu_: false once the CRT client terminated or the environment went
     bool terminated_ = false;   // guarded by mu_: the CRT client terminated (close once the queue is empty)
