@@ -343,6 +343,20 @@ async function pubsub() {
     const stats = pub.getOperationalStatistics();
     ok(stats.incompleteOperationCount === 0 && typeof stats.unackedOperationSize === 'number', `stats ${JSON.stringify(stats)}`);
 
+    step('a burst in one turn: 300 QoS 1 and 300 QoS 0 publishes (several completion blocks, PUBACKs in chunks)');
+    const btopic = `memcheck-burst/${process.pid}`; // outside the "#" subscription above
+    await sub.subscribe({ subscriptions: [{ topicFilter: btopic, qos: 1 }] });
+    let bgot = 0;
+    const onBurst = ({ message }) => {
+        if (message.topicName === btopic) bgot++;
+    };
+    sub.on('messageReceived', onBurst);
+    const burst = [];
+    for (let i = 0; i < 600; i++) burst.push(pub.publish({ topicName: btopic, qos: i % 2, payload: Buffer.alloc(64, i) }));
+    await Promise.all(burst);
+    await until(() => bgot === 600, 'the burst delivered');
+    sub.off('messageReceived', onBurst);
+
     step('manual PUBACK (receiveMaximum 1: the broker waits for it)');
     const held = await connected(config('held', { connectProperties: { keepAliveIntervalSeconds: 600, clientId: `memcheck-held-${process.pid}`, receiveMaximum: 1 } }));
     const htopic = `memcheck-held/${process.pid}`;
