@@ -21,10 +21,6 @@ void OnSubscribeComplete(const aws_mqtt5_packet_suback_view *suback, int error_c
 void OnUnsubscribeComplete(const aws_mqtt5_packet_unsuback_view *unsuback, int error_code, void *ctx);
 
 namespace {
-// Receivers are tagged so `NativeMqtt5Client.prototype.start.call(otherObject)` throws instead of
-// reinterpreting some other native object.
-const napi_type_tag kClientTag = {0x6d717474352d6372ULL, 0x742d636c69656e74ULL};
-
 // TLS connection options made from a NativeTlsContext for one host (SNI and name checks).
 struct TlsOptions {
     aws_tls_connection_options options{};
@@ -196,7 +192,6 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
     }
 
     core_ = ClientCore::Create(env, addon_, info[1].As<Napi::Function>(), options, std::move(websocket));
-    info.This().As<Napi::Object>().TypeTag(&kClientTag);
 }
 
 NativeMqtt5Client::~NativeMqtt5Client() {
@@ -211,12 +206,12 @@ NativeMqtt5Client::~NativeMqtt5Client() {
     }
 }
 
-NativeMqtt5Client &NativeMqtt5Client::Self(const Napi::CallbackInfo &info) {
-    Napi::Value self = info.This();
-    if (!self.IsObject() || !self.As<Napi::Object>().CheckTypeTag(&kClientTag)) {
-        throw Napi::TypeError::New(info.Env(), "receiver is not a NativeMqtt5Client");
-    }
-    return *Unwrap(self.As<Napi::Object>());
+NativeMqtt5Client &NativeMqtt5Client::Self(const Napi::CallbackInfo &) {
+    // The methods are defined with the class's signature, so V8 itself refuses any other receiver
+    // ("Illegal invocation", a TypeError: plain objects, Object.create(prototype), the addon's
+    // other classes); node-addon-api unwrapped this one into `this`. (A type-tag check and a
+    // second unwrap here cost ~100 ns of a ~420 ns publish() call.)
+    return *this;
 }
 
 ClientCore &NativeMqtt5Client::Core(const Napi::CallbackInfo &info) {

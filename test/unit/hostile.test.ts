@@ -1179,6 +1179,10 @@ describe('wrong receivers and calls without new', () => {
         recipe('Object.create(Mqtt5Client.prototype)', () => Object.create(Mqtt5Client.prototype)),
         recipe('new EventEmitter()', () => new EventEmitter()),
         recipe('a native client', () => new binding.NativeMqtt5Client(CONFIG, () => {})),
+        // Objects wrapped by the addon's other classes: their wrapped pointer is not a client's.
+        recipe("a ClientTlsContext's native object", () => (sharedTlsContext() as any).native),
+        recipe("a credentials provider's native object", () => (auth.AwsCredentialsProvider.newStatic('AKID', 'SECRET') as any).native),
+        recipe('Object.create(NativeMqtt5Client.prototype)', () => Object.create((binding.NativeMqtt5Client as any).prototype)),
         recipe('Proxy(get throws)', () => trapProxy('get')),
         recipe('Proxy of a client', () => new Proxy(new Mqtt5Client(CONFIG), {})),
         recipe('a builder', () => new Mqtt5ClientBuilder('h', 1)),
