@@ -83,6 +83,10 @@ Napi::Object RequireObject(const Napi::CallbackInfo &info, size_t i, const char 
 }
 }  // namespace
 
+// The methods are defined with the class's signature, so V8 itself refuses any other receiver
+// ("Illegal invocation", a TypeError: plain objects, Object.create(prototype), the addon's other
+// classes), and node-addon-api hands each method its unwrapped `this`. (A type-tag check and a
+// second unwrap per call, as before, cost ~100 ns of a ~420 ns publish() call.)
 Napi::Function NativeMqtt5Client::Define(Napi::Env env) {
     return DefineClass(env, "NativeMqtt5Client",
                        {
@@ -206,14 +210,6 @@ NativeMqtt5Client::~NativeMqtt5Client() {
     }
 }
 
-NativeMqtt5Client &NativeMqtt5Client::Self(const Napi::CallbackInfo &) {
-    // The methods are defined with the class's signature, so V8 itself refuses any other receiver
-    // ("Illegal invocation", a TypeError: plain objects, Object.create(prototype), the addon's
-    // other classes); node-addon-api unwrapped this one into `this`. (A type-tag check and a
-    // second unwrap here cost ~100 ns of a ~420 ns publish() call.)
-    return *this;
-}
-
 ClientCore &NativeMqtt5Client::Core(const Napi::CallbackInfo &info) {
     if (!core_) {
         addon_->ThrowCrtError(info.Env(), AWS_ERROR_MQTT5_CLIENT_TERMINATED);
@@ -222,7 +218,7 @@ ClientCore &NativeMqtt5Client::Core(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value NativeMqtt5Client::Start(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = Self(info);
+    NativeMqtt5Client &self = *this;
     ClientCore &core = self.Core(info);
     if (aws_mqtt5_client_start(core.client()) != AWS_OP_SUCCESS) self.addon_->ThrowCrtError(info.Env(), aws_last_error());
     core.SetRunning(info.Env(), true);
@@ -231,7 +227,7 @@ Napi::Value NativeMqtt5Client::Start(const Napi::CallbackInfo &info) {
 
 // stop(disconnect?)
 Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = Self(info);
+    NativeMqtt5Client &self = *this;
     self.Core(info);
     Arena arena;
     aws_mqtt5_packet_disconnect_view disconnect{};
@@ -255,7 +251,7 @@ Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
 
 // publish(packet) -> operation id
 Napi::Value NativeMqtt5Client::Publish(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = Self(info);
+    NativeMqtt5Client &self = *this;
     self.Core(info);  // closed clients throw before anything is read
     Arena arena;
     aws_mqtt5_packet_publish_view view{};
@@ -269,7 +265,7 @@ Napi::Value NativeMqtt5Client::Publish(const Napi::CallbackInfo &info) {
 // retain: boolean) -> operation id. The hot path: no property reads, no heap allocation for
 // topics up to 256 bytes; the payload is borrowed (the CRT copies the packet on submit).
 Napi::Value NativeMqtt5Client::PublishFast(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = Self(info);
+    NativeMqtt5Client &self = *this;
     ClientCore &core = self.Core(info);
     napi_env env = info.Env();
     if (info.Length() < 4 || !info[0].IsString() || !info[2].IsNumber() || !info[3].IsBoolean()) {
@@ -304,13 +300,13 @@ Napi::Value NativeMqtt5Client::PublishFast(const Napi::CallbackInfo &info) {
 
 // flushPublishes(): the publishes publishFast() queued in this turn go to the CRT's loop as one task.
 Napi::Value NativeMqtt5Client::FlushPublishes(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = Self(info);
+    NativeMqtt5Client &self = *this;
     if (self.core_) self.core_->SchedulePublishes();
     return info.Env().Undefined();
 }
 
 Napi::Value NativeMqtt5Client::Subscribe(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = Self(info);
+    NativeMqtt5Client &self = *this;
     self.Core(info);  // closed clients throw before anything is read
     Arena arena;
     aws_mqtt5_packet_subscribe_view view{};
@@ -321,7 +317,7 @@ Napi::Value NativeMqtt5Client::Subscribe(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value NativeMqtt5Client::Unsubscribe(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = Self(info);
+    NativeMqtt5Client &self = *this;
     self.Core(info);  // closed clients throw before anything is read
     Arena arena;
     aws_mqtt5_packet_unsubscribe_view view{};
@@ -332,7 +328,7 @@ Napi::Value NativeMqtt5Client::Unsubscribe(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value NativeMqtt5Client::GetOperationalStatistics(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = Self(info);
+    NativeMqtt5Client &self = *this;
     ClientCore &core = self.Core(info);
     core.FlushPublishes();
     aws_mqtt5_client_operation_statistics stats{};
@@ -350,7 +346,7 @@ Napi::Value NativeMqtt5Client::GetOperationalStatistics(const Napi::CallbackInfo
 // order (ClientCore::Acknowledge). Ids that are unknown or already used are ignored by the CRT (it
 // reports them to a callback we do not install), so a double acknowledgement is harmless.
 Napi::Value NativeMqtt5Client::Acknowledge(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = Self(info);
+    NativeMqtt5Client &self = *this;
     ClientCore &core = self.Core(info);
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "controlIds must be an array");
@@ -373,7 +369,7 @@ Napi::Value NativeMqtt5Client::Acknowledge(const Napi::CallbackInfo &info) {
 
 // completeWebsocketTransform(id, errorCode, request?: {path, headers: [name, value][]})
 Napi::Value NativeMqtt5Client::CompleteWebsocketTransform(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = Self(info);
+    NativeMqtt5Client &self = *this;
     Napi::Env env = info.Env();
     if (!self.core_) return env.Undefined();  // closed: the transform was failed already
     if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
@@ -409,7 +405,7 @@ Napi::Value NativeMqtt5Client::CompleteWebsocketTransform(const Napi::CallbackIn
 // close(): releases the CRT client now; idempotent. Operations still in flight complete (with
 // AWS_ERROR_MQTT5_CLIENT_TERMINATED or similar) but the JS layer has already rejected them.
 Napi::Value NativeMqtt5Client::Close(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = Self(info);
+    NativeMqtt5Client &self = *this;
     if (self.core_) {
         self.core_->Shutdown(info.Env());
         self.core_->Unref();

@@ -29,8 +29,6 @@ private:
     Napi::Value CompleteWebsocketTransform(const Napi::CallbackInfo &info);
     Napi::Value Close(const Napi::CallbackInfo &info);
 
-    // The receiver (V8 checked it against the class's signature before the call).
-    NativeMqtt5Client &Self(const Napi::CallbackInfo &info);
     ClientCore &Core(const Napi::CallbackInfo &info);
 
     Addon *addon_ = nullptr;
