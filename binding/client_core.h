@@ -110,7 +110,12 @@ private:
     };
     Segment &OpenSegment();  // mu_ held
     bool Signal();           // mu_ held: true when the caller must Wake() (after unlocking)
-    void Wake();             // any thread, mu_ not held: uv_async_send unless closed
+    // Any thread, mu_ not held: uv_async_send unless closed. `moderated` (the CRT thread's
+    // wake-up once a loop iteration queued events): while events come close together, the JS
+    // thread is woken a moment later instead, by the core's timer, and takes them all at once.
+    void Wake(bool moderated = false);
+    void StartTimer();       // JS thread: the moderation timer, made once the core runs hot
+    static void OnTimer(uv_poll_t *handle, int status, int events);
     void Close();            // JS thread: close the async handle (once)
     static void OnAsync(uv_async_t *handle);
     static void OnClosed(uv_handle_t *handle);
@@ -197,6 +202,10 @@ private:
     aws_task ack_task_{};
     std::mutex wake_mu_;
     bool wake_open_ = true;     // guarded by wake_mu_: async_ may be sent to
+    int timer_fd_ = -1;         // guarded by wake_mu_: the moderation timer (Linux timerfd), once made
+    uv_poll_t *timer_poll_ = nullptr;  // JS thread: watches timer_fd_
+    std::atomic<uint64_t> drained_ns_{0};  // when JS last took the queue (steady clock)
+    std::atomic<uint32_t> drained_events_{0};  // how many events it took then
     std::atomic<int> refs_{3};
 };
 
