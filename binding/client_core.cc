@@ -17,6 +17,7 @@
 #include <aws/mqtt/v5/mqtt5_client.h>
 #include <aws/mqtt/v5/mqtt5_packet_storage.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -48,14 +49,24 @@ bool ExternalBuffersOff() {
 // carried a few events, and the fixed cost of the wake-ups (the eventfd write, both threads
 // going to sleep and being woken, the callback scope) was a third of the client's CPU at QoS 0.
 // So when the JS thread's previous batch had at least kDenseBatch events and was taken less than
-// kHotGapNs ago, the next wake-up comes kModerationNs later, by a timer, and carries what arrived
+// one delay ago, the next wake-up comes one delay later, by a timer, and carries what arrived
 // meanwhile too. Sparse events (a request and its response, a message every few hundred
-// microseconds) are delivered at once, as before. 100 us against 50 and 200 us, and a batch of
-// 4 (see bench/RESULTS.md): QoS 0 CPU -19% at the same msg/s, p99 latency at 2,000 msg/s
-// unchanged.
-constexpr uint64_t kModerationNs = 100'000;
-constexpr uint64_t kHotGapNs = 100'000;
+// microseconds) are delivered at once, as before. A delay of 100 us against 50 and 200 us, and
+// a batch of 4 (see bench/RESULTS.md): QoS 0 CPU -19% at the same msg/s, p99 latency at 2,000
+// msg/s unchanged. MQTT5_CRT_WAKE_DELAY_US sets the delay (0 turns moderation off; at most 1 s).
 constexpr uint32_t kDenseBatch = 4;
+
+uint64_t WakeDelayNs() {
+    static const uint64_t ns = [] {
+        uint64_t us = 100;
+        const char *v = std::getenv("MQTT5_CRT_WAKE_DELAY_US");
+        if (v != nullptr && *v != '\0' && std::strlen(v) <= 7 && std::strspn(v, "0123456789") == std::strlen(v)) {
+            us = std::min<uint64_t>(std::strtoull(v, nullptr, 10), 1000000);
+        }
+        return us * 1000;
+    }();
+    return ns;
+}
 
 uint64_t NowNs() {
     return static_cast<uint64_t>(
@@ -766,10 +777,10 @@ void ClientCore::Wake(bool moderated) {
     if (!wake_open_) return;
 #ifdef __linux__
     if (moderated && timer_fd_ >= 0 && drained_events_.load(std::memory_order_relaxed) >= kDenseBatch &&
-        NowNs() - drained_ns_.load(std::memory_order_relaxed) < kHotGapNs) {
+        NowNs() - drained_ns_.load(std::memory_order_relaxed) < WakeDelayNs()) {
         itimerspec at{};
-        at.it_value.tv_sec = static_cast<time_t>(kModerationNs / 1000000000);
-        at.it_value.tv_nsec = static_cast<long>(kModerationNs % 1000000000);
+        at.it_value.tv_sec = static_cast<time_t>(WakeDelayNs() / 1000000000);
+        at.it_value.tv_nsec = static_cast<long>(WakeDelayNs() % 1000000000);
         if (timerfd_settime(timer_fd_, 0, &at, nullptr) == 0) return;
     }
 #endif
@@ -778,7 +789,7 @@ void ClientCore::Wake(bool moderated) {
 
 void ClientCore::StartTimer() {
 #ifdef __linux__
-    if (timer_poll_ || closing_) return;
+    if (timer_poll_ || closing_ || WakeDelayNs() == 0) return;
     int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     if (fd < 0) return;
     auto *poll = static_cast<uv_poll_t *>(std::calloc(1, uv_handle_size(kUvPoll)));
@@ -896,7 +907,7 @@ void ClientCore::OnAsync(uv_async_t *handle) {
     if (core->closing_) return;
     // The first time the events come densely, the core gets its timer (see Wake).
     if (!core->timer_poll_ && core->drained_events_.load(std::memory_order_relaxed) >= kDenseBatch &&
-        NowNs() - core->drained_ns_.load(std::memory_order_relaxed) < kHotGapNs) {
+        NowNs() - core->drained_ns_.load(std::memory_order_relaxed) < WakeDelayNs()) {
         core->StartTimer();
     }
     try {

@@ -6,7 +6,8 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Mqtt5Client, PubackReasonCode, QoS } from '../../dist/index.js';
-import { closeAll, connectedClient, uniqueTopic } from '../helpers/client';
+import { distIndex, runNode } from '../helpers/child';
+import { brokerPort, closeAll, connectedClient, uniqueTopic } from '../helpers/client';
 import { waitFor } from '../helpers/wait';
 
 afterAll(closeAll);
@@ -100,5 +101,50 @@ describe('wake-up moderation', () => {
         }
         expect(seqs).toEqual(Array.from({ length: 50 }, (_, k) => k));
         expect(timerfds()).toBe(before);
+    });
+
+    // MQTT5_CRT_WAKE_DELAY_US is read once per process: each setting gets a process of its own.
+    const denseChild = (delay: string) =>
+        runNode(
+            `
+            const fs = require('node:fs');
+            const { Mqtt5Client } = require(${JSON.stringify(distIndex)});
+            const timerfds = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+                try { return fs.readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[timerfd]'; } catch { return false; }
+            }).length;
+            const client = (id) => new Promise((resolve, reject) => {
+                const c = new Mqtt5Client({ hostName: '127.0.0.1', port: ${brokerPort()}, connectProperties: { clientId: id + process.pid } });
+                c.once('connectionSuccess', () => resolve(c));
+                c.once('connectionFailure', ({ error }) => reject(error));
+                c.start();
+            });
+            (async () => {
+                const sub = await client('dense-sub-');
+                const pub = await client('dense-pub-');
+                const topic = 'mqtt5-crt-test/dense/' + process.pid;
+                let got = 0;
+                sub.on('messageReceived', () => got++);
+                await sub.subscribe({ subscriptions: [{ topicFilter: topic, qos: 0 }] });
+                const done = [];
+                for (let i = 0; i < 20000; i++) {
+                    done.push(pub.publish({ topicName: topic, qos: 0, payload: Buffer.alloc(64, i) }));
+                    if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+                }
+                await Promise.all(done);
+                const deadline = Date.now() + 20000;
+                while (got < 20000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+                console.log(JSON.stringify({ got, timers: timerfds() }));
+                sub.close();
+                pub.close();
+            })().catch((e) => { console.error(e); process.exit(1); });
+            `,
+            { env: { MQTT5_CRT_WAKE_DELAY_US: delay }, timeoutMs: 30_000 },
+        );
+
+    it.runIf(linux)('MQTT5_CRT_WAKE_DELAY_US=0 turns it off; a malformed value keeps the default', async () => {
+        const [off, malformed] = await Promise.all([denseChild('0'), denseChild('100us')]);
+        for (const r of [off, malformed]) expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(off.stdout)).toEqual({ got: 20000, timers: 0 });
+        expect(JSON.parse(malformed.stdout)).toEqual({ got: 20000, timers: 2 });
     });
 });
