@@ -24,6 +24,7 @@ function preview(payload) {
     try {
         const text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
         const short = text.length > 40 ? text.slice(0, 37) + '...' : text;
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes for display
         return `'${short.replace(/[\x00-\x1f]/g, (c) => JSON.stringify(c).slice(1, -1))}'`;
     } catch {
         return `<${buf.length} bytes: ${buf.subarray(0, 8).toString('hex')}${buf.length > 8 ? '...' : ''}>`;
@@ -172,7 +173,13 @@ log('broker', `mosquitto ${mosquittoVersion(bin)} listening on 127.0.0.1:${broke
 
 // The messages: QoS 0 and 1, with MQTT 5 properties.
 const MESSAGES = [
-    { topicName: 'demo/sensors/temperature', qos: QoS.AtMostOnce, payload: '21.5', contentType: 'text/plain', userProperties: [{ name: 'unit', value: 'celsius' }] },
+    {
+        topicName: 'demo/sensors/temperature',
+        qos: QoS.AtMostOnce,
+        payload: '21.5',
+        contentType: 'text/plain',
+        userProperties: [{ name: 'unit', value: 'celsius' }],
+    },
     {
         topicName: 'demo/sensors/humidity',
         qos: QoS.AtLeastOnce,
@@ -188,9 +195,26 @@ const MESSAGES = [
         correlationData: 'request-42',
         messageExpiryIntervalSeconds: 30,
     },
-    { topicName: 'demo/sensors/raw', qos: QoS.AtMostOnce, payload: Buffer.from([0x00, 0xff, 0x10, 0x80, 0x7f, 0xc3, 0x28, 0x01, 0x02]), contentType: 'application/octet-stream' },
-    { topicName: 'demo/status', qos: QoS.AtLeastOnce, payload: 'online', retain: true, userProperties: [{ name: 'source', value: 'npm start' }] },
-    { topicName: 'demo/sensors/temperature', qos: QoS.AtMostOnce, payload: '21.7', contentType: 'text/plain', userProperties: [{ name: 'unit', value: 'celsius' }] },
+    {
+        topicName: 'demo/sensors/raw',
+        qos: QoS.AtMostOnce,
+        payload: Buffer.from([0x00, 0xff, 0x10, 0x80, 0x7f, 0xc3, 0x28, 0x01, 0x02]),
+        contentType: 'application/octet-stream',
+    },
+    {
+        topicName: 'demo/status',
+        qos: QoS.AtLeastOnce,
+        payload: 'online',
+        retain: true,
+        userProperties: [{ name: 'source', value: 'npm start' }],
+    },
+    {
+        topicName: 'demo/sensors/temperature',
+        qos: QoS.AtMostOnce,
+        payload: '21.7',
+        contentType: 'text/plain',
+        userProperties: [{ name: 'unit', value: 'celsius' }],
+    },
 ];
 
 const sub = makeClient('sub', broker.port);
@@ -253,7 +277,12 @@ const p50 = sorted[Math.floor((sorted.length - 1) / 2)];
 const max = sorted[sorted.length - 1];
 const qos0 = MESSAGES.filter((m) => m.qos === QoS.AtMostOnce).length;
 const qos1 = MESSAGES.length - qos0;
-const pubackSummary = Object.entries(pubacks.reduce((acc, c) => ({ ...acc, [PubackReasonCode[c]]: (acc[PubackReasonCode[c]] ?? 0) + 1 }), {}))
+const pubackSummary = Object.entries(
+    pubacks.reduce((acc, c) => {
+        acc[PubackReasonCode[c]] = (acc[PubackReasonCode[c]] ?? 0) + 1;
+        return acc;
+    }, {}),
+)
     .map(([name, n]) => `${n} ${name}`)
     .join(', ');
 const yes = (b) => (b ? 'yes' : 'no');

@@ -388,12 +388,17 @@ function clientConfig(values, lib, role) {
         'custom-auth-token-signature',
     ].some((f) => values[f] !== undefined);
     if (customAuthGiven && (values.username !== undefined || values.password !== undefined)) {
-        throw new UsageError('-u/-P cannot be combined with the custom-auth flags: use --custom-auth-username/--custom-auth-password');
+        throw new UsageError(
+            '-u/-P cannot be combined with the custom-auth flags: use --custom-auth-username/--custom-auth-password',
+        );
     }
     if (customAuthGiven && values.sigv4) throw new UsageError('--sigv4 and the custom-auth flags are alternatives: choose one');
 
     const ws = Boolean(values.ws || values.sigv4);
-    const alpn = (values.alpn ?? []).flatMap((a) => a.split(',')).map((a) => a.trim()).filter(Boolean);
+    const alpn = (values.alpn ?? [])
+        .flatMap((a) => a.split(','))
+        .map((a) => a.trim())
+        .filter(Boolean);
     const tlsFlag = Boolean(
         values.tls || values.cafile || values.capath || values.cert || values.key || values.insecure || alpn.length > 0,
     );
@@ -427,7 +432,8 @@ function clientConfig(values, lib, role) {
     if (customAuthGiven) {
         const tokenFlags = ['custom-auth-token-key', 'custom-auth-token-value', 'custom-auth-token-signature'];
         const tokens = tokenFlags.filter((f) => values[f] !== undefined).length;
-        if (tokens !== 0 && tokens !== 3) throw new UsageError(`${tokenFlags.map((f) => '--' + f).join(', ')} go together (all three or none)`);
+        if (tokens !== 0 && tokens !== 3)
+            throw new UsageError(`${tokenFlags.map((f) => '--' + f).join(', ')} go together (all three or none)`);
         lib.iot.applyCustomAuth(connect, {
             authorizerName: values['custom-auth-name'],
             username: values['custom-auth-username'],
@@ -472,9 +478,12 @@ function clientConfig(values, lib, role) {
             try {
                 config.tlsCtx = new lib.io.ClientTlsContext(o);
             } catch (err) {
-                throw Object.assign(new Error(`cannot set up TLS (check --cafile/--capath/--cert/--key): ${describeError(err)}`), {
-                    tlsSetup: true,
-                });
+                throw Object.assign(
+                    new Error(`cannot set up TLS (check --cafile/--capath/--cert/--key): ${describeError(err)}`),
+                    {
+                        tlsSetup: true,
+                    },
+                );
             }
         }
         if (ws) {
@@ -495,7 +504,9 @@ function clientConfig(values, lib, role) {
             if (!tls && !ws) {
                 // aws-c-http tunnels a raw (non-websocket) channel through a proxy only with TLS to
                 // the broker; without it the connection fails with AWS_ERROR_INVALID_ARGUMENT.
-                throw new UsageError('through an HTTP proxy, MQTT needs TLS to the broker (--tls, --cafile, ...) or websockets (--ws)');
+                throw new UsageError(
+                    'through an HTTP proxy, MQTT needs TLS to the broker (--tls, --cafile, ...) or websockets (--ws)',
+                );
             }
             const proxyPort = integer(values['proxy-port'], '--proxy-port', 1, 65535) ?? 8080;
             if ((values['proxy-user'] === undefined) !== (values['proxy-pass'] === undefined)) {
@@ -582,10 +593,16 @@ function runClient(lib, built, { onConnected, interruptCode }) {
 
     client.on('error', (err) => fail(`client error: ${describeError(err)}`));
     client.on('attemptingConnect', () => {
-        const extra = [summary.proxy && `via proxy ${summary.proxy}`, summary.sigv4 && `SigV4 ${summary.sigv4}`, summary.alpn?.length && `ALPN ${summary.alpn.join(',')}`]
+        const extra = [
+            summary.proxy && `via proxy ${summary.proxy}`,
+            summary.sigv4 && `SigV4 ${summary.sigv4}`,
+            summary.alpn?.length && `ALPN ${summary.alpn.join(',')}`,
+        ]
             .filter(Boolean)
             .join(', ');
-        debug(`connecting to ${summary.transport}://${where}${extra ? ` (${extra})` : ''}, metrics ${summary.metrics ? 'on' : 'off'}`);
+        debug(
+            `connecting to ${summary.transport}://${where}${extra ? ` (${extra})` : ''}, metrics ${summary.metrics ? 'on' : 'off'}`,
+        );
     });
     client.on('connectionSuccess', ({ connack, settings }) => {
         connections++;
@@ -616,7 +633,8 @@ function runClient(lib, built, { onConnected, interruptCode }) {
             return;
         }
         let text = `disconnected: ${describeError(error)}`;
-        if (disconnect) text += `; DISCONNECT reason code ${disconnect.reasonCode} (${enumName(lib.DisconnectReasonCode, disconnect.reasonCode)})`;
+        if (disconnect)
+            text += `; DISCONNECT reason code ${disconnect.reasonCode} (${enumName(lib.DisconnectReasonCode, disconnect.reasonCode)})`;
         errorLine(`${text}; reconnecting`);
     });
     client.on('stopped', () => debug('stopped'));
@@ -636,13 +654,23 @@ function runClient(lib, built, { onConnected, interruptCode }) {
         else fail(`stdout: ${err.message}`);
     });
 
-    const api = { client, finish, fail, get finishing() { return finishing; } };
+    const api = {
+        client,
+        finish,
+        fail,
+        get finishing() {
+            return finishing;
+        },
+    };
     client.start();
-    return { api, done: done.then((code) => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        return code;
-    }) };
+    return {
+        api,
+        done: done.then((code) => {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+            return code;
+        }),
+    };
 }
 
 function opError(operation, err) {
@@ -723,20 +751,27 @@ async function sub(args) {
                 retain: Boolean(message.retain),
             };
             if (message.contentType !== undefined) out.contentType = message.contentType;
-            if (message.userProperties?.length) out.userProperties = message.userProperties.map(({ name, value }) => ({ name, value }));
-            if (message.messageExpiryIntervalSeconds !== undefined) out.messageExpiryIntervalSeconds = message.messageExpiryIntervalSeconds;
+            if (message.userProperties?.length)
+                out.userProperties = message.userProperties.map(({ name, value }) => ({ name, value }));
+            if (message.messageExpiryIntervalSeconds !== undefined)
+                out.messageExpiryIntervalSeconds = message.messageExpiryIntervalSeconds;
             if (message.responseTopic !== undefined) out.responseTopic = message.responseTopic;
             if (message.correlationData !== undefined) {
                 const c = textOrBase64(message.correlationData);
                 out.correlationData = c.value;
                 out.correlationDataEncoding = c.encoding;
             }
-            if (message.payloadFormat !== undefined) out.payloadFormat = enumName(lib.PayloadFormatIndicator, message.payloadFormat);
+            if (message.payloadFormat !== undefined)
+                out.payloadFormat = enumName(lib.PayloadFormatIndicator, message.payloadFormat);
             if (message.subscriptionIdentifiers?.length) out.subscriptionIdentifiers = message.subscriptionIdentifiers;
             process.stdout.write(JSON.stringify(out) + '\n');
         } else {
             const payload = asBuffer(message.payload);
-            process.stdout.write(values.verbose ? Buffer.concat([Buffer.from(message.topicName + ' '), payload, Buffer.from('\n')]) : Buffer.concat([payload, Buffer.from('\n')]));
+            process.stdout.write(
+                values.verbose
+                    ? Buffer.concat([Buffer.from(message.topicName + ' '), payload, Buffer.from('\n')])
+                    : Buffer.concat([payload, Buffer.from('\n')]),
+            );
         }
         if (count !== undefined && received >= count) api.finish(EXIT_OK);
     });
@@ -782,7 +817,9 @@ async function pub(args) {
     if (topics.length > 1) throw new UsageError('pub takes one -t <topic>');
     const topic = topics[0];
     checkTopicName(topic);
-    const sources = ['message', 'file', 'stdin', 'stdin-line', 'null-message'].filter((k) => values[k] !== undefined && values[k] !== false);
+    const sources = ['message', 'file', 'stdin', 'stdin-line', 'null-message'].filter(
+        (k) => values[k] !== undefined && values[k] !== false,
+    );
     if (sources.length === 0) throw new UsageError('pub needs a message: one of -m <text>, -f <file>, -s, -l or -n');
     if (sources.length > 1) throw new UsageError(`choose one message source (got ${sources.map((s) => '--' + s).join(' and ')})`);
     const qos = qosOf(values.qos);
@@ -841,7 +878,9 @@ async function pub(args) {
         }
         const name = enumName(lib.PubackReasonCode, puback.reasonCode);
         if (!lib.isSuccessfulPubackReasonCode(puback.reasonCode)) {
-            api.fail(`publish to '${topic}' refused: PUBACK reason code ${puback.reasonCode} (${name})${puback.reasonString ? `: ${puback.reasonString}` : ''}`);
+            api.fail(
+                `publish to '${topic}' refused: PUBACK reason code ${puback.reasonCode} (${name})${puback.reasonString ? `: ${puback.reasonString}` : ''}`,
+            );
             return false;
         }
         debug(`published #${published} to '${topic}': PUBACK reason code ${puback.reasonCode} (${name})`);

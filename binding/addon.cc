@@ -3,10 +3,10 @@
 #include <aws/auth/auth.h>
 #include <aws/common/error.h>
 #include <aws/common/logging.h>
-#include <aws/io/tls_channel_handler.h>
 #include <aws/io/channel_bootstrap.h>
 #include <aws/io/event_loop.h>
 #include <aws/io/host_resolver.h>
+#include <aws/io/tls_channel_handler.h>
 #include <aws/mqtt/mqtt.h>
 
 #include <mutex>
@@ -139,7 +139,8 @@ Napi::Value Addon::EnableLogging(const Napi::CallbackInfo &info) {
     static std::string current_file;
     if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "logging level must be a number");
     int level = info[0].As<Napi::Number>().Int32Value();
-    if (level < AWS_LL_NONE || level > AWS_LL_TRACE) throw Napi::RangeError::New(env, "logging level must be an integer from 0 (None) to 6 (Trace)");
+    if (level < AWS_LL_NONE || level > AWS_LL_TRACE)
+        throw Napi::RangeError::New(env, "logging level must be an integer from 0 (None) to 6 (Trace)");
     std::string file = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : std::string();
     std::lock_guard<std::mutex> lock(mu);
     if (current && file == current_file) {
@@ -149,8 +150,10 @@ Napi::Value Addon::EnableLogging(const Napi::CallbackInfo &info) {
     auto *logger = new aws_logger();
     aws_logger_standard_options o{};
     o.level = static_cast<aws_log_level>(level);
-    if (file.empty()) o.file = stderr;
-    else o.filename = file.c_str();
+    if (file.empty())
+        o.file = stderr;
+    else
+        o.filename = file.c_str();
     if (aws_logger_init_standard(logger, Crt::Get().allocator, &o) != AWS_OP_SUCCESS) {
         int error = aws_last_error();
         delete logger;

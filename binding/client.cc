@@ -115,18 +115,21 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
     aws_mqtt5_client_options options{};
     ReadView(config, tables::kClientOptions, &options, arena, "config");
     if (options.port < 1 || options.port > 65535) {
-        throw Napi::RangeError::New(env, "config.port must be an integer from 1 to 65535 (got " + std::to_string(options.port) + ")");
+        throw Napi::RangeError::New(env,
+                                    "config.port must be an integer from 1 to 65535 (got " + std::to_string(options.port) + ")");
     }
 
     // The CRT requires CONNECT options; an absent connectProperties means all defaults.
     if (!options.connect_options) {
-        options.connect_options = static_cast<aws_mqtt5_packet_connect_view *>(arena.Alloc(sizeof(aws_mqtt5_packet_connect_view)));
+        options.connect_options =
+            static_cast<aws_mqtt5_packet_connect_view *>(arena.Alloc(sizeof(aws_mqtt5_packet_connect_view)));
     }
     // Socket defaults: TCP, 10 s connect timeout, no TCP keep-alive (aws-crt's), and TCP_NODELAY
     // on unless asked otherwise: MQTT packets are small and latency-sensitive. (The domain is
     // taken from each resolved address by the bootstrap.)
     aws_socket_options socket{};
-    if (options.socket_options) socket = *options.socket_options;
+    if (options.socket_options)
+        socket = *options.socket_options;
     else {
         socket.type = AWS_SOCKET_STREAM;
         socket.domain = AWS_SOCKET_IPV4;
@@ -237,7 +240,7 @@ Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
         view = &disconnect;
     }
     ClientCore &core = self.Core(info);  // getters may have closed it
-    core.FlushPublishes();  // publishes made before stop() reach the CRT before it
+    core.FlushPublishes();               // publishes made before stop() reach the CRT before it
     if (aws_mqtt5_client_stop(core.client(), view, nullptr) != AWS_OP_SUCCESS) {
         self.addon_->ThrowCrtError(info.Env(), aws_last_error());
     }

@@ -85,13 +85,13 @@ constexpr size_t kAckChunk = 64;
 // Nothing but topic, payload, QoS and retain: the common message, carried compactly.
 bool IsPlain(const aws_mqtt5_packet_publish_view *p) {
     return !p->payload_format && !p->message_expiry_interval_seconds && !p->topic_alias && !p->response_topic &&
-           !p->correlation_data && p->subscription_identifier_count == 0 && !p->content_type &&
-           p->user_property_count == 0 && p->topic.len <= UINT32_MAX;
+           !p->correlation_data && p->subscription_identifier_count == 0 && !p->content_type && p->user_property_count == 0 &&
+           p->topic.len <= UINT32_MAX;
 }
 
 // An owned copy of a packet view, held in the CRT's own storage struct for that packet type.
-template <class Storage, class View, int (*Init)(Storage *, aws_allocator *, const View *),
-          void (*CleanUp)(Storage *), const Table &kTable>
+template <class Storage, class View, int (*Init)(Storage *, aws_allocator *, const View *), void (*CleanUp)(Storage *),
+          const Table &kTable>
 struct Stored final : OwnedPacket {
     explicit Stored(const View *view) { ok = Init(&storage, Crt::Get().allocator, view) == AWS_OP_SUCCESS; }
     ~Stored() override {
@@ -105,23 +105,19 @@ struct Stored final : OwnedPacket {
 };
 
 using StoredPublish = Stored<aws_mqtt5_packet_publish_storage, aws_mqtt5_packet_publish_view,
-                             aws_mqtt5_packet_publish_storage_init, aws_mqtt5_packet_publish_storage_clean_up,
-                             tables::kPublish>;
-using StoredPuback = Stored<aws_mqtt5_packet_puback_storage, aws_mqtt5_packet_puback_view,
-                            aws_mqtt5_packet_puback_storage_init, aws_mqtt5_packet_puback_storage_clean_up,
-                            tables::kPuback>;
-using StoredSuback = Stored<aws_mqtt5_packet_suback_storage, aws_mqtt5_packet_suback_view,
-                            aws_mqtt5_packet_suback_storage_init, aws_mqtt5_packet_suback_storage_clean_up,
-                            tables::kSuback>;
-using StoredUnsuback = Stored<aws_mqtt5_packet_unsuback_storage, aws_mqtt5_packet_unsuback_view,
-                              aws_mqtt5_packet_unsuback_storage_init, aws_mqtt5_packet_unsuback_storage_clean_up,
-                              tables::kUnsuback>;
+                             aws_mqtt5_packet_publish_storage_init, aws_mqtt5_packet_publish_storage_clean_up, tables::kPublish>;
+using StoredPuback = Stored<aws_mqtt5_packet_puback_storage, aws_mqtt5_packet_puback_view, aws_mqtt5_packet_puback_storage_init,
+                            aws_mqtt5_packet_puback_storage_clean_up, tables::kPuback>;
+using StoredSuback = Stored<aws_mqtt5_packet_suback_storage, aws_mqtt5_packet_suback_view, aws_mqtt5_packet_suback_storage_init,
+                            aws_mqtt5_packet_suback_storage_clean_up, tables::kSuback>;
+using StoredUnsuback =
+    Stored<aws_mqtt5_packet_unsuback_storage, aws_mqtt5_packet_unsuback_view, aws_mqtt5_packet_unsuback_storage_init,
+           aws_mqtt5_packet_unsuback_storage_clean_up, tables::kUnsuback>;
 using StoredConnack = Stored<aws_mqtt5_packet_connack_storage, aws_mqtt5_packet_connack_view,
-                             aws_mqtt5_packet_connack_storage_init, aws_mqtt5_packet_connack_storage_clean_up,
-                             tables::kConnack>;
-using StoredDisconnect = Stored<aws_mqtt5_packet_disconnect_storage, aws_mqtt5_packet_disconnect_view,
-                                aws_mqtt5_packet_disconnect_storage_init,
-                                aws_mqtt5_packet_disconnect_storage_clean_up, tables::kDisconnect>;
+                             aws_mqtt5_packet_connack_storage_init, aws_mqtt5_packet_connack_storage_clean_up, tables::kConnack>;
+using StoredDisconnect =
+    Stored<aws_mqtt5_packet_disconnect_storage, aws_mqtt5_packet_disconnect_view, aws_mqtt5_packet_disconnect_storage_init,
+           aws_mqtt5_packet_disconnect_storage_clean_up, tables::kDisconnect>;
 
 struct StoredSettings final : OwnedPacket {
     explicit StoredSettings(const aws_mqtt5_negotiated_settings *src) {
@@ -141,8 +137,10 @@ struct StoredSettings final : OwnedPacket {
 struct RequestSnapshot final : OwnedPacket {
     explicit RequestSnapshot(const aws_http_message *request) {
         aws_byte_cursor c{};
-        if (aws_http_message_get_request_method(request, &c) == AWS_OP_SUCCESS) method.assign(reinterpret_cast<const char *>(c.ptr), c.len);
-        if (aws_http_message_get_request_path(request, &c) == AWS_OP_SUCCESS) path.assign(reinterpret_cast<const char *>(c.ptr), c.len);
+        if (aws_http_message_get_request_method(request, &c) == AWS_OP_SUCCESS)
+            method.assign(reinterpret_cast<const char *>(c.ptr), c.len);
+        if (aws_http_message_get_request_path(request, &c) == AWS_OP_SUCCESS)
+            path.assign(reinterpret_cast<const char *>(c.ptr), c.len);
         for (size_t i = 0, n = aws_http_message_get_header_count(request); i < n; ++i) {
             aws_http_header h{};
             if (aws_http_message_get_header(request, &h, i) == AWS_OP_SUCCESS) {
@@ -179,7 +177,8 @@ struct SignContext {
 
 void OnSigned(aws_signing_result *result, int error_code, void *user_data) {
     auto *sc = static_cast<SignContext *>(user_data);
-    if (error_code == 0 && aws_apply_signing_result_to_http_request(sc->request, Crt::Get().allocator, result) != AWS_OP_SUCCESS) {
+    if (error_code == 0 &&
+        aws_apply_signing_result_to_http_request(sc->request, Crt::Get().allocator, result) != AWS_OP_SUCCESS) {
         error_code = aws_last_error();
     }
     aws_signable_destroy(sc->signable);
@@ -204,9 +203,8 @@ void SignHandshake(const WebsocketSetup &ws, aws_http_message *request, void (*c
     config.signed_body_header = AWS_SBHT_NONE;
     config.credentials_provider = ws.sigv4_provider;
     auto *sc = new SignContext{request, complete, complete_ctx, aws_signable_new_http_request(alloc, request)};
-    if (!sc->signable ||
-        aws_sign_request_aws(alloc, sc->signable, reinterpret_cast<aws_signing_config_base *>(&config), OnSigned, sc) !=
-            AWS_OP_SUCCESS) {
+    if (!sc->signable || aws_sign_request_aws(alloc, sc->signable, reinterpret_cast<aws_signing_config_base *>(&config), OnSigned,
+                                              sc) != AWS_OP_SUCCESS) {
         int error = aws_last_error();
         if (sc->signable) aws_signable_destroy(sc->signable);
         delete sc;
@@ -220,12 +218,23 @@ void OnLifecycle(const aws_mqtt5_client_lifecycle_event *e) {
     auto *core = static_cast<ClientCore *>(e->user_data);
     Event ev;
     switch (e->event_type) {
-        case AWS_MQTT5_CLET_ATTEMPTING_CONNECT: ev.type = EventType::AttemptingConnect; break;
-        case AWS_MQTT5_CLET_CONNECTION_SUCCESS: ev.type = EventType::ConnectionSuccess; break;
-        case AWS_MQTT5_CLET_CONNECTION_FAILURE: ev.type = EventType::ConnectionFailure; break;
-        case AWS_MQTT5_CLET_DISCONNECTION: ev.type = EventType::Disconnection; break;
-        case AWS_MQTT5_CLET_STOPPED: ev.type = EventType::Stopped; break;
-        default: return;
+        case AWS_MQTT5_CLET_ATTEMPTING_CONNECT:
+            ev.type = EventType::AttemptingConnect;
+            break;
+        case AWS_MQTT5_CLET_CONNECTION_SUCCESS:
+            ev.type = EventType::ConnectionSuccess;
+            break;
+        case AWS_MQTT5_CLET_CONNECTION_FAILURE:
+            ev.type = EventType::ConnectionFailure;
+            break;
+        case AWS_MQTT5_CLET_DISCONNECTION:
+            ev.type = EventType::Disconnection;
+            break;
+        case AWS_MQTT5_CLET_STOPPED:
+            ev.type = EventType::Stopped;
+            break;
+        default:
+            return;
     }
     ev.error_code = e->error_code;
     if (e->connack_data) ev.packet = std::make_unique<StoredConnack>(e->connack_data);
@@ -273,8 +282,10 @@ void ReleaseBlock(OpBlock *block) {
 void *NewOpContext(ClientCore *core, double id) { return new OpContext{core, id, nullptr}; }
 void DeleteOpContext(void *ctx) {
     auto *op = static_cast<OpContext *>(ctx);
-    if (op->block) ReleaseBlock(op->block);
-    else delete op;
+    if (op->block)
+        ReleaseBlock(op->block);
+    else
+        delete op;
 }
 
 namespace {
@@ -309,13 +320,11 @@ void OnPublishComplete(enum aws_mqtt5_packet_type type, const void *packet, int 
 }
 
 void OnSubscribeComplete(const aws_mqtt5_packet_suback_view *suback, int error_code, void *ctx) {
-    Complete(ctx, EventType::SubscribeComplete, error_code,
-             suback ? std::make_unique<StoredSuback>(suback) : nullptr);
+    Complete(ctx, EventType::SubscribeComplete, error_code, suback ? std::make_unique<StoredSuback>(suback) : nullptr);
 }
 
 void OnUnsubscribeComplete(const aws_mqtt5_packet_unsuback_view *unsuback, int error_code, void *ctx) {
-    Complete(ctx, EventType::UnsubscribeComplete, error_code,
-             unsuback ? std::make_unique<StoredUnsuback>(unsuback) : nullptr);
+    Complete(ctx, EventType::UnsubscribeComplete, error_code, unsuback ? std::make_unique<StoredUnsuback>(unsuback) : nullptr);
 }
 
 // ---- ClientCore --------------------------------------------------------------------------------
@@ -410,8 +419,10 @@ void ClientCore::OnPublishBatch(aws_task *, void *arg, aws_task_status status) {
     }
     if (run) {
         for (const QueuedPublish &q : batch->queue.items) {
-            if (status == AWS_TASK_STATUS_RUN_READY) SubmitQueued(batch->client, batch->queue.buf.get(), q);
-            else OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op);
+            if (status == AWS_TASK_STATUS_RUN_READY)
+                SubmitQueued(batch->client, batch->queue.buf.get(), q);
+            else
+                OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op);
         }
         {
             std::lock_guard<std::mutex> lock(core->pub_mu_);
@@ -491,8 +502,10 @@ void ClientCore::FlushPublishes() {
         std::unique_lock<std::mutex> lock(pub_mu_);
         if (open_batch_) {
             std::swap(stolen, open_batch_->queue);
-            if (open_batch_->scheduled) open_batch_->stolen = true;  // its task frees it
-            else delete open_batch_;
+            if (open_batch_->scheduled)
+                open_batch_->stolen = true;  // its task frees it
+            else
+                delete open_batch_;
             open_batch_ = nullptr;
         }
         // A batch the loop is submitting right now goes first: its operations enter the CRT's
@@ -500,8 +513,10 @@ void ClientCore::FlushPublishes() {
         pub_cv_.wait(lock, [this] { return !draining_; });
     }
     for (const QueuedPublish &q : stolen.items) {
-        if (client_) SubmitQueued(client_, stolen.buf.get(), q);
-        else OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op);
+        if (client_)
+            SubmitQueued(client_, stolen.buf.get(), q);
+        else
+            OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op);
     }
 }
 
@@ -605,7 +620,8 @@ bool ClientCore::CompleteTransform(double id, int error, const std::string *path
         transforms_.erase(it);
     }
     if (!error && path) {
-        if (aws_http_message_set_request_path(t.request, aws_byte_cursor_from_array(path->data(), path->size())) != AWS_OP_SUCCESS) {
+        if (aws_http_message_set_request_path(t.request, aws_byte_cursor_from_array(path->data(), path->size())) !=
+            AWS_OP_SUCCESS) {
             error = aws_last_error();
         }
     }
@@ -699,9 +715,9 @@ void ClientCore::PushMessage(const aws_mqtt5_packet_publish_view *publish, doubl
         if (!open_) return;
         Segment &seg = OpenSegment();
         if (!ev.packet) {
-            const bool same_topic = seg.has_topic && seg.last_topic_len == topic_len &&
-                                    (topic_len == 0 ||
-                                     std::memcmp(seg.arena.get() + seg.last_topic_off, publish->topic.ptr, topic_len) == 0);
+            const bool same_topic =
+                seg.has_topic && seg.last_topic_len == topic_len &&
+                (topic_len == 0 || std::memcmp(seg.arena.get() + seg.last_topic_off, publish->topic.ptr, topic_len) == 0);
             const size_t need = (same_topic ? 0 : topic_len) + (external ? 0 : payload_len);
             if (seg.Reserve(need)) {
                 ev.simple = Simple::Message;
@@ -968,7 +984,8 @@ void ClientCore::Deliver(Napi::Env env) {
     for (auto &seg : batch) {
         {
             bool arena_used = false;
-            for (const Event &ev : seg->events) arena_used = arena_used || (ev.simple == Simple::Message && !(ev.bits & kMsgExternal));
+            for (const Event &ev : seg->events)
+                arena_used = arena_used || (ev.simple == Simple::Message && !(ev.bits & kMsgExternal));
             // The arena becomes the ArrayBuffer small payloads are views of; its topics are read
             // from it here first.
             if (arena_used) {
@@ -982,8 +999,9 @@ void ClientCore::Deliver(Napi::Env env) {
                     }
                 }
                 void *data = seg->arena.get();
-                if (!data || ExternalBuffersOff() || napi_create_external_arraybuffer(env, data, seg->size, [](napi_env, void *d, void *) { std::free(d); },
-                                                     nullptr, &ab) != napi_ok) {
+                if (!data || ExternalBuffersOff() ||
+                    napi_create_external_arraybuffer(
+                        env, data, seg->size, [](napi_env, void *d, void *) { std::free(d); }, nullptr, &ab) != napi_ok) {
                     // No external memory here (Electron's V8 sandbox): copy it.
                     void *copy = nullptr;
                     napi_create_arraybuffer(env, seg->size, &copy, &ab);
@@ -1007,14 +1025,16 @@ void ClientCore::Deliver(Napi::Env env) {
                 rec[n++] = static_cast<double>(ev.payload_len);
                 if (ev.bits & kMsgNewTopic) {
                     napi_value topic = nullptr;
-                    napi_create_string_utf8(env, ev.topic_len ? reinterpret_cast<const char *>(arena + ev.topic_off) : "", ev.topic_len, &topic);
+                    napi_create_string_utf8(env, ev.topic_len ? reinterpret_cast<const char *>(arena + ev.topic_off) : "",
+                                            ev.topic_len, &topic);
                     push_object(topic);
                 }
                 if (ev.bits & kMsgExternal) {
                     napi_value payload = nullptr;
                     uint8_t *data = ev.payload.get();
-                    if (!ExternalBuffersOff() && napi_create_external_buffer(env, ev.payload_len, data, [](napi_env, void *d, void *) { std::free(d); },
-                                                    nullptr, &payload) == napi_ok) {
+                    if (!ExternalBuffersOff() && napi_create_external_buffer(
+                                                     env, ev.payload_len, data, [](napi_env, void *d, void *) { std::free(d); },
+                                                     nullptr, &payload) == napi_ok) {
                         ev.payload.release();  // the Buffer owns it now
                     } else {
                         napi_create_buffer_copy(env, ev.payload_len, data, nullptr, &payload);

@@ -38,7 +38,7 @@ struct OpBlock;
 // How the websocket handshake is prepared, when the client uses websockets.
 struct WebsocketSetup {
     bool enabled = false;
-    bool js_transform = false;            // hand the request to the JS transform callback
+    bool js_transform = false;                // hand the request to the JS transform callback
     std::string sigv4_region, sigv4_service;  // sign it (query parameters) when region is set
     aws_credentials_provider *sigv4_provider = nullptr;
 };
@@ -60,8 +60,8 @@ public:
     aws_mqtt5_client *crt_client() const { return crt_client_; }
     double NextId() { return ++next_id_; }
     void SetRunning(Napi::Env env, bool running);
-    void Shutdown(Napi::Env env);  // releases the CRT client; idempotent
-    void Unref();                  // drop one of the three references
+    void Shutdown(Napi::Env env);        // releases the CRT client; idempotent
+    void Unref();                        // drop one of the three references
     void Detach() { addon_ = nullptr; }  // the environment's addon state is going away
 
     // JS thread. Publishes without properties, once the client's event loop is known, are not
@@ -114,9 +114,9 @@ private:
     // wake-up once a loop iteration queued events): while events come close together, the JS
     // thread is woken a moment later instead, by the core's timer, and takes them all at once.
     void Wake(bool moderated = false);
-    void StartTimer();       // JS thread: the moderation timer, made once the core runs hot
+    void StartTimer();  // JS thread: the moderation timer, made once the core runs hot
     static void OnTimer(uv_poll_t *handle, int status, int events);
-    void Close();            // JS thread: close the async handle (once)
+    void Close();  // JS thread: close the async handle (once)
     static void OnAsync(uv_async_t *handle);
     static void OnClosed(uv_handle_t *handle);
     static void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void *arg);
@@ -153,8 +153,8 @@ private:
 
     void SetStrong(bool strong);  // async handle ref + strong sink, or neither
     static void OnTerminated(void *user_data);
-    static void OnWebsocketTransform(aws_http_message *request, void *user_data, void (*complete)(aws_http_message *, int, void *),
-                                     void *complete_ctx);
+    static void OnWebsocketTransform(aws_http_message *request, void *user_data,
+                                     void (*complete)(aws_http_message *, int, void *), void *complete_ctx);
 
     struct PendingTransform {
         aws_http_message *request;
@@ -166,24 +166,24 @@ private:
     double next_transform_id_ = 0;                   // guarded by mu_
 
     Addon *addon_ = nullptr;
-    aws_mqtt5_client *client_ = nullptr;  // JS thread; null once released
+    aws_mqtt5_client *client_ = nullptr;      // JS thread; null once released
     aws_mqtt5_client *crt_client_ = nullptr;  // set once; valid in CRT callbacks until termination
     napi_env env_ = nullptr;
-    napi_ref sink_ = nullptr;             // weak while stopped, strong while started
+    napi_ref sink_ = nullptr;  // weak while stopped, strong while started
     napi_async_context async_context_ = nullptr;
     napi_async_cleanup_hook_handle teardown_hook_ = nullptr;
     uv_async_t *async_ = nullptr;  // uv_handle_size(UV_ASYNC) bytes, freed once closed
-    bool running_ = false;  // JS thread: start() was called and stop()/close() was not
-    bool refd_ = false;     // JS thread: the async handle and the sink are strong
-    bool closing_ = false;  // JS thread: the async handle is closed or closing
+    bool running_ = false;         // JS thread: start() was called and stop()/close() was not
+    bool refd_ = false;            // JS thread: the async handle and the sink are strong
+    bool closing_ = false;         // JS thread: the async handle is closed or closing
     double next_id_ = 0;
 
     std::mutex mu_;
     // A vector, not a deque: an idle client's empty deque would still hold its first 512-byte block.
     std::vector<std::unique_ptr<Segment>> queue_;  // guarded by mu_
-    bool signaled_ = false;     // guarded by mu_: a wake-up is pending
-    bool flush_scheduled_ = false;  // guarded by mu_: OnFlush is scheduled on the loop
-    aws_task flush_task_{};         // guarded by mu_
+    bool signaled_ = false;                        // guarded by mu_: a wake-up is pending
+    bool flush_scheduled_ = false;                 // guarded by mu_: OnFlush is scheduled on the loop
+    aws_task flush_task_{};                        // guarded by mu_
     std::atomic<aws_event_loop *> loop_{nullptr};  // the client's event loop, once seen
 
     std::mutex pub_mu_;
@@ -191,20 +191,20 @@ private:
     PublishBatch *open_batch_ = nullptr;  // guarded by pub_mu_: not started, still accepting
     OpBlock *op_block_ = nullptr;         // JS thread: the completion contexts of queued publishes come from here
     bool draining_ = false;               // guarded by pub_mu_: OnPublishBatch is submitting
-    bool open_ = true;          // guarded by mu_: false once the CRT client terminated or the environment went
-    bool terminated_ = false;   // guarded by mu_: the CRT client terminated (close once the queue is empty)
+    bool open_ = true;                    // guarded by mu_: false once the CRT client terminated or the environment went
+    bool terminated_ = false;             // guarded by mu_: the CRT client terminated (close once the queue is empty)
     std::mutex ack_mu_;
-    std::vector<uint64_t> acks_;      // guarded by ack_mu_: control ids, handed to the CRT up to acks_pos_
-    size_t acks_pos_ = 0;             // guarded by ack_mu_
-    bool acks_scheduled_ = false;     // guarded by ack_mu_: OnAcks is scheduled (holds the core and ack_client_)
-    bool acks_rest_ = false;          // guarded by ack_mu_: OnAcks lets the next iteration pass
+    std::vector<uint64_t> acks_;              // guarded by ack_mu_: control ids, handed to the CRT up to acks_pos_
+    size_t acks_pos_ = 0;                     // guarded by ack_mu_
+    bool acks_scheduled_ = false;             // guarded by ack_mu_: OnAcks is scheduled (holds the core and ack_client_)
+    bool acks_rest_ = false;                  // guarded by ack_mu_: OnAcks lets the next iteration pass
     aws_mqtt5_client *ack_client_ = nullptr;  // a reference held while OnAcks is scheduled
     aws_task ack_task_{};
     std::mutex wake_mu_;
-    bool wake_open_ = true;     // guarded by wake_mu_: async_ may be sent to
-    int timer_fd_ = -1;         // guarded by wake_mu_: the moderation timer (Linux timerfd), once made
-    uv_poll_t *timer_poll_ = nullptr;  // JS thread: watches timer_fd_
-    std::atomic<uint64_t> drained_ns_{0};  // when JS last took the queue (steady clock)
+    bool wake_open_ = true;                    // guarded by wake_mu_: async_ may be sent to
+    int timer_fd_ = -1;                        // guarded by wake_mu_: the moderation timer (Linux timerfd), once made
+    uv_poll_t *timer_poll_ = nullptr;          // JS thread: watches timer_fd_
+    std::atomic<uint64_t> drained_ns_{0};      // when JS last took the queue (steady clock)
     std::atomic<uint32_t> drained_events_{0};  // how many events it took then
     std::atomic<int> refs_{3};
 };

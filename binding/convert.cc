@@ -71,8 +71,12 @@ napi_value KeyCache::Get(int id) {
 
 namespace {
 
-template <class T> T &At(void *base, size_t off) { return *reinterpret_cast<T *>(static_cast<char *>(base) + off); }
-template <class T> const T &At(const void *base, size_t off) {
+template <class T>
+T &At(void *base, size_t off) {
+    return *reinterpret_cast<T *>(static_cast<char *>(base) + off);
+}
+template <class T>
+const T &At(const void *base, size_t off) {
     return *reinterpret_cast<const T *>(static_cast<const char *>(base) + off);
 }
 
@@ -91,8 +95,8 @@ double ReadNumber(const Napi::Value &v, const Field &f, const std::string &path)
     if (!v.IsNumber()) ThrowType(env, path, "a number");
     double d = v.As<Napi::Number>().DoubleValue();
     if (!std::isfinite(d) || std::floor(d) != d || d < f.min || d > f.max) {
-        throw Napi::RangeError::New(env, path + " must be an integer from " + Fmt(f.min) + " to " + Fmt(f.max) +
-                                             " (got " + v.ToString().Utf8Value() + ")");
+        throw Napi::RangeError::New(env, path + " must be an integer from " + Fmt(f.min) + " to " + Fmt(f.max) + " (got " +
+                                             v.ToString().Utf8Value() + ")");
     }
     return d;
 }
@@ -104,7 +108,8 @@ aws_byte_cursor ReadUtf8(const Napi::Value &v, Arena &arena, const std::string &
 }
 
 // A scalar stored either in place or, for optional fields, in the arena behind a pointer.
-template <class T> void StoreScalar(void *view, const Field &f, T value, Arena &arena) {
+template <class T>
+void StoreScalar(void *view, const Field &f, T value, Arena &arena) {
     if (f.flags & kOptional) {
         T *p = static_cast<T *>(arena.Alloc(sizeof(T)));
         *p = value;
@@ -126,11 +131,21 @@ constexpr uint32_t kMaxListLength = 1024;
 void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, const std::string &path) {
     Napi::Env env = v.Env();
     switch (f.kind) {
-        case Kind::U8: StoreScalar<uint8_t>(view, f, static_cast<uint8_t>(ReadNumber(v, f, path)), arena); break;
-        case Kind::U16: StoreScalar<uint16_t>(view, f, static_cast<uint16_t>(ReadNumber(v, f, path)), arena); break;
-        case Kind::U32: StoreScalar<uint32_t>(view, f, static_cast<uint32_t>(ReadNumber(v, f, path)), arena); break;
-        case Kind::U64: StoreScalar<uint64_t>(view, f, static_cast<uint64_t>(ReadNumber(v, f, path)), arena); break;
-        case Kind::Enum: StoreScalar<int>(view, f, static_cast<int>(ReadNumber(v, f, path)), arena); break;
+        case Kind::U8:
+            StoreScalar<uint8_t>(view, f, static_cast<uint8_t>(ReadNumber(v, f, path)), arena);
+            break;
+        case Kind::U16:
+            StoreScalar<uint16_t>(view, f, static_cast<uint16_t>(ReadNumber(v, f, path)), arena);
+            break;
+        case Kind::U32:
+            StoreScalar<uint32_t>(view, f, static_cast<uint32_t>(ReadNumber(v, f, path)), arena);
+            break;
+        case Kind::U64:
+            StoreScalar<uint64_t>(view, f, static_cast<uint64_t>(ReadNumber(v, f, path)), arena);
+            break;
+        case Kind::Enum:
+            StoreScalar<int>(view, f, static_cast<int>(ReadNumber(v, f, path)), arena);
+            break;
         case Kind::Bool:
             if (!v.IsBoolean()) ThrowType(env, path, "a boolean");
             StoreScalar<uint8_t>(view, f, v.As<Napi::Boolean>().Value() ? 1 : 0, arena);
@@ -209,7 +224,8 @@ void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, c
             break;
         }
         case Kind::ByteBuf:
-        case Kind::EnumList: break;  // output only
+        case Kind::EnumList:
+            break;  // output only
     }
 }
 
@@ -219,16 +235,22 @@ Napi::Value Utf8ToJs(Napi::Env env, const aws_byte_cursor &c) {
 
 Napi::Value FieldToJs(Napi::Env env, KeyCache &keys, const Field &f, const void *view) {
     // For optional fields, `p` is the pointed-to value; the caller has checked it is non-null.
-    const void *p = (f.flags & kOptional) ? At<const void *>(view, f.offset)
-                                          : static_cast<const char *>(view) + f.offset;
+    const void *p = (f.flags & kOptional) ? At<const void *>(view, f.offset) : static_cast<const char *>(view) + f.offset;
     switch (f.kind) {
-        case Kind::U8: return Napi::Number::New(env, *static_cast<const uint8_t *>(p));
-        case Kind::U16: return Napi::Number::New(env, *static_cast<const uint16_t *>(p));
-        case Kind::U32: return Napi::Number::New(env, *static_cast<const uint32_t *>(p));
-        case Kind::U64: return Napi::Number::New(env, static_cast<double>(*static_cast<const uint64_t *>(p)));
-        case Kind::Enum: return Napi::Number::New(env, *static_cast<const int *>(p));
-        case Kind::Bool: return Napi::Boolean::New(env, *static_cast<const uint8_t *>(p) != 0);
-        case Kind::Utf8: return Utf8ToJs(env, *static_cast<const aws_byte_cursor *>(p));
+        case Kind::U8:
+            return Napi::Number::New(env, *static_cast<const uint8_t *>(p));
+        case Kind::U16:
+            return Napi::Number::New(env, *static_cast<const uint16_t *>(p));
+        case Kind::U32:
+            return Napi::Number::New(env, *static_cast<const uint32_t *>(p));
+        case Kind::U64:
+            return Napi::Number::New(env, static_cast<double>(*static_cast<const uint64_t *>(p)));
+        case Kind::Enum:
+            return Napi::Number::New(env, *static_cast<const int *>(p));
+        case Kind::Bool:
+            return Napi::Boolean::New(env, *static_cast<const uint8_t *>(p) != 0);
+        case Kind::Utf8:
+            return Utf8ToJs(env, *static_cast<const aws_byte_cursor *>(p));
         case Kind::Bytes: {
             const auto *c = static_cast<const aws_byte_cursor *>(p);
             return Napi::Buffer<uint8_t>::Copy(env, c->ptr, c->len);
@@ -270,7 +292,8 @@ Napi::Value FieldToJs(Napi::Env env, KeyCache &keys, const Field &f, const void 
             for (size_t i = 0; i < n; ++i) a.Set(static_cast<uint32_t>(i), Utf8ToJs(env, vals[i]));
             return a;
         }
-        case Kind::Object: return ViewToJs(env, keys, *f.sub, At<const void *>(view, f.offset));
+        case Kind::Object:
+            return ViewToJs(env, keys, *f.sub, At<const void *>(view, f.offset));
         case Kind::ObjectList: {
             size_t n = At<size_t>(view, f.count_offset);
             const char *items = At<const char *>(view, f.offset);
@@ -282,9 +305,7 @@ Napi::Value FieldToJs(Napi::Env env, KeyCache &keys, const Field &f, const void 
     return env.Undefined();
 }
 
-bool IsList(Kind k) {
-    return k == Kind::UserProps || k == Kind::U32List || k == Kind::Utf8List || k == Kind::ObjectList;
-}
+bool IsList(Kind k) { return k == Kind::UserProps || k == Kind::U32List || k == Kind::Utf8List || k == Kind::ObjectList; }
 
 }  // namespace
 
@@ -308,8 +329,8 @@ Napi::Value SafeGet(const Napi::Array &arr, uint32_t index, const std::string &p
 uint32_t CheckedLength(const Napi::Array &arr, uint32_t max, const std::string &path) {
     uint32_t n = arr.Length();
     if (n > max) {
-        throw Napi::RangeError::New(arr.Env(), path + " must have at most " + std::to_string(max) + " entries (got " +
-                                                   std::to_string(n) + ")");
+        throw Napi::RangeError::New(
+            arr.Env(), path + " must have at most " + std::to_string(max) + " entries (got " + std::to_string(n) + ")");
     }
     return n;
 }

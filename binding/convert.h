@@ -21,21 +21,21 @@
 namespace mqtt5crt {
 
 enum class Kind : uint8_t {
-    U8,         // uint8_t
-    U16,        // uint16_t
-    U32,        // uint32_t
-    U64,        // uint64_t (as a JS number: safe integers only)
-    Bool,       // bool (1 byte; also used for uint8_t flags the JS API shows as booleans)
-    Enum,       // a C enum (int-sized), range-checked
-    Utf8,       // aws_byte_cursor holding UTF-8
-    Bytes,      // aws_byte_cursor holding binary data (Buffer, any ArrayBufferView, ArrayBuffer, string)
-    ByteBuf,    // aws_byte_buf holding UTF-8 (output only)
-    UserProps,  // size_t count + const aws_mqtt5_user_property *
-    U32List,    // size_t count + const uint32_t *
-    Utf8List,   // size_t count + const aws_byte_cursor *
-    EnumList,   // size_t count + const enum * (output only)
-    Object,     // a nested table (always through a pointer)
-    ObjectList, // size_t count + const T * with T described by a nested table
+    U8,          // uint8_t
+    U16,         // uint16_t
+    U32,         // uint32_t
+    U64,         // uint64_t (as a JS number: safe integers only)
+    Bool,        // bool (1 byte; also used for uint8_t flags the JS API shows as booleans)
+    Enum,        // a C enum (int-sized), range-checked
+    Utf8,        // aws_byte_cursor holding UTF-8
+    Bytes,       // aws_byte_cursor holding binary data (Buffer, any ArrayBufferView, ArrayBuffer, string)
+    ByteBuf,     // aws_byte_buf holding UTF-8 (output only)
+    UserProps,   // size_t count + const aws_mqtt5_user_property *
+    U32List,     // size_t count + const uint32_t *
+    Utf8List,    // size_t count + const aws_byte_cursor *
+    EnumList,    // size_t count + const enum * (output only)
+    Object,      // a nested table (always through a pointer)
+    ObjectList,  // size_t count + const T * with T described by a nested table
 };
 
 enum FieldFlags : uint8_t {
@@ -52,11 +52,11 @@ struct Field {
     const char *key;
     Kind kind;
     uint8_t flags;
-    size_t offset;             // the value, the pointer, or (lists) the element pointer
-    size_t count_offset;       // lists: where the size_t count lives
-    double min, max;           // numbers and enums: the accepted range (inclusive)
-    const Table *sub;          // Object / ObjectList
-    int key_id = -1;           // index of `key` in the key registry (KeyId), for cached JS strings
+    size_t offset;        // the value, the pointer, or (lists) the element pointer
+    size_t count_offset;  // lists: where the size_t count lives
+    double min, max;      // numbers and enums: the accepted range (inclusive)
+    const Table *sub;     // Object / ObjectList
+    int key_id = -1;      // index of `key` in the key registry (KeyId), for cached JS strings
 };
 
 // Property names used on the hot paths get a process-wide id once; each environment then keeps
@@ -76,10 +76,10 @@ private:
 };
 
 struct Table {
-    const char *name;          // used in error messages, e.g. "publish"
-    size_t size;               // sizeof the struct
+    const char *name;  // used in error messages, e.g. "publish"
+    size_t size;       // sizeof the struct
     std::vector<Field> fields;
-    int packet_type = 0;       // MQTT packet type written as `type` on output (0: none)
+    int packet_type = 0;  // MQTT packet type written as `type` on output (0: none)
 };
 
 // Storage for one conversion: everything a view points at that is not the caller's own memory.

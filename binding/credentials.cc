@@ -57,17 +57,18 @@ void Settle(DelegateRequest *req, Napi::Value result, int error) {
     aws_credentials *creds = nullptr;
     // Reading the result runs the caller's code (getters, proxies): any throw means "no credentials".
     try {
-    if (!error && result.IsObject()) {
-        Napi::Object o = result.As<Napi::Object>();
-        Napi::Value ak = o.Get("aws_access_key_id"), sk = o.Get("aws_secret_access_key"), st = o.Get("aws_session_token");
-        if (ak.IsUndefined()) ak = o.Get("accessKeyId");
-        if (sk.IsUndefined()) sk = o.Get("secretAccessKey");
-        if (st.IsUndefined()) st = o.Get("sessionToken");
-        if (ak.IsString() && sk.IsString()) {
-            std::string a = ak.As<Napi::String>(), s = sk.As<Napi::String>(), t = st.IsString() ? st.As<Napi::String>().Utf8Value() : "";
-            creds = aws_credentials_new(Crt::Get().allocator, Cur(a), Cur(s), Cur(t), UINT64_MAX);
+        if (!error && result.IsObject()) {
+            Napi::Object o = result.As<Napi::Object>();
+            Napi::Value ak = o.Get("aws_access_key_id"), sk = o.Get("aws_secret_access_key"), st = o.Get("aws_session_token");
+            if (ak.IsUndefined()) ak = o.Get("accessKeyId");
+            if (sk.IsUndefined()) sk = o.Get("secretAccessKey");
+            if (st.IsUndefined()) st = o.Get("sessionToken");
+            if (ak.IsString() && sk.IsString()) {
+                std::string a = ak.As<Napi::String>(), s = sk.As<Napi::String>(),
+                            t = st.IsString() ? st.As<Napi::String>().Utf8Value() : "";
+                creds = aws_credentials_new(Crt::Get().allocator, Cur(a), Cur(s), Cur(t), UINT64_MAX);
+            }
         }
-    }
     } catch (const Napi::Error &) {
         creds = nullptr;
         error = AWS_AUTH_CREDENTIALS_PROVIDER_DELEGATE_FAILURE;
@@ -158,7 +159,8 @@ NativeCredentialsProvider::NativeCredentialsProvider(const Napi::CallbackInfo &i
         aws_credentials_provider_environment_options eo{};
         provider_ = aws_credentials_provider_new_environment(alloc, &eo);
     } else if (kind == "profile") {
-        std::string name = Str(o, "profileName", false), config = Str(o, "configFile", false), creds = Str(o, "credentialsFile", false);
+        std::string name = Str(o, "profileName", false), config = Str(o, "configFile", false),
+                    creds = Str(o, "credentialsFile", false);
         aws_credentials_provider_profile_options po{};
         po.profile_name_override = Cur(name);
         po.config_file_name_override = Cur(config);
@@ -198,8 +200,10 @@ NativeCredentialsProvider::NativeCredentialsProvider(const Napi::CallbackInfo &i
         provider_ = aws_credentials_provider_new_delegate(alloc, &dopt);
         if (!provider_) DelegateShutdown(d);
     } else {
-        throw Napi::RangeError::New(env, "credentials provider kind must be one of static, environment, profile, "
-                                         "defaultChain, cached, delegate (got '" + kind + "')");
+        throw Napi::RangeError::New(env,
+                                    "credentials provider kind must be one of static, environment, profile, "
+                                    "defaultChain, cached, delegate (got '" +
+                                        kind + "')");
     }
     if (!provider_) addon->ThrowCrtError(env, aws_last_error());
     info.This().As<Napi::Object>().TypeTag(&kCredsTag);
@@ -233,7 +237,7 @@ Napi::Value NativeCredentialsProvider::GetCredentials(const Napi::CallbackInfo &
         auto *pp = static_cast<Pending *>(ud);
         if (creds) {
             aws_byte_cursor a = aws_credentials_get_access_key_id(creds), s = aws_credentials_get_secret_access_key(creds),
-                             t = aws_credentials_get_session_token(creds);
+                            t = aws_credentials_get_session_token(creds);
             pp->ak.assign(reinterpret_cast<const char *>(a.ptr), a.len);
             pp->sk.assign(reinterpret_cast<const char *>(s.ptr), s.len);
             pp->st.assign(reinterpret_cast<const char *>(t.ptr), t.len);

@@ -54,7 +54,7 @@ struct Event {
     EventType type;
     Simple simple = Simple::No;
     int error_code = 0;
-    double id = 0;  // operation id for completions
+    double id = 0;      // operation id for completions
     double ack_id = 0;  // received QoS 1 PUBLISH: the manual PUBACK control id
     std::unique_ptr<OwnedPacket> packet;
     std::unique_ptr<OwnedPacket> settings;

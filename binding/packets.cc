@@ -39,177 +39,221 @@ constexpr uint8_t O = kOptional, R = kRequired;
 #define PROPS(T) List("userProperties", Kind::UserProps, kNone, AT(T, user_properties), AT(T, user_property_count))
 
 using PublishV = aws_mqtt5_packet_publish_view;
-const Table kPublish{"publish", sizeof(PublishV), {
-    Val("payload", Kind::Bytes, kNone, AT(PublishV, payload)),
-    Enum("qos", R, AT(PublishV, qos), 0, 2),
-    Val("retain", Kind::Bool, kNone, AT(PublishV, retain)),
-    Val("topicName", Kind::Utf8, R, AT(PublishV, topic)),
-    Enum("payloadFormat", O, AT(PublishV, payload_format), 0, 1),
-    Num("messageExpiryIntervalSeconds", Kind::U32, O, AT(PublishV, message_expiry_interval_seconds)),
-    Num("topicAlias", Kind::U16, O, AT(PublishV, topic_alias)),
-    Val("responseTopic", Kind::Utf8, O, AT(PublishV, response_topic)),
-    Val("correlationData", Kind::Bytes, O, AT(PublishV, correlation_data)),
-    List("subscriptionIdentifiers", Kind::U32List, kOutOnly, AT(PublishV, subscription_identifiers),
-         AT(PublishV, subscription_identifier_count)),
-    Val("contentType", Kind::Utf8, O, AT(PublishV, content_type)),
-    PROPS(PublishV),
-}, AWS_MQTT5_PT_PUBLISH};
+const Table kPublish{"publish",
+                     sizeof(PublishV),
+                     {
+                         Val("payload", Kind::Bytes, kNone, AT(PublishV, payload)),
+                         Enum("qos", R, AT(PublishV, qos), 0, 2),
+                         Val("retain", Kind::Bool, kNone, AT(PublishV, retain)),
+                         Val("topicName", Kind::Utf8, R, AT(PublishV, topic)),
+                         Enum("payloadFormat", O, AT(PublishV, payload_format), 0, 1),
+                         Num("messageExpiryIntervalSeconds", Kind::U32, O, AT(PublishV, message_expiry_interval_seconds)),
+                         Num("topicAlias", Kind::U16, O, AT(PublishV, topic_alias)),
+                         Val("responseTopic", Kind::Utf8, O, AT(PublishV, response_topic)),
+                         Val("correlationData", Kind::Bytes, O, AT(PublishV, correlation_data)),
+                         List("subscriptionIdentifiers", Kind::U32List, kOutOnly, AT(PublishV, subscription_identifiers),
+                              AT(PublishV, subscription_identifier_count)),
+                         Val("contentType", Kind::Utf8, O, AT(PublishV, content_type)),
+                         PROPS(PublishV),
+                     },
+                     AWS_MQTT5_PT_PUBLISH};
 
 using PubackV = aws_mqtt5_packet_puback_view;
-const Table kPuback{"puback", sizeof(PubackV), {
-    Enum("reasonCode", kNone, AT(PubackV, reason_code), 0, 255),
-    Val("reasonString", Kind::Utf8, O, AT(PubackV, reason_string)),
-    PROPS(PubackV),
-}, AWS_MQTT5_PT_PUBACK};
+const Table kPuback{"puback",
+                    sizeof(PubackV),
+                    {
+                        Enum("reasonCode", kNone, AT(PubackV, reason_code), 0, 255),
+                        Val("reasonString", Kind::Utf8, O, AT(PubackV, reason_string)),
+                        PROPS(PubackV),
+                    },
+                    AWS_MQTT5_PT_PUBACK};
 
 using SubscriptionV = aws_mqtt5_subscription_view;
-const Table kSubscription{"subscription", sizeof(SubscriptionV), {
-    Val("topicFilter", Kind::Utf8, R, AT(SubscriptionV, topic_filter)),
-    Enum("qos", R, AT(SubscriptionV, qos), 0, 2),
-    Val("noLocal", Kind::Bool, kNone, AT(SubscriptionV, no_local)),
-    Val("retainAsPublished", Kind::Bool, kNone, AT(SubscriptionV, retain_as_published)),
-    Enum("retainHandlingType", kNone, AT(SubscriptionV, retain_handling_type), 0, 2),
-}};
+const Table kSubscription{"subscription",
+                          sizeof(SubscriptionV),
+                          {
+                              Val("topicFilter", Kind::Utf8, R, AT(SubscriptionV, topic_filter)),
+                              Enum("qos", R, AT(SubscriptionV, qos), 0, 2),
+                              Val("noLocal", Kind::Bool, kNone, AT(SubscriptionV, no_local)),
+                              Val("retainAsPublished", Kind::Bool, kNone, AT(SubscriptionV, retain_as_published)),
+                              Enum("retainHandlingType", kNone, AT(SubscriptionV, retain_handling_type), 0, 2),
+                          }};
 
 using SubscribeV = aws_mqtt5_packet_subscribe_view;
-const Table kSubscribe{"subscribe", sizeof(SubscribeV), {
-    List("subscriptions", Kind::ObjectList, R, AT(SubscribeV, subscriptions), AT(SubscribeV, subscription_count),
-         &kSubscription),
-    Num("subscriptionIdentifier", Kind::U32, O, AT(SubscribeV, subscription_identifier)),
-    PROPS(SubscribeV),
-}, AWS_MQTT5_PT_SUBSCRIBE};
+const Table kSubscribe{"subscribe",
+                       sizeof(SubscribeV),
+                       {
+                           List("subscriptions", Kind::ObjectList, R, AT(SubscribeV, subscriptions),
+                                AT(SubscribeV, subscription_count), &kSubscription),
+                           Num("subscriptionIdentifier", Kind::U32, O, AT(SubscribeV, subscription_identifier)),
+                           PROPS(SubscribeV),
+                       },
+                       AWS_MQTT5_PT_SUBSCRIBE};
 
 using SubackV = aws_mqtt5_packet_suback_view;
-const Table kSuback{"suback", sizeof(SubackV), {
-    List("reasonCodes", Kind::EnumList, kNone, AT(SubackV, reason_codes), AT(SubackV, reason_code_count)),
-    Val("reasonString", Kind::Utf8, O, AT(SubackV, reason_string)),
-    PROPS(SubackV),
-}, AWS_MQTT5_PT_SUBACK};
+const Table kSuback{"suback",
+                    sizeof(SubackV),
+                    {
+                        List("reasonCodes", Kind::EnumList, kNone, AT(SubackV, reason_codes), AT(SubackV, reason_code_count)),
+                        Val("reasonString", Kind::Utf8, O, AT(SubackV, reason_string)),
+                        PROPS(SubackV),
+                    },
+                    AWS_MQTT5_PT_SUBACK};
 
 using UnsubscribeV = aws_mqtt5_packet_unsubscribe_view;
-const Table kUnsubscribe{"unsubscribe", sizeof(UnsubscribeV), {
-    List("topicFilters", Kind::Utf8List, R, AT(UnsubscribeV, topic_filters), AT(UnsubscribeV, topic_filter_count)),
-    PROPS(UnsubscribeV),
-}, AWS_MQTT5_PT_UNSUBSCRIBE};
+const Table kUnsubscribe{
+    "unsubscribe",
+    sizeof(UnsubscribeV),
+    {
+        List("topicFilters", Kind::Utf8List, R, AT(UnsubscribeV, topic_filters), AT(UnsubscribeV, topic_filter_count)),
+        PROPS(UnsubscribeV),
+    },
+    AWS_MQTT5_PT_UNSUBSCRIBE};
 
 using UnsubackV = aws_mqtt5_packet_unsuback_view;
-const Table kUnsuback{"unsuback", sizeof(UnsubackV), {
-    List("reasonCodes", Kind::EnumList, kNone, AT(UnsubackV, reason_codes), AT(UnsubackV, reason_code_count)),
-    Val("reasonString", Kind::Utf8, O, AT(UnsubackV, reason_string)),
-    PROPS(UnsubackV),
-}, AWS_MQTT5_PT_UNSUBACK};
+const Table kUnsuback{
+    "unsuback",
+    sizeof(UnsubackV),
+    {
+        List("reasonCodes", Kind::EnumList, kNone, AT(UnsubackV, reason_codes), AT(UnsubackV, reason_code_count)),
+        Val("reasonString", Kind::Utf8, O, AT(UnsubackV, reason_string)),
+        PROPS(UnsubackV),
+    },
+    AWS_MQTT5_PT_UNSUBACK};
 
 using ConnectV = aws_mqtt5_packet_connect_view;
-const Table kConnect{"connectProperties", sizeof(ConnectV), {
-    Num("keepAliveIntervalSeconds", Kind::U16, kNone, AT(ConnectV, keep_alive_interval_seconds)),
-    Val("clientId", Kind::Utf8, kNone, AT(ConnectV, client_id)),
-    Val("username", Kind::Utf8, O, AT(ConnectV, username)),
-    Val("password", Kind::Bytes, O, AT(ConnectV, password)),
-    Num("sessionExpiryIntervalSeconds", Kind::U32, O, AT(ConnectV, session_expiry_interval_seconds)),
-    Val("requestResponseInformation", Kind::Bool, O, AT(ConnectV, request_response_information)),
-    Val("requestProblemInformation", Kind::Bool, O, AT(ConnectV, request_problem_information)),
-    Num("receiveMaximum", Kind::U16, O, AT(ConnectV, receive_maximum)),
-    Num("maximumPacketSizeBytes", Kind::U32, O, AT(ConnectV, maximum_packet_size_bytes)),
-    Num("willDelayIntervalSeconds", Kind::U32, O, AT(ConnectV, will_delay_interval_seconds)),
-    Sub("will", kNone, AT(ConnectV, will), &kPublish),
-    PROPS(ConnectV),
-}, AWS_MQTT5_PT_CONNECT};
+const Table kConnect{"connectProperties",
+                     sizeof(ConnectV),
+                     {
+                         Num("keepAliveIntervalSeconds", Kind::U16, kNone, AT(ConnectV, keep_alive_interval_seconds)),
+                         Val("clientId", Kind::Utf8, kNone, AT(ConnectV, client_id)),
+                         Val("username", Kind::Utf8, O, AT(ConnectV, username)),
+                         Val("password", Kind::Bytes, O, AT(ConnectV, password)),
+                         Num("sessionExpiryIntervalSeconds", Kind::U32, O, AT(ConnectV, session_expiry_interval_seconds)),
+                         Val("requestResponseInformation", Kind::Bool, O, AT(ConnectV, request_response_information)),
+                         Val("requestProblemInformation", Kind::Bool, O, AT(ConnectV, request_problem_information)),
+                         Num("receiveMaximum", Kind::U16, O, AT(ConnectV, receive_maximum)),
+                         Num("maximumPacketSizeBytes", Kind::U32, O, AT(ConnectV, maximum_packet_size_bytes)),
+                         Num("willDelayIntervalSeconds", Kind::U32, O, AT(ConnectV, will_delay_interval_seconds)),
+                         Sub("will", kNone, AT(ConnectV, will), &kPublish),
+                         PROPS(ConnectV),
+                     },
+                     AWS_MQTT5_PT_CONNECT};
 
 using ConnackV = aws_mqtt5_packet_connack_view;
-const Table kConnack{"connack", sizeof(ConnackV), {
-    Val("sessionPresent", Kind::Bool, kNone, AT(ConnackV, session_present)),
-    Enum("reasonCode", kNone, AT(ConnackV, reason_code), 0, 255),
-    Num("sessionExpiryInterval", Kind::U32, O, AT(ConnackV, session_expiry_interval)),
-    Num("receiveMaximum", Kind::U16, O, AT(ConnackV, receive_maximum)),
-    Enum("maximumQos", O, AT(ConnackV, maximum_qos), 0, 2),
-    Val("retainAvailable", Kind::Bool, O, AT(ConnackV, retain_available)),
-    Num("maximumPacketSize", Kind::U32, O, AT(ConnackV, maximum_packet_size)),
-    Val("assignedClientIdentifier", Kind::Utf8, O, AT(ConnackV, assigned_client_identifier)),
-    Num("topicAliasMaximum", Kind::U16, O, AT(ConnackV, topic_alias_maximum)),
-    Val("reasonString", Kind::Utf8, O, AT(ConnackV, reason_string)),
-    Val("wildcardSubscriptionsAvailable", Kind::Bool, O, AT(ConnackV, wildcard_subscriptions_available)),
-    Val("subscriptionIdentifiersAvailable", Kind::Bool, O, AT(ConnackV, subscription_identifiers_available)),
-    Val("sharedSubscriptionsAvailable", Kind::Bool, O, AT(ConnackV, shared_subscriptions_available)),
-    Num("serverKeepAlive", Kind::U16, O, AT(ConnackV, server_keep_alive)),
-    Val("responseInformation", Kind::Utf8, O, AT(ConnackV, response_information)),
-    Val("serverReference", Kind::Utf8, O, AT(ConnackV, server_reference)),
-    PROPS(ConnackV),
-}, AWS_MQTT5_PT_CONNACK};
+const Table kConnack{"connack",
+                     sizeof(ConnackV),
+                     {
+                         Val("sessionPresent", Kind::Bool, kNone, AT(ConnackV, session_present)),
+                         Enum("reasonCode", kNone, AT(ConnackV, reason_code), 0, 255),
+                         Num("sessionExpiryInterval", Kind::U32, O, AT(ConnackV, session_expiry_interval)),
+                         Num("receiveMaximum", Kind::U16, O, AT(ConnackV, receive_maximum)),
+                         Enum("maximumQos", O, AT(ConnackV, maximum_qos), 0, 2),
+                         Val("retainAvailable", Kind::Bool, O, AT(ConnackV, retain_available)),
+                         Num("maximumPacketSize", Kind::U32, O, AT(ConnackV, maximum_packet_size)),
+                         Val("assignedClientIdentifier", Kind::Utf8, O, AT(ConnackV, assigned_client_identifier)),
+                         Num("topicAliasMaximum", Kind::U16, O, AT(ConnackV, topic_alias_maximum)),
+                         Val("reasonString", Kind::Utf8, O, AT(ConnackV, reason_string)),
+                         Val("wildcardSubscriptionsAvailable", Kind::Bool, O, AT(ConnackV, wildcard_subscriptions_available)),
+                         Val("subscriptionIdentifiersAvailable", Kind::Bool, O, AT(ConnackV, subscription_identifiers_available)),
+                         Val("sharedSubscriptionsAvailable", Kind::Bool, O, AT(ConnackV, shared_subscriptions_available)),
+                         Num("serverKeepAlive", Kind::U16, O, AT(ConnackV, server_keep_alive)),
+                         Val("responseInformation", Kind::Utf8, O, AT(ConnackV, response_information)),
+                         Val("serverReference", Kind::Utf8, O, AT(ConnackV, server_reference)),
+                         PROPS(ConnackV),
+                     },
+                     AWS_MQTT5_PT_CONNACK};
 
 using DisconnectV = aws_mqtt5_packet_disconnect_view;
-const Table kDisconnect{"disconnect", sizeof(DisconnectV), {
-    Enum("reasonCode", kNone, AT(DisconnectV, reason_code), 0, 255),
-    Num("sessionExpiryIntervalSeconds", Kind::U32, O, AT(DisconnectV, session_expiry_interval_seconds)),
-    Val("reasonString", Kind::Utf8, O, AT(DisconnectV, reason_string)),
-    Val("serverReference", Kind::Utf8, O, AT(DisconnectV, server_reference)),
-    PROPS(DisconnectV),
-}, AWS_MQTT5_PT_DISCONNECT};
+const Table kDisconnect{"disconnect",
+                        sizeof(DisconnectV),
+                        {
+                            Enum("reasonCode", kNone, AT(DisconnectV, reason_code), 0, 255),
+                            Num("sessionExpiryIntervalSeconds", Kind::U32, O, AT(DisconnectV, session_expiry_interval_seconds)),
+                            Val("reasonString", Kind::Utf8, O, AT(DisconnectV, reason_string)),
+                            Val("serverReference", Kind::Utf8, O, AT(DisconnectV, server_reference)),
+                            PROPS(DisconnectV),
+                        },
+                        AWS_MQTT5_PT_DISCONNECT};
 
 using SettingsV = aws_mqtt5_negotiated_settings;
-const Table kSettings{"settings", sizeof(SettingsV), {
-    Enum("maximumQos", kNone, AT(SettingsV, maximum_qos), 0, 2),
-    Num("sessionExpiryInterval", Kind::U32, kNone, AT(SettingsV, session_expiry_interval)),
-    Num("receiveMaximumFromServer", Kind::U16, kNone, AT(SettingsV, receive_maximum_from_server)),
-    Num("maximumPacketSizeToServer", Kind::U32, kNone, AT(SettingsV, maximum_packet_size_to_server)),
-    Num("topicAliasMaximumToServer", Kind::U16, kNone, AT(SettingsV, topic_alias_maximum_to_server)),
-    Num("topicAliasMaximumToClient", Kind::U16, kNone, AT(SettingsV, topic_alias_maximum_to_client)),
-    Num("serverKeepAlive", Kind::U16, kNone, AT(SettingsV, server_keep_alive)),
-    Val("retainAvailable", Kind::Bool, kNone, AT(SettingsV, retain_available)),
-    Val("wildcardSubscriptionsAvailable", Kind::Bool, kNone, AT(SettingsV, wildcard_subscriptions_available)),
-    Val("subscriptionIdentifiersAvailable", Kind::Bool, kNone, AT(SettingsV, subscription_identifiers_available)),
-    Val("sharedSubscriptionsAvailable", Kind::Bool, kNone, AT(SettingsV, shared_subscriptions_available)),
-    Val("rejoinedSession", Kind::Bool, kNone, AT(SettingsV, rejoined_session)),
-    Val("clientId", Kind::ByteBuf, kNone, AT(SettingsV, client_id_storage)),
-}};
+const Table kSettings{
+    "settings",
+    sizeof(SettingsV),
+    {
+        Enum("maximumQos", kNone, AT(SettingsV, maximum_qos), 0, 2),
+        Num("sessionExpiryInterval", Kind::U32, kNone, AT(SettingsV, session_expiry_interval)),
+        Num("receiveMaximumFromServer", Kind::U16, kNone, AT(SettingsV, receive_maximum_from_server)),
+        Num("maximumPacketSizeToServer", Kind::U32, kNone, AT(SettingsV, maximum_packet_size_to_server)),
+        Num("topicAliasMaximumToServer", Kind::U16, kNone, AT(SettingsV, topic_alias_maximum_to_server)),
+        Num("topicAliasMaximumToClient", Kind::U16, kNone, AT(SettingsV, topic_alias_maximum_to_client)),
+        Num("serverKeepAlive", Kind::U16, kNone, AT(SettingsV, server_keep_alive)),
+        Val("retainAvailable", Kind::Bool, kNone, AT(SettingsV, retain_available)),
+        Val("wildcardSubscriptionsAvailable", Kind::Bool, kNone, AT(SettingsV, wildcard_subscriptions_available)),
+        Val("subscriptionIdentifiersAvailable", Kind::Bool, kNone, AT(SettingsV, subscription_identifiers_available)),
+        Val("sharedSubscriptionsAvailable", Kind::Bool, kNone, AT(SettingsV, shared_subscriptions_available)),
+        Val("rejoinedSession", Kind::Bool, kNone, AT(SettingsV, rejoined_session)),
+        Val("clientId", Kind::ByteBuf, kNone, AT(SettingsV, client_id_storage)),
+    }};
 
 using AliasV = aws_mqtt5_client_topic_alias_options;
-const Table kTopicAliasing{"topicAliasingOptions", sizeof(AliasV), {
-    Enum("outboundBehavior", kNone, AT(AliasV, outbound_topic_alias_behavior), 0, 3),
-    Num("outboundCacheMaxSize", Kind::U16, kNone, AT(AliasV, outbound_alias_cache_max_size)),
-    Enum("inboundBehavior", kNone, AT(AliasV, inbound_topic_alias_behavior), 0, 2),
-    Num("inboundCacheMaxSize", Kind::U16, kNone, AT(AliasV, inbound_alias_cache_size)),
-}};
+const Table kTopicAliasing{"topicAliasingOptions",
+                           sizeof(AliasV),
+                           {
+                               Enum("outboundBehavior", kNone, AT(AliasV, outbound_topic_alias_behavior), 0, 3),
+                               Num("outboundCacheMaxSize", Kind::U16, kNone, AT(AliasV, outbound_alias_cache_max_size)),
+                               Enum("inboundBehavior", kNone, AT(AliasV, inbound_topic_alias_behavior), 0, 2),
+                               Num("inboundCacheMaxSize", Kind::U16, kNone, AT(AliasV, inbound_alias_cache_size)),
+                           }};
 
 // aws-crt's io.SocketOptions keeps aws-c-io's snake_case names; so do we.
 using SocketV = aws_socket_options;
-const Table kSocketOptions{"socketOptions", sizeof(SocketV), {
-    Enum("type", kNone, AT(SocketV, type), 0, 1),
-    Enum("domain", kNone, AT(SocketV, domain), 0, 2),
-    Num("connect_timeout_ms", Kind::U32, kNone, AT(SocketV, connect_timeout_ms)),
-    Val("keepalive", Kind::Bool, kNone, AT(SocketV, keepalive)),
-    Num("keep_alive_interval_sec", Kind::U16, kNone, AT(SocketV, keep_alive_interval_sec)),
-    Num("keep_alive_timeout_sec", Kind::U16, kNone, AT(SocketV, keep_alive_timeout_sec)),
-    Num("keep_alive_max_failed_probes", Kind::U16, kNone, AT(SocketV, keep_alive_max_failed_probes)),
-    Enum("tcp_nodelay", kNone, AT(SocketV, tcp_nodelay), 0, 2),
-}};
+const Table kSocketOptions{"socketOptions",
+                           sizeof(SocketV),
+                           {
+                               Enum("type", kNone, AT(SocketV, type), 0, 1),
+                               Enum("domain", kNone, AT(SocketV, domain), 0, 2),
+                               Num("connect_timeout_ms", Kind::U32, kNone, AT(SocketV, connect_timeout_ms)),
+                               Val("keepalive", Kind::Bool, kNone, AT(SocketV, keepalive)),
+                               Num("keep_alive_interval_sec", Kind::U16, kNone, AT(SocketV, keep_alive_interval_sec)),
+                               Num("keep_alive_timeout_sec", Kind::U16, kNone, AT(SocketV, keep_alive_timeout_sec)),
+                               Num("keep_alive_max_failed_probes", Kind::U16, kNone, AT(SocketV, keep_alive_max_failed_probes)),
+                               Enum("tcp_nodelay", kNone, AT(SocketV, tcp_nodelay), 0, 2),
+                           }};
 
 // aws_mqtt_metadata_entry has the layout of aws_mqtt5_user_property (two cursors), so the
 // user-property kind reads [{name, value}] into it.
 static_assert(sizeof(aws_mqtt_metadata_entry) == sizeof(aws_mqtt5_user_property), "metadata entry layout");
 using MetricsV = aws_mqtt_iot_metrics;
-const Table kMetrics{"metrics", sizeof(MetricsV), {
-    Val("libraryName", Kind::Utf8, kNone, AT(MetricsV, library_name)),
-    List("metadata", Kind::UserProps, kNone, AT(MetricsV, metadata_entries), AT(MetricsV, metadata_count)),
-}};
+const Table kMetrics{"metrics",
+                     sizeof(MetricsV),
+                     {
+                         Val("libraryName", Kind::Utf8, kNone, AT(MetricsV, library_name)),
+                         List("metadata", Kind::UserProps, kNone, AT(MetricsV, metadata_entries), AT(MetricsV, metadata_count)),
+                     }};
 
 using OptionsV = aws_mqtt5_client_options;
-const Table kClientOptions{"config", sizeof(OptionsV), {
-    Val("hostName", Kind::Utf8, R, AT(OptionsV, host_name)),
-    Make("port", Kind::U32, R, AT(OptionsV, port), 0, 1, 65535, nullptr),
-    Sub("connectProperties", kNone, AT(OptionsV, connect_options), &kConnect),
-    Enum("sessionBehavior", kNone, AT(OptionsV, session_behavior), 0, 3),
-    Enum("extendedValidationAndFlowControlOptions", kNone, AT(OptionsV, extended_validation_and_flow_control_options), 0, 1),
-    Enum("offlineQueueBehavior", kNone, AT(OptionsV, offline_queue_behavior), 0, 3),
-    Enum("retryJitterMode", kNone, AT(OptionsV, retry_jitter_mode), 0, 3),
-    Num("minReconnectDelayMs", Kind::U64, kNone, AT(OptionsV, min_reconnect_delay_ms)),
-    Num("maxReconnectDelayMs", Kind::U64, kNone, AT(OptionsV, max_reconnect_delay_ms)),
-    Num("minConnectedTimeToResetReconnectDelayMs", Kind::U64, kNone, AT(OptionsV, min_connected_time_to_reset_reconnect_delay_ms)),
-    Num("pingTimeoutMs", Kind::U32, kNone, AT(OptionsV, ping_timeout_ms)),
-    Num("connackTimeoutMs", Kind::U32, kNone, AT(OptionsV, connack_timeout_ms)),
-    Num("ackTimeoutSeconds", Kind::U32, kNone, AT(OptionsV, ack_timeout_seconds)),
-    Sub("topicAliasingOptions", kNone, AT(OptionsV, topic_aliasing_options), &kTopicAliasing),
-    Sub("socketOptions", kNone, AT(OptionsV, socket_options), &kSocketOptions),
-    Sub("metrics", kNone, AT(OptionsV, metrics), &kMetrics),
-}};
+const Table kClientOptions{
+    "config",
+    sizeof(OptionsV),
+    {
+        Val("hostName", Kind::Utf8, R, AT(OptionsV, host_name)),
+        Make("port", Kind::U32, R, AT(OptionsV, port), 0, 1, 65535, nullptr),
+        Sub("connectProperties", kNone, AT(OptionsV, connect_options), &kConnect),
+        Enum("sessionBehavior", kNone, AT(OptionsV, session_behavior), 0, 3),
+        Enum("extendedValidationAndFlowControlOptions", kNone, AT(OptionsV, extended_validation_and_flow_control_options), 0, 1),
+        Enum("offlineQueueBehavior", kNone, AT(OptionsV, offline_queue_behavior), 0, 3),
+        Enum("retryJitterMode", kNone, AT(OptionsV, retry_jitter_mode), 0, 3),
+        Num("minReconnectDelayMs", Kind::U64, kNone, AT(OptionsV, min_reconnect_delay_ms)),
+        Num("maxReconnectDelayMs", Kind::U64, kNone, AT(OptionsV, max_reconnect_delay_ms)),
+        Num("minConnectedTimeToResetReconnectDelayMs", Kind::U64, kNone,
+            AT(OptionsV, min_connected_time_to_reset_reconnect_delay_ms)),
+        Num("pingTimeoutMs", Kind::U32, kNone, AT(OptionsV, ping_timeout_ms)),
+        Num("connackTimeoutMs", Kind::U32, kNone, AT(OptionsV, connack_timeout_ms)),
+        Num("ackTimeoutSeconds", Kind::U32, kNone, AT(OptionsV, ack_timeout_seconds)),
+        Sub("topicAliasingOptions", kNone, AT(OptionsV, topic_aliasing_options), &kTopicAliasing),
+        Sub("socketOptions", kNone, AT(OptionsV, socket_options), &kSocketOptions),
+        Sub("metrics", kNone, AT(OptionsV, metrics), &kMetrics),
+    }};
 
 }  // namespace mqtt5crt::tables

@@ -109,8 +109,8 @@ NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : Napi::Objec
     bool has_file = OptString(o, "ca_filepath", ca_file);
     bool has_dir = OptString(o, "ca_dirpath", ca_dir);
     if (has_file || has_dir) {
-        if (aws_tls_ctx_options_override_default_trust_store_from_path(
-                &c.opts, has_dir ? ca_dir.c_str() : nullptr, has_file ? ca_file.c_str() : nullptr) != AWS_OP_SUCCESS) {
+        if (aws_tls_ctx_options_override_default_trust_store_from_path(&c.opts, has_dir ? ca_dir.c_str() : nullptr,
+                                                                       has_file ? ca_file.c_str() : nullptr) != AWS_OP_SUCCESS) {
             addon->ThrowCrtError(env, aws_last_error());
         }
     }
@@ -148,10 +148,11 @@ NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : Napi::Objec
     }
     aws_tls_ctx_options_set_minimum_tls_version(&c.opts, static_cast<aws_tls_versions>(min_version));
     int cipher = OptInt(o, "tls_cipher_preference", AWS_IO_TLS_CIPHER_PREF_SYSTEM_DEFAULT);
-    if (cipher < 0 || cipher > 64) throw Napi::RangeError::New(env, "tlsContextOptions.tls_cipher_preference must be a TlsCipherPreference");
+    if (cipher < 0 || cipher > 64)
+        throw Napi::RangeError::New(env, "tlsContextOptions.tls_cipher_preference must be a TlsCipherPreference");
     if (!aws_tls_is_cipher_pref_supported(static_cast<aws_tls_cipher_pref>(cipher))) {
-        throw Napi::RangeError::New(env, "tlsContextOptions.tls_cipher_preference " + std::to_string(cipher) +
-                                             " is not supported on this platform");
+        throw Napi::RangeError::New(
+            env, "tlsContextOptions.tls_cipher_preference " + std::to_string(cipher) + " is not supported on this platform");
     }
     aws_tls_ctx_options_set_tls_cipher_preference(&c.opts, static_cast<aws_tls_cipher_pref>(cipher));
     Napi::Value verify = SafeGet(o, "verify_peer", "tlsContextOptions.verify_peer");

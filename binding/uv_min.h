@@ -29,8 +29,8 @@ void uv_handle_set_data(uv_handle_t *handle, void *data);
 }
 
 namespace mqtt5crt {
-constexpr int kUvAsync = 1;  // UV_ASYNC in uv_handle_type (first in UV_HANDLE_TYPE_MAP since libuv 1.0)
-constexpr int kUvPoll = 8;   // UV_POLL (eighth in UV_HANDLE_TYPE_MAP since libuv 1.0)
+constexpr int kUvAsync = 1;     // UV_ASYNC in uv_handle_type (first in UV_HANDLE_TYPE_MAP since libuv 1.0)
+constexpr int kUvPoll = 8;      // UV_POLL (eighth in UV_HANDLE_TYPE_MAP since libuv 1.0)
 constexpr int kUvReadable = 1;  // UV_READABLE in uv_poll_event
 inline uv_handle_t *AsHandle(uv_async_t *a) { return reinterpret_cast<uv_handle_t *>(a); }
 inline uv_handle_t *AsHandle(uv_poll_t *p) { return reinterpret_cast<uv_handle_t *>(p); }

@@ -65,7 +65,10 @@ await runExample(`custom_auth (custom authorizer, ${mode})`, async () => {
         if (args.username) customAuth.withUsername(args.username);
         if (args.password) customAuth.withPassword(args.password);
         if (args['token-key-name'] || args['token-value'] || args['token-signature']) {
-            customAuth.withTokenKeyName(args['token-key-name']).withTokenValue(args['token-value']).withTokenSignature(args['token-signature']);
+            customAuth
+                .withTokenKeyName(args['token-key-name'])
+                .withTokenValue(args['token-value'])
+                .withTokenSignature(args['token-signature']);
         }
         if (fixtures) {
             // What IoT Core's authorizer would get as the username: mosquitto only lets that user in.
@@ -76,7 +79,9 @@ await runExample(`custom_auth (custom authorizer, ${mode})`, async () => {
             endpoint = 'localhost';
             if (args.websocket) port = (await fixtures.startWsGateway({ targetPort: broker.port, certs })).port;
             else port = broker.tlsPort;
-            console.log(`local: mosquitto on ${endpoint}:${port}${args.websocket ? ' (through a wss gateway)' : ''}, only user: ${username}`);
+            console.log(
+                `local: mosquitto on ${endpoint}:${port}${args.websocket ? ' (through a wss gateway)' : ''}, only user: ${username}`,
+            );
         }
 
         // C++ SDK shape; in aws-crt's shape: iot.AwsIotMqtt5ClientConfigBuilder
@@ -84,7 +89,9 @@ await runExample(`custom_auth (custom authorizer, ${mode})`, async () => {
         const builder = args.websocket
             ? Mqtt5ClientBuilder.createMqtt5ClientBuilderWithCustomAuthorizerWebsocket(endpoint, customAuth)
             : Mqtt5ClientBuilder.createMqtt5ClientBuilderWithCustomAuthorizer(endpoint, customAuth);
-        builder.withPort(port).withConnectOptions({ clientId: args['client-id'] ?? exampleClientId('custom-auth'), keepAliveIntervalSeconds: 60 });
+        builder
+            .withPort(port)
+            .withConnectOptions({ clientId: args['client-id'] ?? exampleClientId('custom-auth'), keepAliveIntervalSeconds: 60 });
         if (ca) builder.withCertificateAuthority(ca);
         // IoT Core reads SDK metrics appended to the username; a local broker checking the
         // username exactly would not expect them.

@@ -67,7 +67,9 @@ await runExample('http_proxy (mTLS through an HTTP CONNECT proxy)', async () => 
             console.log(`local: mosquitto (mTLS) on ${endpoint}:${port}, proxy with Basic auth on 127.0.0.1:${localProxy.port}`);
         }
         const options = proxyOptions(proxy);
-        console.log(`http_proxy: through ${options.host_name}:${options.port}${options.auth_username ? ` as ${options.auth_username}` : ''}`);
+        console.log(
+            `http_proxy: through ${options.host_name}:${options.port}${options.auth_username ? ` as ${options.auth_username}` : ''}`,
+        );
 
         // In aws-crt's shape: iot.AwsIotMqtt5ClientConfigBuilder...withHttpProxyOptions(options), or
         // httpProxyOptions in a plain Mqtt5ClientConfig.

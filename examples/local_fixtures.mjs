@@ -58,21 +58,66 @@ export function makeCertificates() {
     const dir = tempDir('certs');
     const p = (f) => path.join(dir, f);
     fs.writeFileSync(p('req.cnf'), '[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=unused\n');
-    const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', env: { ...process.env, OPENSSL_CONF: p('req.cnf') } });
+    const openssl = (...args) =>
+        execFileSync('openssl', args, { cwd: dir, stdio: 'pipe', env: { ...process.env, OPENSSL_CONF: p('req.cnf') } });
     const key = (name) => openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', p(`${name}.key`));
     const issue = (name, cn, ext) => {
         key(name);
         openssl('req', '-new', '-key', p(`${name}.key`), '-subj', `/CN=${cn}`, '-out', p(`${name}.csr`));
         fs.writeFileSync(p(`${name}.ext`), ext.join('\n') + '\n');
-        openssl('x509', '-req', '-in', p(`${name}.csr`), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-days', '2', '-sha256', '-extfile', p(`${name}.ext`), '-out', p(`${name}.crt`));
+        openssl(
+            'x509',
+            '-req',
+            '-in',
+            p(`${name}.csr`),
+            '-CA',
+            p('ca.crt'),
+            '-CAkey',
+            p('ca.key'),
+            '-CAcreateserial',
+            '-days',
+            '2',
+            '-sha256',
+            '-extfile',
+            p(`${name}.ext`),
+            '-out',
+            p(`${name}.crt`),
+        );
     };
     key('ca');
-    openssl('req', '-x509', '-new', '-key', p('ca.key'), '-subj', '/CN=mqtt5-crt example CA', '-days', '2', '-sha256',
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', p('ca.crt'));
-    issue('server', 'localhost', ['basicConstraints=CA:FALSE', 'extendedKeyUsage=serverAuth', 'subjectAltName=DNS:localhost,IP:127.0.0.1']);
+    openssl(
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        p('ca.key'),
+        '-subj',
+        '/CN=mqtt5-crt example CA',
+        '-days',
+        '2',
+        '-sha256',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        '-out',
+        p('ca.crt'),
+    );
+    issue('server', 'localhost', [
+        'basicConstraints=CA:FALSE',
+        'extendedKeyUsage=serverAuth',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ]);
     issue('client', 'example-client', ['basicConstraints=CA:FALSE', 'extendedKeyUsage=clientAuth']);
     for (const f of fs.readdirSync(dir)) fs.chmodSync(p(f), 0o644);
-    return { dir, ca: p('ca.crt'), serverCert: p('server.crt'), serverKey: p('server.key'), clientCert: p('client.crt'), clientKey: p('client.key') };
+    return {
+        dir,
+        ca: p('ca.crt'),
+        serverCert: p('server.crt'),
+        serverKey: p('server.key'),
+        clientCert: p('client.crt'),
+        clientKey: p('client.key'),
+    };
 }
 
 function findMosquitto() {
@@ -81,7 +126,9 @@ function findMosquitto() {
     }
     const r = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
     if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
-    throw new Error('--local needs the mosquitto broker (Debian/Ubuntu: apt-get install mosquitto; macOS: brew install mosquitto)');
+    throw new Error(
+        '--local needs the mosquitto broker (Debian/Ubuntu: apt-get install mosquitto; macOS: brew install mosquitto)',
+    );
 }
 
 /**
@@ -96,7 +143,12 @@ export async function startMosquitto({ certs, requireCertificate = false, users 
     let tlsPort;
     if (certs) {
         tlsPort = await freePort();
-        lines.push(`listener ${tlsPort} 127.0.0.1`, `cafile ${certs.ca}`, `certfile ${certs.serverCert}`, `keyfile ${certs.serverKey}`);
+        lines.push(
+            `listener ${tlsPort} 127.0.0.1`,
+            `cafile ${certs.ca}`,
+            `certfile ${certs.serverCert}`,
+            `keyfile ${certs.serverKey}`,
+        );
         if (requireCertificate) lines.push('require_certificate true');
     }
     if (users) {
@@ -138,7 +190,8 @@ export function checkSigv4(req, { accessKeyId, secretAccessKey, region, service 
     const q = url.searchParams;
     const [keyId, date, scopeRegion, scopeService] = (q.get('X-Amz-Credential') ?? '').split('/');
     if (keyId !== accessKeyId) return `unknown access key id "${keyId}"`;
-    if (scopeRegion !== region || scopeService !== service) return `signed for ${scopeRegion}/${scopeService}, expected ${region}/${service}`;
+    if (scopeRegion !== region || scopeService !== service)
+        return `signed for ${scopeRegion}/${scopeService}, expected ${region}/${service}`;
     const signed = (q.get('X-Amz-SignedHeaders') ?? '').split(';');
     const query = [...q]
         .filter(([k]) => k !== 'X-Amz-Signature' && k !== 'X-Amz-Security-Token')
@@ -150,7 +203,9 @@ export function checkSigv4(req, { accessKeyId, secretAccessKey, region, service 
     const emptySha = createHash('sha256').update('').digest('hex');
     const canonical = ['GET', url.pathname, query, headers, signed.join(';'), emptySha].join('\n');
     const scope = `${date}/${region}/${service}/aws4_request`;
-    const toSign = ['AWS4-HMAC-SHA256', q.get('X-Amz-Date'), scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+    const toSign = ['AWS4-HMAC-SHA256', q.get('X-Amz-Date'), scope, createHash('sha256').update(canonical).digest('hex')].join(
+        '\n',
+    );
     const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), service), 'aws4_request');
     const expected = createHmac('sha256', key).update(toSign).digest('hex');
     return expected === q.get('X-Amz-Signature') ? undefined : 'signature mismatch';
@@ -166,12 +221,18 @@ export async function startWsGateway({ targetPort, certs, verify }) {
     const server = certs
         ? https.createServer({ cert: fs.readFileSync(certs.serverCert), key: fs.readFileSync(certs.serverKey) })
         : http.createServer();
-    const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (p) => (p.has('mqtt') ? 'mqtt' : false) });
+    const wss = new WebSocketServer({
+        noServer: true,
+        perMessageDeflate: false,
+        handleProtocols: (p) => (p.has('mqtt') ? 'mqtt' : false),
+    });
     server.on('upgrade', (req, socket, head) => {
         socket.on('error', () => {});
         const reason = verify?.(req);
         if (reason !== undefined) {
-            socket.end(`HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+            socket.end(
+                `HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+            );
             return;
         }
         upgrades.push({ url: req.url, headers: req.headers });
@@ -219,10 +280,13 @@ export async function startConnectProxy({ auth } = {}) {
             if (method !== 'CONNECT') return client.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n');
             if (expected && authz !== expected) {
                 stats.refused++;
-                return client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="example"\r\nContent-Length: 0\r\n\r\n');
+                return client.end(
+                    'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="example"\r\nContent-Length: 0\r\n\r\n',
+                );
             }
             const [, host, port] = /^(.*):(\d+)$/.exec(target) ?? [];
-            if (!['localhost', '127.0.0.1'].includes(host)) return client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+            if (!['localhost', '127.0.0.1'].includes(host))
+                return client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
             const upstream = net.connect({ host: '127.0.0.1', port: Number(port) }, () => {
                 tunnels.push(target);
                 client.write('HTTP/1.1 200 Connection Established\r\n\r\n');

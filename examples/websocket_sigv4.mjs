@@ -50,7 +50,11 @@ await runExample('websocket_sigv4 (wss + SigV4)', async () => {
             const local = { accessKeyId: 'AKIDLOCALEXAMPLE', secretAccessKey: 'local/example+secret', region: 'us-east-1' };
             const certs = fixtures.makeCertificates();
             const broker = await fixtures.startMosquitto();
-            gateway = await fixtures.startWsGateway({ targetPort: broker.port, certs, verify: (req) => fixtures.checkSigv4(req, local) });
+            gateway = await fixtures.startWsGateway({
+                targetPort: broker.port,
+                certs,
+                verify: (req) => fixtures.checkSigv4(req, local),
+            });
             ({ ca } = certs);
             endpoint = 'localhost';
             port = gateway.port;
@@ -64,7 +68,10 @@ await runExample('websocket_sigv4 (wss + SigV4)', async () => {
 
         // C++ SDK shape; in aws-crt's shape:
         // iot.AwsIotMqtt5ClientConfigBuilder.newWebsocketMqttBuilderWithSigv4Auth(endpoint, { region, credentialsProvider })
-        const builder = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithWebsocket(endpoint, new WebsocketConfig(region, credentialsProvider))
+        const builder = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithWebsocket(
+            endpoint,
+            new WebsocketConfig(region, credentialsProvider),
+        )
             .withPort(port)
             .withConnectOptions({ clientId: args['client-id'] ?? exampleClientId('websocket'), keepAliveIntervalSeconds: 60 });
         if (ca) builder.withCertificateAuthority(ca);

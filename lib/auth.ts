@@ -39,14 +39,20 @@ export class AwsCredentialsProvider {
     }
     /** Fixed credentials. */
     static newStatic(access_key: string, secret_key: string, session_token?: string): AwsCredentialsProvider {
-        return new AwsCredentialsProvider('static', { accessKeyId: access_key, secretAccessKey: secret_key, sessionToken: session_token });
+        return new AwsCredentialsProvider('static', {
+            accessKeyId: access_key,
+            secretAccessKey: secret_key,
+            sessionToken: session_token,
+        });
     }
     /** AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from the environment. */
     static newEnvironment(): AwsCredentialsProvider {
         return new AwsCredentialsProvider('environment');
     }
     /** A profile of the shared config/credentials files (~/.aws). */
-    static newProfile(options: { profileName?: string; configFile?: string; credentialsFile?: string } = {}): AwsCredentialsProvider {
+    static newProfile(
+        options: { profileName?: string; configFile?: string; credentialsFile?: string } = {},
+    ): AwsCredentialsProvider {
         return new AwsCredentialsProvider('profile', options);
     }
     /** Caches another provider's credentials (until they expire, or for `refreshMs`). */

@@ -4,7 +4,7 @@
  * for the one {@link Mqtt5Client}; nothing here talks to the native layer.
  */
 import { AwsCredentialsProvider } from './auth';
-import { CrtError } from './error';
+import type { CrtError } from './error';
 import type { HttpProxyOptions } from './http';
 import {
     applyCustomAuth,
@@ -12,7 +12,7 @@ import {
     DEFAULT_IOT_KEEP_ALIVE_SECONDS,
     DIRECT_MQTT_ALPN_PORT,
     DIRECT_MQTT_PORT,
-    MqttConnectCustomAuthConfig,
+    type MqttConnectCustomAuthConfig,
     MTLS_ALPN_ON_443,
     noopHandshakeTransform,
     regionFromEndpoint,
@@ -23,14 +23,14 @@ import type { ClientBootstrap, Pkcs11Options, SocketOptions, TlsCipherPreference
 import { ClientTlsContext, is_alpn_available, TlsContextOptions } from './io';
 import {
     ClientExtendedValidationAndFlowControl,
-    ClientOperationQueueBehavior,
-    ClientSessionBehavior,
+    type ClientOperationQueueBehavior,
+    type ClientSessionBehavior,
     Mqtt5Client,
-    Mqtt5ClientConfig,
-    NegotiatedSettings,
-    PublishAcknowledgementHandle,
-    RetryJitterType,
-    TopicAliasingOptions,
+    type Mqtt5ClientConfig,
+    type NegotiatedSettings,
+    type PublishAcknowledgementHandle,
+    type RetryJitterType,
+    type TopicAliasingOptions,
 } from './mqtt5';
 import type { ConnackPacket, ConnectPacket, DisconnectPacket } from './mqtt5_packet';
 import { PublishPacket } from './packet_classes';
@@ -115,31 +115,63 @@ export class Mqtt5CustomAuthConfig implements MqttConnectCustomAuthConfig {
     tokenValue?: string;
     tokenSignature?: string;
     /** Sets the authorizer name; unset means the account's default authorizer. */
-    withAuthorizerName(name: string): this { this.authorizerName = name; return this; }
+    withAuthorizerName(name: string): this {
+        this.authorizerName = name;
+        return this;
+    }
     /** The seed guide's spelling of {@link withAuthorizerName}. */
-    withAuthrizaerName(name: string): this { return this.withAuthorizerName(name); }
+    withAuthrizaerName(name: string): this {
+        return this.withAuthorizerName(name);
+    }
     /** Sets the username passed to the authorizer's Lambda. */
-    withUsername(username: string): this { this.username = username; return this; }
+    withUsername(username: string): this {
+        this.username = username;
+        return this;
+    }
     /** Sets the password passed to the authorizer's Lambda. */
-    withPassword(password: Uint8Array | string): this { this.password = password; return this; }
+    withPassword(password: Uint8Array | string): this {
+        this.password = password;
+        return this;
+    }
     /** Sets the query-parameter name of the token (signed authorizers). */
-    withTokenKeyName(name: string): this { this.tokenKeyName = name; return this; }
+    withTokenKeyName(name: string): this {
+        this.tokenKeyName = name;
+        return this;
+    }
     /** Sets the token value (signed authorizers). */
-    withTokenValue(value: string): this { this.tokenValue = value; return this; }
+    withTokenValue(value: string): this {
+        this.tokenValue = value;
+        return this;
+    }
     /** Sets the base64 token signature; it is URI-encoded unless it already is. */
-    withTokenSignature(signature: string): this { this.tokenSignature = signature; return this; }
+    withTokenSignature(signature: string): this {
+        this.tokenSignature = signature;
+        return this;
+    }
     /** The authorizer name, if set. */
-    getAuthorizerName(): string | undefined { return this.authorizerName; }
+    getAuthorizerName(): string | undefined {
+        return this.authorizerName;
+    }
     /** The username, if set. */
-    getUsername(): string | undefined { return this.username; }
+    getUsername(): string | undefined {
+        return this.username;
+    }
     /** The password, if set. */
-    getPassword(): Uint8Array | string | undefined { return this.password; }
+    getPassword(): Uint8Array | string | undefined {
+        return this.password;
+    }
     /** The token key name, if set. */
-    getTokenKeyName(): string | undefined { return this.tokenKeyName; }
+    getTokenKeyName(): string | undefined {
+        return this.tokenKeyName;
+    }
     /** The token value, if set. */
-    getTokenValue(): string | undefined { return this.tokenValue; }
+    getTokenValue(): string | undefined {
+        return this.tokenValue;
+    }
     /** The token signature, if set. */
-    getTokenSignature(): string | undefined { return this.tokenSignature; }
+    getTokenSignature(): string | undefined {
+        return this.tokenSignature;
+    }
 }
 
 /**
@@ -188,7 +220,10 @@ export class Mqtt5ClientBuilder {
         return b;
     }
     /** A custom authorizer over TLS, port 443 with ALPN mqtt. */
-    static createMqtt5ClientBuilderWithCustomAuthorizer(endpoint: string, customAuth: MqttConnectCustomAuthConfig): Mqtt5ClientBuilder {
+    static createMqtt5ClientBuilderWithCustomAuthorizer(
+        endpoint: string,
+        customAuth: MqttConnectCustomAuthConfig,
+    ): Mqtt5ClientBuilder {
         const tls = new TlsContextOptions();
         tls.alpn_list = [CUSTOM_AUTH_ALPN];
         const b = Mqtt5ClientBuilder.iot(endpoint, DIRECT_MQTT_ALPN_PORT, tls);
@@ -238,13 +273,25 @@ export class Mqtt5ClientBuilder {
         return this;
     }
     /** Connects to the broker through this HTTP proxy. */
-    withHttpProxyOptions(options: HttpProxyOptions): this { this.config.httpProxyOptions = options; return this; }
+    withHttpProxyOptions(options: HttpProxyOptions): this {
+        this.config.httpProxyOptions = options;
+        return this;
+    }
     /** Uses this custom authorizer; its settings become the CONNECT username/password at build time. */
-    withCustomAuthorizer(customAuth: MqttConnectCustomAuthConfig): this { this.customAuth = customAuth; return this; }
+    withCustomAuthorizer(customAuth: MqttConnectCustomAuthConfig): this {
+        this.customAuth = customAuth;
+        return this;
+    }
     /** C++ `WithSdkName`: the library name sent in the SDK metrics. */
-    withSdkName(name: string): this { this.sdkName = name; return this; }
+    withSdkName(name: string): this {
+        this.sdkName = name;
+        return this;
+    }
     /** C++ `WithSdkVersion`: sent as metadata in the SDK metrics. */
-    withSdkVersion(version: string): this { this.sdkVersion = version; return this; }
+    withSdkVersion(version: string): this {
+        this.sdkVersion = version;
+        return this;
+    }
 
     /** @param hostName broker host (or set it with {@link withHostName}) @param port broker port (default 1883) */
     constructor(hostName?: string, port = 1883) {
@@ -258,17 +305,35 @@ export class Mqtt5ClientBuilder {
     }
 
     /** Sets the broker host name. */
-    withHostName(hostName: string): this { this.config.hostName = hostName; return this; }
+    withHostName(hostName: string): this {
+        this.config.hostName = hostName;
+        return this;
+    }
     /** Sets the broker port (0-65535). */
-    withPort(port: number): this { this.config.port = port; return this; }
+    withPort(port: number): this {
+        this.config.port = port;
+        return this;
+    }
     /** Accepted for compatibility; every client shares the process-wide event loop group. */
-    withBootstrap(bootstrap: ClientBootstrap): this { this.config.clientBootstrap = bootstrap; return this; }
+    withBootstrap(bootstrap: ClientBootstrap): this {
+        this.config.clientBootstrap = bootstrap;
+        return this;
+    }
     /** Sets the socket options (connect timeout, TCP keep-alive, TCP_NODELAY). */
-    withSocketOptions(options: SocketOptions): this { this.config.socketOptions = options; return this; }
+    withSocketOptions(options: SocketOptions): this {
+        this.config.socketOptions = options;
+        return this;
+    }
     /** Sets the CONNECT packet sent on every connection attempt. */
-    withConnectOptions(connect: ConnectPacket): this { this.config.connectProperties = connect; return this; }
+    withConnectOptions(connect: ConnectPacket): this {
+        this.config.connectProperties = connect;
+        return this;
+    }
     /** Sets how session state is treated across connections (default Clean). */
-    withSessionBehavior(behavior: ClientSessionBehavior): this { this.config.sessionBehavior = behavior; return this; }
+    withSessionBehavior(behavior: ClientSessionBehavior): this {
+        this.config.sessionBehavior = behavior;
+        return this;
+    }
     /** Sets the extra validation and flow control applied by the client (default None). */
     withClientExtendedValidationAndFlowControl(option: ClientExtendedValidationAndFlowControl): this {
         this.config.extendedValidationAndFlowControlOptions = option;
@@ -295,17 +360,34 @@ export class Mqtt5ClientBuilder {
         return this;
     }
     /** Sets the inbound and outbound topic aliasing behaviour (default: disabled both ways). */
-    withTopicAliasingOptions(options: TopicAliasingOptions): this { this.config.topicAliasingOptions = options; return this; }
+    withTopicAliasingOptions(options: TopicAliasingOptions): this {
+        this.config.topicAliasingOptions = options;
+        return this;
+    }
     /** Sets how long, in ms, to wait for a PINGRESP before dropping the connection (default 30000). */
-    withPingTimeoutMs(ms: number): this { this.config.pingTimeoutMs = ms; return this; }
+    withPingTimeoutMs(ms: number): this {
+        this.config.pingTimeoutMs = ms;
+        return this;
+    }
     /** Sets how long, in ms, to wait for the CONNACK (default 20000). */
-    withConnackTimeoutMs(ms: number): this { this.config.connackTimeoutMs = ms; return this; }
+    withConnackTimeoutMs(ms: number): this {
+        this.config.connackTimeoutMs = ms;
+        return this;
+    }
     /** Sets how long, in seconds, to wait for an acknowledgement before failing an operation (default 0: no timeout). */
-    withAckTimeoutSeconds(seconds: number): this { this.config.ackTimeoutSeconds = seconds; return this; }
+    withAckTimeoutSeconds(seconds: number): this {
+        this.config.ackTimeoutSeconds = seconds;
+        return this;
+    }
     /** C++'s older name for {@link withAckTimeoutSeconds}. */
-    withAckTimeoutSec(seconds: number): this { return this.withAckTimeoutSeconds(seconds); }
+    withAckTimeoutSec(seconds: number): this {
+        return this.withAckTimeoutSeconds(seconds);
+    }
     /** C++ `WithMetricsCollection(bool)`: false sends no SDK metrics in the username. */
-    withMetricsCollection(enabled: boolean): this { this.config.disableMetrics = !enabled; return this; }
+    withMetricsCollection(enabled: boolean): this {
+        this.config.disableMetrics = !enabled;
+        return this;
+    }
 
     /** Called each time a connection attempt succeeds. */
     withClientConnectionSuccessCallback(cb: (data: OnConnectionSuccessEventData) => void): this {
@@ -323,9 +405,15 @@ export class Mqtt5ClientBuilder {
         return this;
     }
     /** Called once the client has stopped after `stop()`. */
-    withClientStoppedCallback(cb: (data: {}) => void): this { this.callbacks.stopped = cb; return this; }
+    withClientStoppedCallback(cb: (data: {}) => void): this {
+        this.callbacks.stopped = cb;
+        return this;
+    }
     /** Called at the start of each connection attempt. */
-    withClientAttemptingConnectCallback(cb: (data: {}) => void): this { this.callbacks.attemptingConnect = cb; return this; }
+    withClientAttemptingConnectCallback(cb: (data: {}) => void): this {
+        this.callbacks.attemptingConnect = cb;
+        return this;
+    }
     /** Called for each message received from the server. */
     withPublishReceivedCallback(cb: (data: PublishReceivedEventData) => void): this {
         this.callbacks.publishReceived = cb;

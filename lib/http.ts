@@ -104,5 +104,9 @@ export class HttpRequest {
      * @param path request path, including any query string
      * @param headers request headers (default: none)
      */
-    constructor(public method: string, public path: string, public headers: HttpHeaders = new HttpHeaders()) {}
+    constructor(
+        public method: string,
+        public path: string,
+        public headers: HttpHeaders = new HttpHeaders(),
+    ) {}
 }

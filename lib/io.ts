@@ -4,7 +4,6 @@
 import { binding } from './native';
 import { unreadable } from './validate';
 
-
 /** Socket type. */
 export enum SocketType {
     /** Reliable two-way byte stream: TCP, or a Unix domain socket with {@link SocketDomain.LOCAL}. */
@@ -249,7 +248,11 @@ export class TlsConnectionOptions {
      * @param server_name name used for SNI and certificate verification (optional)
      * @param alpn_list ALPN protocols to offer, in order of preference (default: none)
      */
-    constructor(readonly tls_ctx: ClientTlsContext, readonly server_name?: string, readonly alpn_list: string[] = []) {
+    constructor(
+        readonly tls_ctx: ClientTlsContext,
+        readonly server_name?: string,
+        readonly alpn_list: string[] = [],
+    ) {
         if (!(tls_ctx instanceof ClientTlsContext)) throw new TypeError('tls_ctx must be an io.ClientTlsContext');
     }
 }

@@ -8,21 +8,21 @@ import type { HttpProxyOptions } from './http';
 import {
     ClientTlsContext,
     is_alpn_available,
-    Pkcs11Options,
-    SocketOptions,
-    TlsCipherPreference,
+    type Pkcs11Options,
+    type SocketOptions,
+    type TlsCipherPreference,
     TlsContextOptions,
 } from './io';
 import {
     ClientExtendedValidationAndFlowControl,
-    ClientOperationQueueBehavior,
-    ClientSessionBehavior,
-    Mqtt5ClientConfig,
-    RetryJitterType,
+    type ClientOperationQueueBehavior,
+    type ClientSessionBehavior,
+    type Mqtt5ClientConfig,
+    type RetryJitterType,
     SIGV4_TRANSFORM,
-    Sigv4Setup,
-    TopicAliasingOptions,
-    WebsocketHandshakeTransform,
+    type Sigv4Setup,
+    type TopicAliasingOptions,
+    type WebsocketHandshakeTransform,
 } from './mqtt5';
 import type { BinaryData, ConnectPacket } from './mqtt5_packet';
 
@@ -125,7 +125,11 @@ export class AwsIotMqtt5ClientConfigBuilder {
     private connectProperties: ConnectPacket = { keepAliveIntervalSeconds: DEFAULT_IOT_KEEP_ALIVE_SECONDS };
     private customAuth?: MqttConnectCustomAuthConfig;
 
-    private constructor(hostName: string, port: number, private tlsOptions: TlsContextOptions) {
+    private constructor(
+        hostName: string,
+        port: number,
+        private tlsOptions: TlsContextOptions,
+    ) {
         if (typeof hostName !== 'string' || hostName.length === 0) throw new TypeError('hostName must be a non-empty string');
         this.config = {
             hostName,
@@ -141,7 +145,11 @@ export class AwsIotMqtt5ClientConfigBuilder {
     }
 
     /** mTLS with certificate and key files. */
-    static newDirectMqttBuilderWithMtlsFromPath(hostName: string, certPath: string, keyPath: string): AwsIotMqtt5ClientConfigBuilder {
+    static newDirectMqttBuilderWithMtlsFromPath(
+        hostName: string,
+        certPath: string,
+        keyPath: string,
+    ): AwsIotMqtt5ClientConfigBuilder {
         return this.mtls(hostName, TlsContextOptions.create_client_with_mtls_from_path(certPath, keyPath));
     }
     /** mTLS with certificate and key in memory (PEM). */
@@ -153,7 +161,10 @@ export class AwsIotMqtt5ClientConfigBuilder {
         return this.mtls(hostName, TlsContextOptions.create_client_with_mtls_pkcs11(options));
     }
     /** A custom authorizer over TLS on port 443 (ALPN mqtt). */
-    static newDirectMqttBuilderWithCustomAuth(hostName: string, customAuth: MqttConnectCustomAuthConfig): AwsIotMqtt5ClientConfigBuilder {
+    static newDirectMqttBuilderWithCustomAuth(
+        hostName: string,
+        customAuth: MqttConnectCustomAuthConfig,
+    ): AwsIotMqtt5ClientConfigBuilder {
         const tls = new TlsContextOptions();
         tls.alpn_list = [CUSTOM_AUTH_ALPN];
         const b = new AwsIotMqtt5ClientConfigBuilder(hostName, DIRECT_MQTT_ALPN_PORT, tls);
@@ -161,7 +172,10 @@ export class AwsIotMqtt5ClientConfigBuilder {
         return b;
     }
     /** Websockets on port 443, the handshake presigned with SigV4. */
-    static newWebsocketMqttBuilderWithSigv4Auth(hostName: string, options: WebsocketSigv4Config = {}): AwsIotMqtt5ClientConfigBuilder {
+    static newWebsocketMqttBuilderWithSigv4Auth(
+        hostName: string,
+        options: WebsocketSigv4Config = {},
+    ): AwsIotMqtt5ClientConfigBuilder {
         const b = new AwsIotMqtt5ClientConfigBuilder(hostName, WEBSOCKET_MQTT_PORT, new TlsContextOptions());
         const region = options.region ?? regionFromEndpoint(hostName) ?? '';
         b.config.websocketHandshakeTransform = sigv4HandshakeTransform(
@@ -171,7 +185,10 @@ export class AwsIotMqtt5ClientConfigBuilder {
         return b;
     }
     /** A custom authorizer over websockets on port 443. */
-    static newWebsocketMqttBuilderWithCustomAuth(hostName: string, customAuth: MqttConnectCustomAuthConfig): AwsIotMqtt5ClientConfigBuilder {
+    static newWebsocketMqttBuilderWithCustomAuth(
+        hostName: string,
+        customAuth: MqttConnectCustomAuthConfig,
+    ): AwsIotMqtt5ClientConfigBuilder {
         const b = new AwsIotMqtt5ClientConfigBuilder(hostName, WEBSOCKET_MQTT_PORT, new TlsContextOptions());
         b.config.websocketHandshakeTransform = noopHandshakeTransform;
         b.customAuth = customAuth;
@@ -189,42 +206,90 @@ export class AwsIotMqtt5ClientConfigBuilder {
         return this;
     }
     /** Sets the TLS cipher preference. */
-    withTlsCipherPreference(pref: TlsCipherPreference): this { this.tlsOptions.tls_cipher_preference = pref; return this; }
+    withTlsCipherPreference(pref: TlsCipherPreference): this {
+        this.tlsOptions.tls_cipher_preference = pref;
+        return this;
+    }
     /** Overrides the port chosen by the factory. */
-    withPort(port: number): this { this.config.port = port; return this; }
+    withPort(port: number): this {
+        this.config.port = port;
+        return this;
+    }
     /** Sets the CONNECT packet (default: keep-alive 1200 s); custom auth fills in its username/password. */
-    withConnectProperties(connect: ConnectPacket): this { this.connectProperties = connect; return this; }
+    withConnectProperties(connect: ConnectPacket): this {
+        this.connectProperties = connect;
+        return this;
+    }
     /** Sets how session state is treated across connections (default Clean). */
-    withSessionBehavior(b: ClientSessionBehavior): this { this.config.sessionBehavior = b; return this; }
+    withSessionBehavior(b: ClientSessionBehavior): this {
+        this.config.sessionBehavior = b;
+        return this;
+    }
     /** Sets the jitter of the reconnect backoff (default Full). */
-    withRetryJitterMode(m: RetryJitterType): this { this.config.retryJitterMode = m; return this; }
+    withRetryJitterMode(m: RetryJitterType): this {
+        this.config.retryJitterMode = m;
+        return this;
+    }
     /** Sets the shortest reconnect delay, in ms (default 1000). */
-    withMinReconnectDelayMs(ms: number): this { this.config.minReconnectDelayMs = ms; return this; }
+    withMinReconnectDelayMs(ms: number): this {
+        this.config.minReconnectDelayMs = ms;
+        return this;
+    }
     /** Sets the longest reconnect delay, in ms (default 120000). */
-    withMaxReconnectDelayMs(ms: number): this { this.config.maxReconnectDelayMs = ms; return this; }
+    withMaxReconnectDelayMs(ms: number): this {
+        this.config.maxReconnectDelayMs = ms;
+        return this;
+    }
     /** Sets how long, in ms, a connection must last before the reconnect delay resets (default 30000). */
-    withMinConnectedTimeToResetReconnectDelayMs(ms: number): this { this.config.minConnectedTimeToResetReconnectDelayMs = ms; return this; }
+    withMinConnectedTimeToResetReconnectDelayMs(ms: number): this {
+        this.config.minConnectedTimeToResetReconnectDelayMs = ms;
+        return this;
+    }
     /** Sets how long, in ms, to wait for the CONNACK (default 20000). */
-    withConnackTimeoutMs(ms: number): this { this.config.connackTimeoutMs = ms; return this; }
+    withConnackTimeoutMs(ms: number): this {
+        this.config.connackTimeoutMs = ms;
+        return this;
+    }
     /** Sets what happens to queued operations on disconnection (default FailQos0PublishOnDisconnect). */
-    withOfflineQueueBehavior(b: ClientOperationQueueBehavior): this { this.config.offlineQueueBehavior = b; return this; }
+    withOfflineQueueBehavior(b: ClientOperationQueueBehavior): this {
+        this.config.offlineQueueBehavior = b;
+        return this;
+    }
     /** Sets how long, in ms, to wait for a PINGRESP before dropping the connection (default 30000). */
-    withPingTimeoutMs(ms: number): this { this.config.pingTimeoutMs = ms; return this; }
+    withPingTimeoutMs(ms: number): this {
+        this.config.pingTimeoutMs = ms;
+        return this;
+    }
     /** Sets how long, in seconds, to wait for an acknowledgement before failing an operation (default 0: no timeout). */
-    withAckTimeoutSeconds(s: number): this { this.config.ackTimeoutSeconds = s; return this; }
+    withAckTimeoutSeconds(s: number): this {
+        this.config.ackTimeoutSeconds = s;
+        return this;
+    }
     /** Sets the socket options (connect timeout, TCP keep-alive, TCP_NODELAY). */
-    withSocketOptions(o: SocketOptions): this { this.config.socketOptions = o; return this; }
+    withSocketOptions(o: SocketOptions): this {
+        this.config.socketOptions = o;
+        return this;
+    }
     /** Connects to the broker through this HTTP proxy. */
-    withHttpProxyOptions(o: HttpProxyOptions): this { this.config.httpProxyOptions = o; return this; }
+    withHttpProxyOptions(o: HttpProxyOptions): this {
+        this.config.httpProxyOptions = o;
+        return this;
+    }
     /** Sets the extra validation and flow control (default here: AwsIotCoreDefaults). */
     withExtendedValidationAndFlowControlOptions(o: ClientExtendedValidationAndFlowControl): this {
         this.config.extendedValidationAndFlowControlOptions = o;
         return this;
     }
     /** Sets the inbound and outbound topic aliasing behaviour (default: disabled both ways). */
-    withTopicAliasingOptions(o: TopicAliasingOptions): this { this.config.topicAliasingOptions = o; return this; }
+    withTopicAliasingOptions(o: TopicAliasingOptions): this {
+        this.config.topicAliasingOptions = o;
+        return this;
+    }
     /** false sends no SDK metrics in the username. */
-    withMetricsCollection(enabled: boolean): this { this.config.disableMetrics = !enabled; return this; }
+    withMetricsCollection(enabled: boolean): this {
+        this.config.disableMetrics = !enabled;
+        return this;
+    }
 
     /** The finished config; creates the TLS context. */
     build(): Mqtt5ClientConfig {

@@ -1,5 +1,13 @@
 import { CrtError, ErrorCodes } from './error';
-import { binding, NativeEvent, NativeEventType, NativeMessageBits, NativeMqtt5Client, NativeRecord, NativeSink } from './native';
+import {
+    binding,
+    type NativeEvent,
+    NativeEventType,
+    NativeMessageBits,
+    type NativeMqtt5Client,
+    NativeRecord,
+    type NativeSink,
+} from './native';
 import { PacketType, PubackReasonCode } from './mqtt5_packet';
 import { PendingOperations } from './pending';
 import type {
@@ -17,7 +25,7 @@ import type { QoS } from './mqtt5_packet';
 import { TypedEventEmitter } from './typed_emitter';
 import type { ClientBootstrap, SocketOptions } from './io';
 import { ClientTlsContext } from './io';
-import { HttpHeaders, HttpProxyOptions, HttpRequest } from './http';
+import { HttpHeaders, type HttpProxyOptions, HttpRequest } from './http';
 import type { AwsCredentialsProvider } from './auth';
 import * as validate from './validate';
 
@@ -219,7 +227,7 @@ export interface ClientStatistics {
 }
 
 /** Payload of `attemptingConnect`. */
-export interface AttemptingConnectEvent {}
+export type AttemptingConnectEvent = {};
 /** Payload of `connectionSuccess`. */
 export interface ConnectionSuccessEvent {
     /** The CONNACK sent by the server. */
@@ -242,7 +250,7 @@ export interface DisconnectionEvent {
     disconnect?: DisconnectPacket;
 }
 /** Payload of `stopped`. */
-export interface StoppedEvent {}
+export type StoppedEvent = {};
 /** Payload of `messageReceived`. */
 export interface MessageReceivedEvent {
     /** The received PUBLISH; its payload and correlation data are Buffers. */
@@ -320,7 +328,6 @@ export interface Mqtt5ClientEvents {
 /** What `publish()` resolves to: the PUBACK for QoS 1, `undefined` for QoS 0 (once written). */
 export type PublishCompletionResult = PubackPacket | undefined;
 
-
 const DEFAULT_KEEP_ALIVE_SECONDS = 1200;
 /** The SDK name the metrics appended to the username carry (see `disableMetrics`). */
 const DEFAULT_METRICS_LIBRARY = 'IoTDeviceSDK/NodeJS';
@@ -375,7 +382,13 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 throw validate.unreadable('config.websocketHandshakeTransform', e);
             }
             nativeConfig.websocket = sigv4
-                ? { sigv4: { region: sigv4.region, service: sigv4.service, credentialsProvider: sigv4.credentialsProvider.native } }
+                ? {
+                      sigv4: {
+                          region: sigv4.region,
+                          service: sigv4.service,
+                          credentialsProvider: sigv4.credentialsProvider.native,
+                      },
+                  }
                 : { transform: true };
             this.#transform = transform;
         }
@@ -593,7 +606,9 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                     j += 2;
                     pending.resolve(
                         id,
-                        kind === NativeRecord.Done ? undefined : { type: PacketType.Puback, reasonCode: PubackReasonCode.Success },
+                        kind === NativeRecord.Done
+                            ? undefined
+                            : { type: PacketType.Puback, reasonCode: PubackReasonCode.Success },
                     );
                 } else if (kind === NativeRecord.Arena) {
                     j += 1;
@@ -637,7 +652,10 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
 
     /** A QoS 1 message: listeners may take over its PUBACK; otherwise it joins this batch's. */
     #deliverAcked(message: PublishPacket, ackId: number, autoAck: number[]): void {
-        const wrapper = new PublishAcknowledgementHandleWrapper((this.#ackOne ??= (id: number) => this.#native?.acknowledge([id])), ackId);
+        const wrapper = new PublishAcknowledgementHandleWrapper(
+            (this.#ackOne ??= (id: number) => this.#native?.acknowledge([id])),
+            ackId,
+        );
         try {
             this.#emitSafely('messageReceived', { message, acknowledgementControl: wrapper });
         } finally {
@@ -809,7 +827,8 @@ function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
     if (typeof min === 'number' && typeof max === 'number' && min > max) {
         throw new RangeError(`config.minReconnectDelayMs (${min}) must not exceed config.maxReconnectDelayMs (${max})`);
     }
-    const connect = c.connectProperties === undefined ? {} : validate.readConnect(c.connectProperties, 'config.connectProperties');
+    const connect =
+        c.connectProperties === undefined ? {} : validate.readConnect(c.connectProperties, 'config.connectProperties');
     connect.keepAliveIntervalSeconds ??= DEFAULT_KEEP_ALIVE_SECONDS;
     c.connectProperties = connect;
     for (const key of ['topicAliasingOptions', 'socketOptions'] as const) {

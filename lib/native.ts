@@ -88,11 +88,19 @@ export declare class NativeMqtt5Client {
 export interface NativeBinding {
     NativeMqtt5Client: typeof NativeMqtt5Client;
     /** new NativeTlsContext(tlsContextOptions) */
-    NativeTlsContext: new (options: object) => object;
+    NativeTlsContext: new (
+        options: object,
+    ) => object;
     /** new NativePkcs11Lib(path, behavior) */
-    NativePkcs11Lib: new (path: string, behavior: number) => { close(): void };
+    NativePkcs11Lib: new (
+        path: string,
+        behavior: number,
+    ) => { close(): void };
     /** new NativeCredentialsProvider(kind, options) */
-    NativeCredentialsProvider: new (kind: string, options: object) => {
+    NativeCredentialsProvider: new (
+        kind: string,
+        options: object,
+    ) => {
         getCredentials(): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
     };
     isAlpnAvailable(): boolean;

@@ -224,7 +224,9 @@ export function readUnsubscribe(packet: unknown): Record<string, unknown> {
     if (p.topicFilters !== undefined) {
         const filters = readList(p.topicFilters, 'unsubscribe.topicFilters');
         if (filters.length === 0) throw new RangeError('unsubscribe.topicFilters must not be empty');
-        filters.forEach((f, i) => checkTopicFilter(f, `unsubscribe.topicFilters[${i}]`));
+        filters.forEach((f, i) => {
+            checkTopicFilter(f, `unsubscribe.topicFilters[${i}]`);
+        });
         p.topicFilters = filters;
     }
     if (p.userProperties !== undefined) p.userProperties = readUserProperties(p.userProperties, 'unsubscribe.userProperties');

@@ -47,7 +47,9 @@ export function ensureMosquitto({ install = false, who = 'mqtt5-crt' } = {}) {
         bin = findMosquitto();
         if (bin) return bin;
     }
-    const err = new Error(`${who} needs the mosquitto MQTT broker on this machine${install ? ' and could not install it' : ''}.\n${INSTALL_HINT}`);
+    const err = new Error(
+        `${who} needs the mosquitto MQTT broker on this machine${install ? ' and could not install it' : ''}.\n${INSTALL_HINT}`,
+    );
     err.code = 'ENOMOSQUITTO';
     throw err;
 }
@@ -137,7 +139,9 @@ async function startOnce({
         [
             `listener ${port} 127.0.0.1`,
             'allow_anonymous true',
-            ...(persistence ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1'] : ['persistence false']),
+            ...(persistence
+                ? ['persistence true', `persistence_location ${dir}/`, 'autosave_interval 1']
+                : ['persistence false']),
             'log_dest stderr',
             'log_type error',
             'log_type warning',
@@ -146,7 +150,9 @@ async function startOnce({
     );
     fs.chmodSync(conf, 0o644);
     const proc = nofile
-        ? spawn('sh', ['-c', `ulimit -n ${Number(nofile)} 2>/dev/null; exec "$0" -c "$1"`, bin, conf], { stdio: ['ignore', 'ignore', 'pipe'] })
+        ? spawn('sh', ['-c', `ulimit -n ${Number(nofile)} 2>/dev/null; exec "$0" -c "$1"`, bin, conf], {
+              stdio: ['ignore', 'ignore', 'pipe'],
+          })
         : spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     running.add(proc);
     proc.once('exit', () => running.delete(proc));

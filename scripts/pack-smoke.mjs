@@ -30,41 +30,41 @@ const mib = (n) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
 
 // Child npm runs get a clean environment: nothing inherited from an outer `npm run`/`npm test`.
 function cleanEnv(extra = {}) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^npm_/i.test(k) && k !== 'INIT_CWD' && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
-  }
-  return { ...env, ...extra };
+    const env = {};
+    for (const [k, v] of Object.entries(process.env)) {
+        if (!/^npm_/i.test(k) && k !== 'INIT_CWD' && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
+    }
+    return { ...env, ...extra };
 }
 
 function run(cmd, argv, opts = {}) {
-  const t0 = Date.now();
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
-  r.ms = Date.now() - t0;
-  if (r.error) throw r.error;
-  return r;
+    const t0 = Date.now();
+    const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+    r.ms = Date.now() - t0;
+    if (r.error) throw r.error;
+    return r;
 }
 
 function must(r, what) {
-  if (r.status !== 0) {
-    process.stdout.write(r.stdout ?? '');
-    process.stderr.write(r.stderr ?? '');
-    throw new Error(`${what} failed (exit ${r.status ?? r.signal})`);
-  }
-  return r;
+    if (r.status !== 0) {
+        process.stdout.write(r.stdout ?? '');
+        process.stderr.write(r.stderr ?? '');
+        throw new Error(`${what} failed (exit ${r.status ?? r.signal})`);
+    }
+    return r;
 }
 
 const npmCli = (() => {
-  // npm's own entry point, run with this node (so the no-compiler PATH needs only node).
-  const r = spawnSync('npm', ['prefix', '-g'], { encoding: 'utf8', env: cleanEnv() });
-  const candidates = [
-    process.env.npm_execpath,
-    r.status === 0 && path.join(r.stdout.trim(), 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
-    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
-  ].filter(Boolean);
-  const found = candidates.find((c) => c.endsWith('npm-cli.js') && fs.existsSync(c));
-  if (!found) throw new Error(`cannot find npm-cli.js (tried ${candidates.join(', ')})`);
-  return found;
+    // npm's own entry point, run with this node (so the no-compiler PATH needs only node).
+    const r = spawnSync('npm', ['prefix', '-g'], { encoding: 'utf8', env: cleanEnv() });
+    const candidates = [
+        process.env.npm_execpath,
+        r.status === 0 && path.join(r.stdout.trim(), 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
+        path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
+    ].filter(Boolean);
+    const found = candidates.find((c) => c.endsWith('npm-cli.js') && fs.existsSync(c));
+    if (!found) throw new Error(`cannot find npm-cli.js (tried ${candidates.join(', ')})`);
+    return found;
 })();
 const npm = (argv, opts = {}) => run(process.execPath, [npmCli, ...argv], { env: cleanEnv(), ...opts });
 
@@ -72,142 +72,230 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mqtt5-crt-pack-'));
 const result = {};
 let broker;
 try {
-  // ---- 1. build ------------------------------------------------------------------------------
-  if (args.has('--prebuild-copy')) {
-    const built = path.join(root, 'build', 'Release', 'mqtt5_crt.node');
-    if (!fs.existsSync(built)) throw new Error('--prebuild-copy: no build/Release/mqtt5_crt.node (run `npm run build`)');
-    const libc = process.platform === 'linux' ? (process.report.getReport().header.glibcVersionRuntime ? '.glibc' : '.musl') : '';
-    const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-    const dest = path.join(dir, `mqtt5-crt.napi${libc}.node`);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.copyFileSync(built, `${dest}.tmp-${process.pid}`);
-    fs.renameSync(`${dest}.tmp-${process.pid}`, dest);
-    log(`copied build/Release/mqtt5_crt.node to ${path.relative(root, dest)}`);
-  } else if (!args.has('--no-prebuild')) {
-    const r = must(npm(['run', 'prebuild'], { cwd: root }), 'npm run prebuild');
-    log(`npm run prebuild: ${(r.ms / 1000).toFixed(1)} s`);
-  }
-  if (!args.has('--no-build-ts')) must(npm(['run', 'build:ts'], { cwd: root }), 'npm run build:ts');
-  const prebuild = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  if (!fs.existsSync(prebuild)) throw new Error(`no ${path.relative(root, prebuild)}: run \`npm run prebuild\``);
-
-  // ---- 2. pack -------------------------------------------------------------------------------
-  // --ignore-scripts: dist/ was just built (prepare would rebuild it while tests may read it).
-  const packed = must(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: root }), 'npm pack');
-  const info = JSON.parse(packed.stdout)[0];
-  const tarball = path.join(tmp, info.filename);
-  const files = info.files.map((f) => f.path);
-  Object.assign(result, {
-    tarball: info.filename, size: info.size, unpackedSize: info.unpackedSize, entryCount: info.entryCount,
-  });
-  log(`${info.filename}: ${mib(info.size)} packed, ${mib(info.unpackedSize)} unpacked, ${info.entryCount} files`);
-  const required = ['package.json', 'README.md', 'LICENSE', 'NOTICE', 'THIRD_PARTY_NOTICES',
-    'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts', 'dist/native.js', 'dist/mqtt5.d.ts',
-    'bin/mqtt5-crt.mjs', 'bin/demo.mjs', 'scripts/mosquitto.mjs', 'scripts/install.mjs', 'scripts/build.mjs', 'scripts/fetch-crt.mjs', 'scripts/crt-sources.json',
-    'CMakeLists.txt', 'cmake/CrtPrebuild.cmake', 'binding/addon.cc', 'binding/exports.map',
-    `prebuilds/${process.platform}-${process.arch}/${fs.readdirSync(prebuild).find((n) => n.endsWith('.node'))}`];
-  const missing = required.filter((f) => !files.includes(f));
-  const forbidden = files.filter((f) => /^(crt|lib|test|bench|build|node_modules|docs|\.github|\.ci)\//.test(f) ||
-    /\.(js\.map|tgz)$/.test(f) || /^scripts\/(pack-smoke|prebuild|cross-build|smoke\/)/.test(f) || /^(tsconfig|vitest)/.test(f));
-  if (missing.length || forbidden.length) {
-    throw new Error(`tarball contents: missing ${JSON.stringify(missing)}, should not hold ${JSON.stringify(forbidden)}`);
-  }
-  result.prebuilds = files.filter((f) => f.startsWith('prebuilds/'));
-  log(`tarball contents ok; prebuilds: ${result.prebuilds.join(', ')}`);
-
-  // ---- 3. install with no compiler on PATH ---------------------------------------------------
-  const bin = path.join(tmp, 'bin');
-  fs.mkdirSync(bin);
-  fs.symlinkSync(process.execPath, path.join(bin, 'node'));
-  // npm runs lifecycle scripts with `sh` from PATH: a shell, no build tool.
-  fs.symlinkSync('/bin/sh', path.join(bin, 'sh'));
-  fs.writeFileSync(path.join(bin, 'npm'), `#!/bin/sh\nexec "${process.execPath}" "${npmCli}" "$@"\n`, { mode: 0o755 });
-  const PATH = bin;
-  const env = cleanEnv({ PATH, MQTT5_CRT_CACHE: path.join(tmp, 'empty-crt-cache') });
-  const tools = run('/bin/sh', ['-c', 'for t in cmake cc c++ gcc g++ clang clang++ make ninja; do command -v $t; done; true'], { env });
-  if (tools.stdout.trim()) throw new Error(`the no-compiler PATH still finds: ${tools.stdout.trim().split('\n').join(', ')}`);
-  log(`PATH=${PATH} (node, npm, sh): cmake, cc, c++, gcc, g++, clang, make, ninja not found`);
-
-  const app = path.join(tmp, 'app');
-  fs.mkdirSync(app);
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'smoke-app', private: true, version: '1.0.0' }, null, 2));
-  const install = npm(['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts'], { cwd: app, env });
-  must(install, 'npm install <tarball> (no compiler on PATH)');
-  if (!/native addon present and loadable/.test(install.stdout + install.stderr)) {
-    throw new Error(`the install hook did not report a loadable prebuild:\n${install.stdout}${install.stderr}`);
-  }
-  result.installMs = install.ms;
-  const pkgDir = path.join(app, 'node_modules', 'mqtt5-crt');
-  result.installedBytes = du(pkgDir);
-  log(`npm install <tarball>: ${(install.ms / 1000).toFixed(1)} s (package on disk: ${mib(result.installedBytes)}); ` +
-    `hook: ${(install.stdout.match(/mqtt5-crt: .*/) ?? [''])[0]}`);
-  if (fs.existsSync(path.join(pkgDir, 'build'))) throw new Error('the install built from source (build/ exists)');
-
-  // ---- 4. smoke: CJS, ESM, CLI, types --------------------------------------------------------
-  broker = await startBroker();
-  for (const f of ['smoke.cjs', 'smoke.mjs']) fs.copyFileSync(path.join(here, 'smoke', f), path.join(app, f));
-  const loaded = must(run(process.execPath, ['-e',
-    "const m = require('mqtt5-crt'); const p = require.resolve('mqtt5-crt'); console.log(p, Object.keys(m).length)"],
-  { cwd: app, env }), 'require("mqtt5-crt")');
-  log(`require('mqtt5-crt') -> ${loaded.stdout.trim()} exports`);
-  result.smoke = {};
-  for (const f of ['smoke.cjs', 'smoke.mjs']) {
-    const r = must(run(process.execPath, [f], { cwd: app, env: { ...env, MQTT_PORT: String(broker.port) }, timeout: 60_000 }), f);
-    log(r.stdout.trim());
-    result.smoke[f] = r.ms;
-  }
-  const cli = must(run(path.join(app, 'node_modules', '.bin', 'mqtt5-crt'), ['--version'], { cwd: app, env }), 'mqtt5-crt --version');
-  log(`node_modules/.bin/mqtt5-crt --version: ${cli.stdout.trim()}`);
-  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  if (fs.existsSync(tsc)) {
-    fs.writeFileSync(path.join(app, 'consumer.cts'), [
-      "import { Mqtt5Client, QoS, mqtt5 } from 'mqtt5-crt';",
-      "const c: mqtt5.Mqtt5Client = new Mqtt5Client({ hostName: 'h', port: 1 });",
-      "c.on('messageReceived', (e) => e.message.topicName.toUpperCase());",
-      "void c.publish({ topicName: 't', qos: QoS.AtLeastOnce });", ''].join('\n'));
-    fs.writeFileSync(path.join(app, 'consumer.mts'), [
-      "import { Mqtt5Client, QoS, CrtError, io, iot, http, auth } from 'mqtt5-crt';",
-      "const c = new Mqtt5Client({ hostName: 'h', port: 1 });",
-      "c.on('connectionFailure', (e) => { const err: CrtError = e.error; void err; });",
-      "void c.subscribe({ subscriptions: [{ topicFilter: 't', qos: QoS.AtMostOnce }] }); void io; void iot; void http; void auth;", ''].join('\n'));
-    const types = path.join(root, 'node_modules', '@types');
-    const r = run(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16',
-      '--target', 'es2022', '--typeRoots', types, '--types', 'node', 'consumer.cts', 'consumer.mts'], { cwd: app, env });
-    must(r, 'tsc of a consumer against the installed types');
-    log('TypeScript consumer (consumer.cts via "require", consumer.mts via "import") compiles against the installed types');
-  }
-
-  // ---- 5. no prebuild, no toolchain: a clear failure ----------------------------------------
-  if (!args.has('--no-negative')) {
-    fs.renameSync(path.join(pkgDir, 'prebuilds'), path.join(pkgDir, 'prebuilds.off'));
-    const r = npm(['rebuild', 'mqtt5-crt', '--foreground-scripts'], { cwd: app, env });
-    fs.renameSync(path.join(pkgDir, 'prebuilds.off'), path.join(pkgDir, 'prebuilds'));
-    const out = `${r.stdout}\n${r.stderr}`;
-    const expected = ['no prebuilt binary loads on this platform', 'missing to build from source: cmake', 'a C/C++ compiler'];
-    const absent = expected.filter((e) => !out.includes(e));
-    if (r.status === 0 || absent.length) {
-      throw new Error(`without prebuilds and toolchain the install hook should fail clearly (exit ${r.status}); ` +
-        `missing ${JSON.stringify(absent)} in:\n${out}`);
+    // ---- 1. build ------------------------------------------------------------------------------
+    if (args.has('--prebuild-copy')) {
+        const built = path.join(root, 'build', 'Release', 'mqtt5_crt.node');
+        if (!fs.existsSync(built)) throw new Error('--prebuild-copy: no build/Release/mqtt5_crt.node (run `npm run build`)');
+        const libc =
+            process.platform === 'linux' ? (process.report.getReport().header.glibcVersionRuntime ? '.glibc' : '.musl') : '';
+        const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+        const dest = path.join(dir, `mqtt5-crt.napi${libc}.node`);
+        fs.mkdirSync(dir, { recursive: true });
+        fs.copyFileSync(built, `${dest}.tmp-${process.pid}`);
+        fs.renameSync(`${dest}.tmp-${process.pid}`, dest);
+        log(`copied build/Release/mqtt5_crt.node to ${path.relative(root, dest)}`);
+    } else if (!args.has('--no-prebuild')) {
+        const r = must(npm(['run', 'prebuild'], { cwd: root }), 'npm run prebuild');
+        log(`npm run prebuild: ${(r.ms / 1000).toFixed(1)} s`);
     }
-    const block = out.split('\n').filter((l) => /^\s*(mqtt5-crt:|platform:|prebuilt binaries|loading failed|missing to build)/.test(l));
-    log(`without prebuilds and toolchain the install hook fails (exit ${r.status}) with:\n    ${block.join('\n    ')}`);
-    result.negative = 'ok';
-  }
+    if (!args.has('--no-build-ts')) must(npm(['run', 'build:ts'], { cwd: root }), 'npm run build:ts');
+    const prebuild = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+    if (!fs.existsSync(prebuild)) throw new Error(`no ${path.relative(root, prebuild)}: run \`npm run prebuild\``);
 
-  log(`SUMMARY tarball ${mib(result.size)} (${kib(result.size)}), unpacked ${mib(result.unpackedSize)}, ` +
-    `${result.entryCount} files, install ${(result.installMs / 1000).toFixed(1)} s`);
-  console.log(`PACK_SMOKE_RESULT ${JSON.stringify(result)}`);
+    // ---- 2. pack -------------------------------------------------------------------------------
+    // --ignore-scripts: dist/ was just built (prepare would rebuild it while tests may read it).
+    const packed = must(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: root }), 'npm pack');
+    const info = JSON.parse(packed.stdout)[0];
+    const tarball = path.join(tmp, info.filename);
+    const files = info.files.map((f) => f.path);
+    Object.assign(result, {
+        tarball: info.filename,
+        size: info.size,
+        unpackedSize: info.unpackedSize,
+        entryCount: info.entryCount,
+    });
+    log(`${info.filename}: ${mib(info.size)} packed, ${mib(info.unpackedSize)} unpacked, ${info.entryCount} files`);
+    const required = [
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'NOTICE',
+        'THIRD_PARTY_NOTICES',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/index.mjs',
+        'dist/index.d.mts',
+        'dist/native.js',
+        'dist/mqtt5.d.ts',
+        'bin/mqtt5-crt.mjs',
+        'bin/demo.mjs',
+        'scripts/mosquitto.mjs',
+        'scripts/install.mjs',
+        'scripts/build.mjs',
+        'scripts/fetch-crt.mjs',
+        'scripts/crt-sources.json',
+        'CMakeLists.txt',
+        'cmake/CrtPrebuild.cmake',
+        'binding/addon.cc',
+        'binding/exports.map',
+        `prebuilds/${process.platform}-${process.arch}/${fs.readdirSync(prebuild).find((n) => n.endsWith('.node'))}`,
+    ];
+    const missing = required.filter((f) => !files.includes(f));
+    const forbidden = files.filter(
+        (f) =>
+            /^(crt|lib|test|bench|build|node_modules|docs|\.github|\.ci)\//.test(f) ||
+            /\.(js\.map|tgz)$/.test(f) ||
+            /^scripts\/(pack-smoke|prebuild|cross-build|smoke\/)/.test(f) ||
+            /^(tsconfig|vitest)/.test(f),
+    );
+    if (missing.length || forbidden.length) {
+        throw new Error(`tarball contents: missing ${JSON.stringify(missing)}, should not hold ${JSON.stringify(forbidden)}`);
+    }
+    result.prebuilds = files.filter((f) => f.startsWith('prebuilds/'));
+    log(`tarball contents ok; prebuilds: ${result.prebuilds.join(', ')}`);
+
+    // ---- 3. install with no compiler on PATH ---------------------------------------------------
+    const bin = path.join(tmp, 'bin');
+    fs.mkdirSync(bin);
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    // npm runs lifecycle scripts with `sh` from PATH: a shell, no build tool.
+    fs.symlinkSync('/bin/sh', path.join(bin, 'sh'));
+    fs.writeFileSync(path.join(bin, 'npm'), `#!/bin/sh\nexec "${process.execPath}" "${npmCli}" "$@"\n`, { mode: 0o755 });
+    const PATH = bin;
+    const env = cleanEnv({ PATH, MQTT5_CRT_CACHE: path.join(tmp, 'empty-crt-cache') });
+    const tools = run('/bin/sh', ['-c', 'for t in cmake cc c++ gcc g++ clang clang++ make ninja; do command -v $t; done; true'], {
+        env,
+    });
+    if (tools.stdout.trim()) throw new Error(`the no-compiler PATH still finds: ${tools.stdout.trim().split('\n').join(', ')}`);
+    log(`PATH=${PATH} (node, npm, sh): cmake, cc, c++, gcc, g++, clang, make, ninja not found`);
+
+    const app = path.join(tmp, 'app');
+    fs.mkdirSync(app);
+    fs.writeFileSync(
+        path.join(app, 'package.json'),
+        JSON.stringify({ name: 'smoke-app', private: true, version: '1.0.0' }, null, 2),
+    );
+    const install = npm(['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts'], {
+        cwd: app,
+        env,
+    });
+    must(install, 'npm install <tarball> (no compiler on PATH)');
+    if (!/native addon present and loadable/.test(install.stdout + install.stderr)) {
+        throw new Error(`the install hook did not report a loadable prebuild:\n${install.stdout}${install.stderr}`);
+    }
+    result.installMs = install.ms;
+    const pkgDir = path.join(app, 'node_modules', 'mqtt5-crt');
+    result.installedBytes = du(pkgDir);
+    log(
+        `npm install <tarball>: ${(install.ms / 1000).toFixed(1)} s (package on disk: ${mib(result.installedBytes)}); ` +
+            `hook: ${(install.stdout.match(/mqtt5-crt: .*/) ?? [''])[0]}`,
+    );
+    if (fs.existsSync(path.join(pkgDir, 'build'))) throw new Error('the install built from source (build/ exists)');
+
+    // ---- 4. smoke: CJS, ESM, CLI, types --------------------------------------------------------
+    broker = await startBroker();
+    for (const f of ['smoke.cjs', 'smoke.mjs']) fs.copyFileSync(path.join(here, 'smoke', f), path.join(app, f));
+    const loaded = must(
+        run(
+            process.execPath,
+            [
+                '-e',
+                "const m = require('mqtt5-crt'); const p = require.resolve('mqtt5-crt'); console.log(p, Object.keys(m).length)",
+            ],
+            { cwd: app, env },
+        ),
+        'require("mqtt5-crt")',
+    );
+    log(`require('mqtt5-crt') -> ${loaded.stdout.trim()} exports`);
+    result.smoke = {};
+    for (const f of ['smoke.cjs', 'smoke.mjs']) {
+        const r = must(
+            run(process.execPath, [f], { cwd: app, env: { ...env, MQTT_PORT: String(broker.port) }, timeout: 60_000 }),
+            f,
+        );
+        log(r.stdout.trim());
+        result.smoke[f] = r.ms;
+    }
+    const cli = must(
+        run(path.join(app, 'node_modules', '.bin', 'mqtt5-crt'), ['--version'], { cwd: app, env }),
+        'mqtt5-crt --version',
+    );
+    log(`node_modules/.bin/mqtt5-crt --version: ${cli.stdout.trim()}`);
+    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    if (fs.existsSync(tsc)) {
+        fs.writeFileSync(
+            path.join(app, 'consumer.cts'),
+            [
+                "import { Mqtt5Client, QoS, mqtt5 } from 'mqtt5-crt';",
+                "const c: mqtt5.Mqtt5Client = new Mqtt5Client({ hostName: 'h', port: 1 });",
+                "c.on('messageReceived', (e) => e.message.topicName.toUpperCase());",
+                "void c.publish({ topicName: 't', qos: QoS.AtLeastOnce });",
+                '',
+            ].join('\n'),
+        );
+        fs.writeFileSync(
+            path.join(app, 'consumer.mts'),
+            [
+                "import { Mqtt5Client, QoS, CrtError, io, iot, http, auth } from 'mqtt5-crt';",
+                "const c = new Mqtt5Client({ hostName: 'h', port: 1 });",
+                "c.on('connectionFailure', (e) => { const err: CrtError = e.error; void err; });",
+                "void c.subscribe({ subscriptions: [{ topicFilter: 't', qos: QoS.AtMostOnce }] }); void io; void iot; void http; void auth;",
+                '',
+            ].join('\n'),
+        );
+        const types = path.join(root, 'node_modules', '@types');
+        const r = run(
+            process.execPath,
+            [
+                tsc,
+                '--noEmit',
+                '--strict',
+                '--module',
+                'node16',
+                '--moduleResolution',
+                'node16',
+                '--target',
+                'es2022',
+                '--typeRoots',
+                types,
+                '--types',
+                'node',
+                'consumer.cts',
+                'consumer.mts',
+            ],
+            { cwd: app, env },
+        );
+        must(r, 'tsc of a consumer against the installed types');
+        log('TypeScript consumer (consumer.cts via "require", consumer.mts via "import") compiles against the installed types');
+    }
+
+    // ---- 5. no prebuild, no toolchain: a clear failure ----------------------------------------
+    if (!args.has('--no-negative')) {
+        fs.renameSync(path.join(pkgDir, 'prebuilds'), path.join(pkgDir, 'prebuilds.off'));
+        const r = npm(['rebuild', 'mqtt5-crt', '--foreground-scripts'], { cwd: app, env });
+        fs.renameSync(path.join(pkgDir, 'prebuilds.off'), path.join(pkgDir, 'prebuilds'));
+        const out = `${r.stdout}\n${r.stderr}`;
+        const expected = ['no prebuilt binary loads on this platform', 'missing to build from source: cmake', 'a C/C++ compiler'];
+        const absent = expected.filter((e) => !out.includes(e));
+        if (r.status === 0 || absent.length) {
+            throw new Error(
+                `without prebuilds and toolchain the install hook should fail clearly (exit ${r.status}); ` +
+                    `missing ${JSON.stringify(absent)} in:\n${out}`,
+            );
+        }
+        const block = out
+            .split('\n')
+            .filter((l) => /^\s*(mqtt5-crt:|platform:|prebuilt binaries|loading failed|missing to build)/.test(l));
+        log(`without prebuilds and toolchain the install hook fails (exit ${r.status}) with:\n    ${block.join('\n    ')}`);
+        result.negative = 'ok';
+    }
+
+    log(
+        `SUMMARY tarball ${mib(result.size)} (${kib(result.size)}), unpacked ${mib(result.unpackedSize)}, ` +
+            `${result.entryCount} files, install ${(result.installMs / 1000).toFixed(1)} s`,
+    );
+    console.log(`PACK_SMOKE_RESULT ${JSON.stringify(result)}`);
 } finally {
-  await broker?.stop();
-  if (args.has('--keep')) log(`kept ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
+    await broker?.stop();
+    if (args.has('--keep')) log(`kept ${tmp}`);
+    else fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 function du(dir) {
-  let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    n += e.isDirectory() ? du(p) : fs.lstatSync(p).size;
-  }
-  return n;
+    let n = 0;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        n += e.isDirectory() ? du(p) : fs.lstatSync(p).size;
+    }
+    return n;
 }

@@ -11,7 +11,7 @@ build();
 const src = path.join(root, 'build', 'Release', 'mqtt5_crt.node');
 let libc = '';
 if (process.platform === 'linux') {
-  libc = process.report.getReport().header.glibcVersionRuntime ? '.glibc' : '.musl';
+    libc = process.report.getReport().header.glibcVersionRuntime ? '.glibc' : '.musl';
 }
 const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 fs.mkdirSync(dir, { recursive: true });

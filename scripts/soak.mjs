@@ -40,8 +40,14 @@ import { startMosquitto } from './mosquitto.mjs';
 const PIN = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 const pinNewSpace = !process.argv.includes('--no-pin-new-space');
 if (typeof globalThis.gc !== 'function' || (pinNewSpace && !PIN.every((f) => process.execArgv.includes(f)))) {
-    const flags = ['--expose-gc', ...(pinNewSpace ? PIN : []), ...process.execArgv.filter((f) => f !== '--expose-gc' && !PIN.includes(f))];
-    const r = spawnSync(process.execPath, [...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+    const flags = [
+        '--expose-gc',
+        ...(pinNewSpace ? PIN : []),
+        ...process.execArgv.filter((f) => f !== '--expose-gc' && !PIN.includes(f)),
+    ];
+    const r = spawnSync(process.execPath, [...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+        stdio: 'inherit',
+    });
     process.exit(r.status ?? 2);
 }
 
@@ -227,7 +233,7 @@ async function phaseStream(warmup) {
 
     const onAck = (puback) => {
         p1.acked++;
-        if (!puback || puback.reasonCode !== 0) p1.ackNonSuccess++;
+        if (puback?.reasonCode !== 0) p1.ackNonSuccess++;
         maybeDone();
     };
     const onPubError = (e) => {
@@ -371,11 +377,25 @@ async function phaseCycle(warmup) {
     await runUntil(CLIENTS);
     clearInterval(progress);
     p2.seconds = (Date.now() - start) / 1000;
-    log(`cycle done: ${p2.completed}/${p2.started} clients in ${p2.seconds.toFixed(1)} s (${Math.round(p2.completed / p2.seconds)}/s), ${p2.failed} failed`);
+    log(
+        `cycle done: ${p2.completed}/${p2.started} clients in ${p2.seconds.toFixed(1)} s (${Math.round(p2.completed / p2.seconds)}/s), ${p2.failed} failed`,
+    );
 }
 
 function fmtTable() {
-    const rows = [['sample', 't (s)', 'rss MiB', 'heapUsed MiB', 'heapTotal MiB', 'external MiB', 'arrayBuffers MiB', 'live', 'broker rss MiB']];
+    const rows = [
+        [
+            'sample',
+            't (s)',
+            'rss MiB',
+            'heapUsed MiB',
+            'heapTotal MiB',
+            'external MiB',
+            'arrayBuffers MiB',
+            'live',
+            'broker rss MiB',
+        ],
+    ];
     for (const s of samples) {
         rows.push([
             s.label,
@@ -390,7 +410,15 @@ function fmtTable() {
         ]);
     }
     const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    return rows.map((r, j) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') + ' |' + (j === 0 ? '\n|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|' : '')).join('\n');
+    return rows
+        .map(
+            (r, j) =>
+                '| ' +
+                r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ') +
+                ' |' +
+                (j === 0 ? '\n|' + w.map((n, i) => (i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|') + '|' : ''),
+        )
+        .join('\n');
 }
 
 async function main() {
@@ -439,7 +467,11 @@ async function main() {
         ]) {
             if (!a || !b) continue;
             const g = (b[k] - a[k]) / MiB;
-            checks.push({ check: `${k} growth ${name} (${a.label} → ${b.label}) < ${max} MiB`, value: `${g.toFixed(2)} MiB`, ok: g < max });
+            checks.push({
+                check: `${k} growth ${name} (${a.label} → ${b.label}) < ${max} MiB`,
+                value: `${g.toFixed(2)} MiB`,
+                ok: g < max,
+            });
         }
     };
     bound('in the stream phase', by['stream warm-up'], by['stream end']);
@@ -455,25 +487,55 @@ async function main() {
         s1.push(p1);
         s2.push(p2);
     }
-    const T1 = Object.fromEntries(['sent', 'acked', 'ackNonSuccess', 'publishErrors', 'distinct', 'duplicates', 'garbled', 'lost', 'seconds', 'disconnections'].map((k) => [k, total(s1, k)]));
+    const T1 = Object.fromEntries(
+        [
+            'sent',
+            'acked',
+            'ackNonSuccess',
+            'publishErrors',
+            'distinct',
+            'duplicates',
+            'garbled',
+            'lost',
+            'seconds',
+            'disconnections',
+        ].map((k) => [k, total(s1, k)]),
+    );
     const T2 = Object.fromEntries(['started', 'completed', 'failed', 'seconds'].map((k) => [k, total(s2, k)]));
     const firstError1 = s1.find((r) => r.firstError)?.firstError;
     const firstError2 = s2.find((r) => r.firstError)?.firstError;
     const nRounds = Math.max(1, rounds.length);
     checks.push({ check: 'stream: messages lost', value: String(T1.lost), ok: T1.lost === 0 });
-    checks.push({ check: 'stream: messages sent = target', value: `${T1.sent}/${MESSAGES * nRounds}`, ok: T1.sent === MESSAGES * nRounds });
+    checks.push({
+        check: 'stream: messages sent = target',
+        value: `${T1.sent}/${MESSAGES * nRounds}`,
+        ok: T1.sent === MESSAGES * nRounds,
+    });
     checks.push({ check: 'stream: duplicates', value: String(T1.duplicates), ok: T1.duplicates === 0 });
     checks.push({ check: 'stream: garbled payloads', value: String(T1.garbled), ok: T1.garbled === 0 });
-    checks.push({ check: 'stream: successful PUBACKs', value: `${T1.acked - T1.ackNonSuccess}/${T1.sent}`, ok: T1.acked === T1.sent && T1.ackNonSuccess === 0 });
-    checks.push({ check: 'stream: publish errors / unexpected disconnections', value: `${T1.publishErrors} / ${T1.disconnections}`, ok: T1.publishErrors === 0 && T1.disconnections === 0 });
-    checks.push({ check: 'cycle: clients completed', value: `${T2.completed}/${CLIENTS * nRounds} (${T2.failed} failed)`, ok: T2.failed === 0 && T2.completed === CLIENTS * nRounds });
+    checks.push({
+        check: 'stream: successful PUBACKs',
+        value: `${T1.acked - T1.ackNonSuccess}/${T1.sent}`,
+        ok: T1.acked === T1.sent && T1.ackNonSuccess === 0,
+    });
+    checks.push({
+        check: 'stream: publish errors / unexpected disconnections',
+        value: `${T1.publishErrors} / ${T1.disconnections}`,
+        ok: T1.publishErrors === 0 && T1.disconnections === 0,
+    });
+    checks.push({
+        check: 'cycle: clients completed',
+        value: `${T2.completed}/${CLIENTS * nRounds} (${T2.failed} failed)`,
+        ok: T2.failed === 0 && T2.completed === CLIENTS * nRounds,
+    });
     checks.push({ check: 'native live clients at the end', value: String(fin.live), ok: fin.live === 0 });
     if (crashed) checks.push({ check: 'ran to the end', value: String(crashed?.message ?? crashed), ok: false });
 
     console.log('\n' + fmtTable() + '\n');
     console.log(
         `stream: ${T1.distinct}/${T1.sent} distinct messages received in ${T1.seconds.toFixed(1)} s = ${Math.round(T1.distinct / T1.seconds)} msg/s ` +
-            `over ${nRounds} round(s); lost ${T1.lost}, duplicates ${T1.duplicates}` + (firstError1 ? `; first error: ${firstError1}` : ''),
+            `over ${nRounds} round(s); lost ${T1.lost}, duplicates ${T1.duplicates}` +
+            (firstError1 ? `; first error: ${firstError1}` : ''),
     );
     console.log(
         `cycle: ${T2.completed} clients in ${T2.seconds.toFixed(1)} s = ${Math.round(T2.completed / T2.seconds)} clients/s; failed ${T2.failed}` +
@@ -484,7 +546,10 @@ async function main() {
     console.log(`\nsoak ${ok ? 'PASSED' : 'FAILED'} in ${elapsed()} s`);
     if (opt.json) {
         const fs = await import('node:fs');
-        fs.writeFileSync(opt.json, JSON.stringify({ options: opt, samples, rounds, totals: { stream: T1, cycle: T2 }, checks, ok }, null, 2));
+        fs.writeFileSync(
+            opt.json,
+            JSON.stringify({ options: opt, samples, rounds, totals: { stream: T1, cycle: T2 }, checks, ok }, null, 2),
+        );
     }
     process.exit(ok ? 0 : 1);
 }

@@ -50,24 +50,72 @@ function makePki(dir) {
     const p = (f) => path.join(dir, f);
     const ec = (name) => run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', p(`${name}.key`)]);
     ec('ca');
-    run(['req', '-x509', '-new', '-key', p('ca.key'), '-subj', '/CN=mqtt5-crt memcheck CA', '-days', '30', '-sha256',
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', p('ca.crt')]);
+    run([
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        p('ca.key'),
+        '-subj',
+        '/CN=mqtt5-crt memcheck CA',
+        '-days',
+        '30',
+        '-sha256',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        '-out',
+        p('ca.crt'),
+    ]);
     const leaf = (name, cn, exts) => {
         ec(name);
         run(['req', '-new', '-key', p(`${name}.key`), '-subj', `/CN=${cn}`, '-out', p(`${name}.csr`)]);
         fs.writeFileSync(p(`${name}.ext`), exts.join('\n') + '\n');
-        run(['x509', '-req', '-in', p(`${name}.csr`), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-days', '30',
-            '-sha256', '-extfile', p(`${name}.ext`), '-out', p(`${name}.crt`)]);
+        run([
+            'x509',
+            '-req',
+            '-in',
+            p(`${name}.csr`),
+            '-CA',
+            p('ca.crt'),
+            '-CAkey',
+            p('ca.key'),
+            '-CAcreateserial',
+            '-days',
+            '30',
+            '-sha256',
+            '-extfile',
+            p(`${name}.ext`),
+            '-out',
+            p(`${name}.crt`),
+        ]);
     };
-    leaf('server', 'localhost', ['basicConstraints=critical,CA:FALSE', 'extendedKeyUsage=serverAuth', 'subjectAltName=DNS:localhost,IP:127.0.0.1']);
+    leaf('server', 'localhost', [
+        'basicConstraints=critical,CA:FALSE',
+        'extendedKeyUsage=serverAuth',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ]);
     leaf('client', 'memcheck-client', ['basicConstraints=critical,CA:FALSE', 'extendedKeyUsage=clientAuth']);
     for (const f of fs.readdirSync(dir)) fs.chmodSync(p(f), 0o644);
     fs.chmodSync(dir, 0o755);
-    return { ca: p('ca.crt'), serverCert: p('server.crt'), serverKey: p('server.key'), clientCert: p('client.crt'), clientKey: p('client.key') };
+    return {
+        ca: p('ca.crt'),
+        serverCert: p('server.crt'),
+        serverKey: p('server.key'),
+        clientCert: p('client.crt'),
+        clientKey: p('client.key'),
+    };
 }
 
 // ---- a small parser for valgrind's XML (protocol 4) --------------------------------------------
-const unxml = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+const unxml = (s) =>
+    s
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'")
+        .replace(/&amp;/g, '&');
 function tag(s, name) {
     const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(s);
     return m ? unxml(m[1].trim()) : undefined;
@@ -151,7 +199,17 @@ function runOne(mode, env, { withSupp = true, label = mode } = {}) {
         const timer = setTimeout(() => child.kill('SIGKILL'), Number(opt['timeout-s']) * 1000);
         child.on('exit', (code, signal) => {
             clearTimeout(timer);
-            resolve({ mode, label, code, signal, seconds: (Date.now() - t0) / 1000, ok: /EXERCISE OK (\d+) checks/.test(out), checks: Number(/EXERCISE OK (\d+) checks/.exec(out)?.[1] ?? 0), xml, log });
+            resolve({
+                mode,
+                label,
+                code,
+                signal,
+                seconds: (Date.now() - t0) / 1000,
+                ok: /EXERCISE OK (\d+) checks/.test(out),
+                checks: Number(/EXERCISE OK (\d+) checks/.exec(out)?.[1] ?? 0),
+                xml,
+                log,
+            });
         });
     });
 }
@@ -183,7 +241,9 @@ function classify(errors) {
 }
 
 function report(r, { leaksCount }) {
-    console.log(`\n=== ${r.label}: exit ${r.signal ?? r.code}, ${r.seconds.toFixed(0)} s, exercise ${r.ok ? `OK (${r.checks} checks)` : 'FAILED'}`);
+    console.log(
+        `\n=== ${r.label}: exit ${r.signal ?? r.code}, ${r.seconds.toFixed(0)} s, exercise ${r.ok ? `OK (${r.checks} checks)` : 'FAILED'}`,
+    );
     if (opt['no-valgrind']) return { failed: !r.ok };
     const { errors, suppcounts, exitedCleanly } = parseXml(r.xml);
     const { memErrors, leaks, lines } = classify(errors);
@@ -194,7 +254,9 @@ function report(r, { leaksCount }) {
     console.log(`suppressed: ${supTotal} errors/leak records, by ${suppcounts.length} suppressions:`);
     for (const s of suppcounts.sort((a, b) => b.count - a.count)) console.log(`  ${String(s.count).padStart(6)}  ${s.name}`);
     for (const e of [...memErrors, ...leaks].slice(0, 30)) {
-        console.log(`\n  ${e.kind}: ${e.what}${e.ours ? '  [in the addon]' : e.through ? '  [addon on the stack]' : ''}\n${fmtFrames(e.frames)}`);
+        console.log(
+            `\n  ${e.kind}: ${e.what}${e.ours ? '  [in the addon]' : e.through ? '  [addon on the stack]' : ''}\n${fmtFrames(e.frames)}`,
+        );
     }
     const counted = memErrors.length + (leaksCount ? leaks.length : 0);
     return { failed: !r.ok || !exitedCleanly || counted > 0 || !!r.signal, memErrors: memErrors.length, leaks: leaks.length };
@@ -267,7 +329,9 @@ async function main() {
         fs.rmSync(pkiDir, { recursive: true, force: true });
     }
     const failed = results.some((r) => r.failed);
-    console.log(`\nvalgrind run ${failed ? 'FAILED' : 'PASSED'} in ${((Date.now() - t0) / 1000).toFixed(0)} s (outputs in ${outDir})`);
+    console.log(
+        `\nvalgrind run ${failed ? 'FAILED' : 'PASSED'} in ${((Date.now() - t0) / 1000).toFixed(0)} s (outputs in ${outDir})`,
+    );
     if (!failed && !opt.keep) fs.rmSync(outDir, { recursive: true, force: true });
     process.exit(failed ? 1 : 0);
 }

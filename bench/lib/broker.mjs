@@ -7,7 +7,7 @@ export { freePort };
 
 /** The broker's version, e.g. "2.0.11" (installs mosquitto with apt-get as root where missing). */
 export function mosquittoVersion() {
-  return version(ensureMosquitto({ install: true, who: 'the benchmarks' }));
+    return version(ensureMosquitto({ install: true, who: 'the benchmarks' }));
 }
 
 /**
@@ -16,17 +16,17 @@ export function mosquittoVersion() {
  * @returns {Promise<{port:number, pid:number, dir:string, stop():Promise<void>, stderr():string}>}
  */
 export function startBroker({ nofile = 8192, extraConfig = [] } = {}) {
-  return startMosquitto({
-    install: true,
-    who: 'the benchmarks',
-    nofile,
-    extraConfig: [
-      // 0 = no limit: the clients' own windows bound what is in flight, not the broker.
-      'max_inflight_messages 0',
-      'max_queued_messages 0',
-      'max_queued_bytes 0',
-      'set_tcp_nodelay true',
-      ...extraConfig,
-    ],
-  });
+    return startMosquitto({
+        install: true,
+        who: 'the benchmarks',
+        nofile,
+        extraConfig: [
+            // 0 = no limit: the clients' own windows bound what is in flight, not the broker.
+            'max_inflight_messages 0',
+            'max_queued_messages 0',
+            'max_queued_bytes 0',
+            'set_tcp_nodelay true',
+            ...extraConfig,
+        ],
+    });
 }

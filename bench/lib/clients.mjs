@@ -21,160 +21,161 @@ export const NODE_CLIENTS = ['mqtt5-crt', 'aws-crt', 'mqttjs'];
 function noop() {}
 
 function crtAdapter(mod, { port, clientId }) {
-  const { Mqtt5Client } = mod;
-  const client = new Mqtt5Client({
-    hostName: '127.0.0.1',
-    port,
-    connectProperties: { clientId, keepAliveIntervalSeconds: KEEP_ALIVE_S },
-    // Both CRT clients would otherwise append SDK metrics to the CONNECT username.
-    disableMetrics: true,
-  });
-  client.on('error', (e) => console.error(`${clientId}: error ${e}`));
-  let connected = false;
-  return {
-    raw: client,
-    connect() {
-      return new Promise((resolve, reject) => {
-        const ok = () => {
-          client.off('connectionFailure', bad);
-          connected = true;
-          resolve();
-        };
-        const bad = ({ error }) => {
-          client.off('connectionSuccess', ok);
-          client.stop();
-          reject(new Error(`${clientId}: connection failed: ${error}`));
-        };
-        client.once('connectionSuccess', ok);
-        client.once('connectionFailure', bad);
-        client.start();
-      });
-    },
-    async subscribe(topic, qos) {
-      const suback = await client.subscribe({ subscriptions: [{ topicFilter: topic, qos }] });
-      if (!(suback.reasonCodes[0] <= 2)) throw new Error(`${clientId}: subscribe refused: ${suback.reasonCodes}`);
-    },
-    publish(topic, payload, qos, done) {
-      const p = client.publish({ topicName: topic, qos, payload });
-      if (done) p.then(() => done(null), done);
-      else p.catch(noop);
-    },
-    close() {
-      return new Promise((resolve) => {
-        if (!connected) {
-          client.close();
-          return resolve();
-        }
-        const timer = setTimeout(fin, 5000);
-        function fin() {
-          clearTimeout(timer);
-          try {
-            client.close();
-          } catch {}
-          resolve();
-        }
-        client.once('stopped', fin);
-        client.stop();
-      });
-    },
-  };
+    const { Mqtt5Client } = mod;
+    const client = new Mqtt5Client({
+        hostName: '127.0.0.1',
+        port,
+        connectProperties: { clientId, keepAliveIntervalSeconds: KEEP_ALIVE_S },
+        // Both CRT clients would otherwise append SDK metrics to the CONNECT username.
+        disableMetrics: true,
+    });
+    client.on('error', (e) => console.error(`${clientId}: error ${e}`));
+    let connected = false;
+    return {
+        raw: client,
+        connect() {
+            return new Promise((resolve, reject) => {
+                const ok = () => {
+                    client.off('connectionFailure', bad);
+                    connected = true;
+                    resolve();
+                };
+                const bad = ({ error }) => {
+                    client.off('connectionSuccess', ok);
+                    client.stop();
+                    reject(new Error(`${clientId}: connection failed: ${error}`));
+                };
+                client.once('connectionSuccess', ok);
+                client.once('connectionFailure', bad);
+                client.start();
+            });
+        },
+        async subscribe(topic, qos) {
+            const suback = await client.subscribe({ subscriptions: [{ topicFilter: topic, qos }] });
+            if (!(suback.reasonCodes[0] <= 2)) throw new Error(`${clientId}: subscribe refused: ${suback.reasonCodes}`);
+        },
+        publish(topic, payload, qos, done) {
+            const p = client.publish({ topicName: topic, qos, payload });
+            if (done) p.then(() => done(null), done);
+            else p.catch(noop);
+        },
+        close() {
+            return new Promise((resolve) => {
+                if (!connected) {
+                    client.close();
+                    return resolve();
+                }
+                const timer = setTimeout(fin, 5000);
+                function fin() {
+                    clearTimeout(timer);
+                    try {
+                        client.close();
+                    } catch {}
+                    resolve();
+                }
+                client.once('stopped', fin);
+                client.stop();
+            });
+        },
+    };
 }
 
 const FACTORIES = {
-  'mqtt5-crt': async () => {
-    const t0 = performance.now();
-    const mod = require(path.join(here, '..', '..', 'dist', 'index.js'));
-    const importMs = performance.now() - t0;
-    return {
-      importMs,
-      create(opts) {
-        const c = crtAdapter(mod, opts);
-        // Received payloads are Buffers already.
-        c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(e.message.payload));
-        return c;
-      },
-    };
-  },
-  'aws-crt': async () => {
-    const t0 = performance.now();
-    const { mqtt5 } = require('aws-crt');
-    const importMs = performance.now() - t0;
-    return {
-      importMs,
-      create(opts) {
-        const c = crtAdapter(mod5(mqtt5), opts);
-        // aws-crt delivers payloads as ArrayBuffers: wrap (no copy) to read them as the others do.
-        c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(Buffer.from(e.message.payload)));
-        return c;
-      },
-    };
-  },
-  mqttjs: async () => {
-    const t0 = performance.now();
-    const mqtt = require('mqtt');
-    const importMs = performance.now() - t0;
-    return {
-      importMs,
-      create({ port, clientId }) {
-        let client;
+    'mqtt5-crt': async () => {
+        const t0 = performance.now();
+        const mod = require(path.join(here, '..', '..', 'dist', 'index.js'));
+        const importMs = performance.now() - t0;
         return {
-          connect() {
-            return new Promise((resolve, reject) => {
-              client = mqtt.connect({
-                host: '127.0.0.1',
-                port,
-                protocolVersion: 5,
-                clientId,
-                clean: true,
-                keepalive: KEEP_ALIVE_S,
-                reconnectPeriod: 0,
-              });
-              const bad = (err) => {
-                client.off('connect', ok);
-                reject(new Error(`${clientId}: connection failed: ${err}`));
-              };
-              const ok = () => {
-                client.off('error', bad);
-                client.on('error', (e) => console.error(`${clientId}: error ${e}`));
-                resolve();
-              };
-              client.once('connect', ok);
-              client.once('error', bad);
-            });
-          },
-          subscribe(topic, qos) {
-            return new Promise((resolve, reject) => {
-              client.subscribe(topic, { qos }, (err, granted) => {
-                if (err) reject(err);
-                else if (!(granted[0].qos <= 2)) reject(new Error(`${clientId}: subscribe refused: ${granted[0].qos}`));
-                else resolve();
-              });
-            });
-          },
-          onMessage(fn) {
-            client.on('message', (_topic, payload) => fn(payload));
-          },
-          publish(topic, payload, qos, done) {
-            if (done) client.publish(topic, payload, { qos }, done);
-            else client.publish(topic, payload, { qos });
-          },
-          close() {
-            return new Promise((resolve) => (client ? client.end(false, {}, () => resolve()) : resolve()));
-          },
+            importMs,
+            create(opts) {
+                const c = crtAdapter(mod, opts);
+                // Received payloads are Buffers already.
+                c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(e.message.payload));
+                return c;
+            },
         };
-      },
-    };
-  },
+    },
+    'aws-crt': async () => {
+        const t0 = performance.now();
+        const { mqtt5 } = require('aws-crt');
+        const importMs = performance.now() - t0;
+        return {
+            importMs,
+            create(opts) {
+                const c = crtAdapter(mod5(mqtt5), opts);
+                // aws-crt delivers payloads as ArrayBuffers: wrap (no copy) to read them as the others do.
+                c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(Buffer.from(e.message.payload)));
+                return c;
+            },
+        };
+    },
+    mqttjs: async () => {
+        const t0 = performance.now();
+        const mqtt = require('mqtt');
+        const importMs = performance.now() - t0;
+        return {
+            importMs,
+            create({ port, clientId }) {
+                let client;
+                return {
+                    connect() {
+                        return new Promise((resolve, reject) => {
+                            client = mqtt.connect({
+                                host: '127.0.0.1',
+                                port,
+                                protocolVersion: 5,
+                                clientId,
+                                clean: true,
+                                keepalive: KEEP_ALIVE_S,
+                                reconnectPeriod: 0,
+                            });
+                            const bad = (err) => {
+                                client.off('connect', ok);
+                                reject(new Error(`${clientId}: connection failed: ${err}`));
+                            };
+                            const ok = () => {
+                                client.off('error', bad);
+                                client.on('error', (e) => console.error(`${clientId}: error ${e}`));
+                                resolve();
+                            };
+                            client.once('connect', ok);
+                            client.once('error', bad);
+                        });
+                    },
+                    subscribe(topic, qos) {
+                        return new Promise((resolve, reject) => {
+                            client.subscribe(topic, { qos }, (err, granted) => {
+                                if (err) reject(err);
+                                else if (!(granted[0].qos <= 2))
+                                    reject(new Error(`${clientId}: subscribe refused: ${granted[0].qos}`));
+                                else resolve();
+                            });
+                        });
+                    },
+                    onMessage(fn) {
+                        client.on('message', (_topic, payload) => fn(payload));
+                    },
+                    publish(topic, payload, qos, done) {
+                        if (done) client.publish(topic, payload, { qos }, done);
+                        else client.publish(topic, payload, { qos });
+                    },
+                    close() {
+                        return new Promise((resolve) => (client ? client.end(false, {}, () => resolve()) : resolve()));
+                    },
+                };
+            },
+        };
+    },
 };
 
 // aws-crt's mqtt5 namespace has the same Mqtt5Client shape.
 function mod5(mqtt5) {
-  return { Mqtt5Client: mqtt5.Mqtt5Client };
+    return { Mqtt5Client: mqtt5.Mqtt5Client };
 }
 
 /** Loads the library of one Node client; `importMs` is the time the require() took. */
 export async function loadClient(kind) {
-  const f = FACTORIES[kind];
-  if (!f) throw new Error(`unknown client ${kind} (one of ${NODE_CLIENTS.join(', ')}, native)`);
-  return f();
+    const f = FACTORIES[kind];
+    if (!f) throw new Error(`unknown client ${kind} (one of ${NODE_CLIENTS.join(', ')}, native)`);
+    return f();
 }

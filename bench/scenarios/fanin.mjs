@@ -6,6 +6,6 @@ import { main, parseArgs } from '../lib/common.mjs';
 import { meshDefaults, meshOptions, runMesh } from '../lib/mesh.mjs';
 
 main('fanin', () => {
-  const a = parseArgs(meshDefaults({ pubs: 100 }));
-  return runMesh('fanin', meshOptions(a, { qos: 1, pubs: a.pubs, subs: 1 }));
+    const a = parseArgs(meshDefaults({ pubs: 100 }));
+    return runMesh('fanin', meshOptions(a, { qos: 1, pubs: a.pubs, subs: 1 }));
 });

@@ -7,6 +7,6 @@ import { main, parseArgs } from '../lib/common.mjs';
 import { meshDefaults, meshOptions, runMesh } from '../lib/mesh.mjs';
 
 main('fanout', () => {
-  const a = parseArgs(meshDefaults({ subs: 100, count: 1000, window: 100 }));
-  return runMesh('fanout', meshOptions(a, { qos: 1, pubs: 1, subs: a.subs }));
+    const a = parseArgs(meshDefaults({ subs: 100, count: 1000, window: 100 }));
+    return runMesh('fanout', meshOptions(a, { qos: 1, pubs: 1, subs: a.subs }));
 });

@@ -6,22 +6,22 @@ import { loadClient } from '../lib/clients.mjs';
 import { main, parseArgs, round } from '../lib/common.mjs';
 
 main('startup', async () => {
-  const a = parseArgs({ client: '', port: 0, 'broker-pid': 0 });
-  const before = performance.now();
-  const C = await loadClient(a.client);
-  const imported = performance.now();
-  const c = C.create({ port: a.port, clientId: `startup-${process.pid}` });
-  await c.connect();
-  const connected = performance.now();
-  const result = {
-    scenario: 'startup',
-    client: a.client,
-    import_ms: round(imported - before, 2),
-    connect_ms: round(connected - imported, 2),
-    total_ms: round(connected, 2),
-  };
-  // The line goes out first: the driver's spawn -> result time must not include the teardown.
-  process.stdout.write(JSON.stringify(result) + '\n');
-  await c.close();
-  process.exit(0);
+    const a = parseArgs({ client: '', port: 0, 'broker-pid': 0 });
+    const before = performance.now();
+    const C = await loadClient(a.client);
+    const imported = performance.now();
+    const c = C.create({ port: a.port, clientId: `startup-${process.pid}` });
+    await c.connect();
+    const connected = performance.now();
+    const result = {
+        scenario: 'startup',
+        client: a.client,
+        import_ms: round(imported - before, 2),
+        connect_ms: round(connected - imported, 2),
+        total_ms: round(connected, 2),
+    };
+    // The line goes out first: the driver's spawn -> result time must not include the teardown.
+    process.stdout.write(JSON.stringify(result) + '\n');
+    await c.close();
+    process.exit(0);
 });

@@ -3,5 +3,5 @@
 import { startMosquitto } from '../mosquitto.mjs';
 
 export function startBroker() {
-  return startMosquitto({ install: true, who: 'the smoke test' });
+    return startMosquitto({ install: true, who: 'the smoke test' });
 }

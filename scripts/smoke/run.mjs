@@ -11,13 +11,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const broker = await startBroker();
 let failed = 0;
 try {
-  for (const f of ['smoke.cjs', 'smoke.mjs']) {
-    const r = spawnSync(process.execPath, [path.join(here, f)], {
-      stdio: 'inherit', env: { ...process.env, MQTT_PORT: String(broker.port) }, timeout: 60_000,
-    });
-    if (r.status !== 0) failed++;
-  }
+    for (const f of ['smoke.cjs', 'smoke.mjs']) {
+        const r = spawnSync(process.execPath, [path.join(here, f)], {
+            stdio: 'inherit',
+            env: { ...process.env, MQTT_PORT: String(broker.port) },
+            timeout: 60_000,
+        });
+        if (r.status !== 0) failed++;
+    }
 } finally {
-  await broker.stop();
+    await broker.stop();
 }
 process.exit(failed ? 1 : 0);

@@ -1,6 +1,6 @@
 // The tests' private mosquitto: scripts/mosquitto.mjs with persistence on (sessions survive a
 // restart on the same port and dir) and a deep queue for offline sessions.
-import { ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { canConnect, freePort, startMosquitto } from '../../scripts/mosquitto.mjs';
 
 export { canConnect, freePort };

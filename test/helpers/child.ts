@@ -15,7 +15,10 @@ export interface ChildResult {
 }
 
 /** Runs `node [flags] -e script`, killing it after timeoutMs. */
-export function runNode(script: string, { flags = [] as string[], timeoutMs = 15_000, env = {} as Record<string, string> } = {}): Promise<ChildResult> {
+export function runNode(
+    script: string,
+    { flags = [] as string[], timeoutMs = 15_000, env = {} as Record<string, string> } = {},
+): Promise<ChildResult> {
     return new Promise((resolve) => {
         const t0 = Date.now();
         const child = spawn(process.execPath, [...flags, '-e', script], {

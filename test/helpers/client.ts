@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { inject } from 'vitest';
-import { Mqtt5Client, Mqtt5ClientConfig } from '../../dist/index.js';
+import { Mqtt5Client, type Mqtt5ClientConfig } from '../../dist/index.js';
 
 export const brokerPort = (): number => inject('brokerPort');
 

@@ -230,7 +230,8 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
             refusing = on;
         },
         slow(bytesPerSecond: number | null) {
-            if (bytesPerSecond !== null && !(bytesPerSecond > 0)) throw new RangeError('slow(): bytesPerSecond must be > 0 or null');
+            if (bytesPerSecond !== null && !(bytesPerSecond > 0))
+                throw new RangeError('slow(): bytesPerSecond must be > 0 or null');
             shared.rate = bytesPerSecond;
             for (const p of [...shared.pipes]) p.pump();
         },

@@ -61,7 +61,9 @@ export async function startConnectProxy(opts: ConnectProxyOptions = {}): Promise
     let authFailures = 0;
     let bytesUp = 0;
     let bytesDown = 0;
-    const expectedAuth = opts.auth ? 'Basic ' + Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64') : undefined;
+    const expectedAuth = opts.auth
+        ? 'Basic ' + Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')
+        : undefined;
 
     const track = (s: net.Socket) => {
         sockets.add(s);
@@ -99,7 +101,13 @@ export async function startConnectProxy(opts: ConnectProxyOptions = {}): Promise
                 const value = line.slice(i + 1).trim();
                 headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
             }
-            const record: ProxyRequestRecord = { method, target, httpVersion: version.replace(/^HTTP\//, ''), headers, status: 0 };
+            const record: ProxyRequestRecord = {
+                method,
+                target,
+                httpVersion: version.replace(/^HTTP\//, ''),
+                headers,
+                status: 0,
+            };
             requests.push(record);
             const answer = (status: number, text: string, extra: string[] = []) => {
                 record.status = status;
@@ -149,9 +157,7 @@ export async function startConnectProxy(opts: ConnectProxyOptions = {}): Promise
         client.on('data', onData);
     };
 
-    const server = opts.tls
-        ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onClient)
-        : net.createServer(onClient);
+    const server = opts.tls ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onClient) : net.createServer(onClient);
     if (opts.tls) server.on('connection', track);
     await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

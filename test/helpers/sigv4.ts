@@ -129,10 +129,13 @@ export function canonicalUri(rawPath: string, doubleEncode: boolean): string {
 /** [rawKey, rawValue] pairs of a raw query string, in order. */
 function rawQueryPairs(query: string): [string, string][] {
     if (query === '') return [];
-    return query.split('&').filter((p) => p !== '').map((p) => {
-        const i = p.indexOf('=');
-        return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)];
-    });
+    return query
+        .split('&')
+        .filter((p) => p !== '')
+        .map((p) => {
+            const i = p.indexOf('=');
+            return i < 0 ? [p, ''] : [p.slice(0, i), p.slice(i + 1)];
+        });
 }
 
 /** Canonical query string from decoded [key, value] pairs: re-encoded, sorted by key then value. */
@@ -229,7 +232,8 @@ export function verifyPresignedUrl(req: SigV4Request, creds: SigV4Credentials, e
     }
     if (signedAt.getTime() - now > skew) return fail(`X-Amz-Date ${amzDate} is in the future`);
     if (details.expires !== undefined) {
-        if (now > signedAt.getTime() + details.expires * 1000) return fail(`signature expired: X-Amz-Date ${amzDate} + X-Amz-Expires ${details.expires}s is in the past`);
+        if (now > signedAt.getTime() + details.expires * 1000)
+            return fail(`signature expired: X-Amz-Date ${amzDate} + X-Amz-Expires ${details.expires}s is in the past`);
     } else if (now - signedAt.getTime() > skew) {
         return fail(`signature too old: X-Amz-Date ${amzDate}, no X-Amz-Expires, more than ${skew / 1000}s ago`);
     }
@@ -272,7 +276,8 @@ export function verifyPresignedUrl(req: SigV4Request, creds: SigV4Credentials, e
 
     // Payload hash.
     const contentSha = single('X-Amz-Content-Sha256') ?? headerValue(req.headers, 'x-amz-content-sha256');
-    const payloadHashes = expected.payloadHashes ?? (typeof contentSha === 'string' ? [contentSha] : [EMPTY_SHA256, UNSIGNED_PAYLOAD]);
+    const payloadHashes =
+        expected.payloadHashes ?? (typeof contentSha === 'string' ? [contentSha] : [EMPTY_SHA256, UNSIGNED_PAYLOAD]);
 
     const doubleEncode = expected.doubleUriEncode ?? service !== 's3';
     const uri = canonicalUri(rawPath, doubleEncode);
@@ -288,13 +293,21 @@ export function verifyPresignedUrl(req: SigV4Request, creds: SigV4Credentials, e
         });
         const cqs = canonicalQueryString(queryPairs);
         for (const payloadHash of payloadHashes) {
-            const canonicalRequest = [req.method.toUpperCase(), uri, cqs, canonicalHeaders, signedHeadersParam, payloadHash].join('\n');
+            const canonicalRequest = [req.method.toUpperCase(), uri, cqs, canonicalHeaders, signedHeadersParam, payloadHash].join(
+                '\n',
+            );
             const stringToSign = ['AWS4-HMAC-SHA256', amzDate, details.credentialScope, sha256Hex(canonicalRequest)].join('\n');
             const computed = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
             details.attempts.push({ payloadHash, sessionTokenSigned: tokenSigned, signature: computed });
             const match = safeEqualHex(computed, signature.toLowerCase());
             if (match || details.expectedSignature === undefined) {
-                Object.assign(details, { expectedSignature: computed, canonicalRequest, stringToSign, payloadHash, sessionTokenSigned: tokenSigned });
+                Object.assign(details, {
+                    expectedSignature: computed,
+                    canonicalRequest,
+                    stringToSign,
+                    payloadHash,
+                    sessionTokenSigned: tokenSigned,
+                });
             }
             if (match) return { ok: true, details };
         }

@@ -1,7 +1,7 @@
 // SoftHSM 2 for the PKCS#11 tests: finds (or, as root on Debian/Ubuntu, installs with apt-get) the
 // softhsm2 package, and makes a private token in a temp dir holding one imported private key.
 // There is no skipping: when SoftHSM cannot be had, ensureSofthsm() throws saying what to install.
-import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,7 +52,11 @@ export function ensureSofthsm(): Softhsm {
         console.log('mqtt5-crt tests: SoftHSM 2 not found; installing softhsm2 with apt-get');
         const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
         const install = () =>
-            spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'softhsm2'], { encoding: 'utf8', env, timeout: 300_000 });
+            spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'softhsm2'], {
+                encoding: 'utf8',
+                env,
+                timeout: 300_000,
+            });
         let r = install();
         if (r.status !== 0) {
             problems.push(`apt-get install softhsm2: ${describe(r)}`);
@@ -108,7 +112,10 @@ export function makeSofthsmToken(opts: SofthsmTokenOptions): SofthsmToken {
     const tokenDir = path.join(dir, 'tokens');
     fs.mkdirSync(tokenDir);
     const confPath = path.join(dir, 'softhsm2.conf');
-    fs.writeFileSync(confPath, `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
+    fs.writeFileSync(
+        confPath,
+        `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`,
+    );
     const tokenLabel = opts.tokenLabel ?? 'mqtt5-crt-test';
     const userPin = opts.userPin ?? '1234';
     const soPin = opts.soPin ?? '5678';

@@ -111,7 +111,11 @@ export function makeTlsMaterial(dir?: string, opts: TlsMaterialOptions = {}): Tl
     const p = (name: string) => path.join(root, name);
     const openssl = (args: string[]) => {
         try {
-            execFileSync('openssl', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENSSL_CONF: p('req.cnf') } });
+            execFileSync('openssl', args, {
+                cwd: root,
+                stdio: ['ignore', 'pipe', 'pipe'],
+                env: { ...process.env, OPENSSL_CONF: p('req.cnf') },
+            });
         } catch (e: any) {
             throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr?.toString() ?? e.message}`);
         }
@@ -134,7 +138,23 @@ export function makeTlsMaterial(dir?: string, opts: TlsMaterialOptions = {}): Tl
     };
     const selfSigned = (name: string, cn: string, exts: string[]) => {
         const k = genKey(name);
-        openssl(['req', '-config', p('req.cnf'), '-x509', '-new', '-key', k.key, '-subj', `/CN=${cn}`, '-days', '3650', '-sha256', ...extArgs(exts), '-out', p(`${name}.crt`)]);
+        openssl([
+            'req',
+            '-config',
+            p('req.cnf'),
+            '-x509',
+            '-new',
+            '-key',
+            k.key,
+            '-subj',
+            `/CN=${cn}`,
+            '-days',
+            '3650',
+            '-sha256',
+            ...extArgs(exts),
+            '-out',
+            p(`${name}.crt`),
+        ]);
         return k;
     };
     const csr = (name: string, cn: string, key: string) => {
@@ -144,8 +164,22 @@ export function makeTlsMaterial(dir?: string, opts: TlsMaterialOptions = {}): Tl
     };
     const sign = (name: string, csrFile: string, caName: string, exts: string[]) => {
         openssl([
-            'x509', '-req', '-in', csrFile, '-CA', p(`${caName}.crt`), '-CAkey', p(`${caName}.key`), '-CAcreateserial',
-            '-days', '3650', '-sha256', '-extfile', extFile(name, exts), '-out', p(`${name}.crt`),
+            'x509',
+            '-req',
+            '-in',
+            csrFile,
+            '-CA',
+            p(`${caName}.crt`),
+            '-CAkey',
+            p(`${caName}.key`),
+            '-CAcreateserial',
+            '-days',
+            '3650',
+            '-sha256',
+            '-extfile',
+            extFile(name, exts),
+            '-out',
+            p(`${name}.crt`),
         ]);
     };
 
@@ -162,13 +196,34 @@ export function makeTlsMaterial(dir?: string, opts: TlsMaterialOptions = {}): Tl
     fs.writeFileSync(p('ca-db/serial'), '1000\n');
     fs.writeFileSync(p('ca.cnf'), CA_CONF);
     openssl([
-        'ca', '-batch', '-config', p('ca.cnf'), '-extensions', 'server_ext', '-cert', p('ca.crt'), '-keyfile', p('ca.key'),
-        '-in', serverCsr, '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-notext', '-out', p('server-expired.crt'),
+        'ca',
+        '-batch',
+        '-config',
+        p('ca.cnf'),
+        '-extensions',
+        'server_ext',
+        '-cert',
+        p('ca.crt'),
+        '-keyfile',
+        p('ca.key'),
+        '-in',
+        serverCsr,
+        '-startdate',
+        '20200101000000Z',
+        '-enddate',
+        '20200102000000Z',
+        '-notext',
+        '-out',
+        p('server-expired.crt'),
     ]);
     fs.copyFileSync(serverKey.key, p('server-expired.key'));
     fs.copyFileSync(serverKey.pkcs8, p('server-expired.pk8.key'));
 
-    selfSigned('server-selfsigned', 'localhost', EXT.server.filter((e) => !e.startsWith('authorityKeyIdentifier')));
+    selfSigned(
+        'server-selfsigned',
+        'localhost',
+        EXT.server.filter((e) => !e.startsWith('authorityKeyIdentifier')),
+    );
 
     const clientKey = genKey('client');
     sign('client', csr('client', 'test-client', clientKey.key), 'ca', EXT.client);
@@ -180,7 +235,11 @@ export function makeTlsMaterial(dir?: string, opts: TlsMaterialOptions = {}): Tl
         fs.chmodSync(full, fs.statSync(full).isDirectory() ? 0o755 : 0o644);
     }
     const file = (name: string): PemFile => ({ path: p(name), pem: fs.readFileSync(p(name), 'utf8') });
-    const pair = (name: string): KeyPair => ({ cert: file(`${name}.crt`), key: file(`${name}.key`), keyPkcs8: file(`${name}.pk8.key`) });
+    const pair = (name: string): KeyPair => ({
+        cert: file(`${name}.crt`),
+        key: file(`${name}.key`),
+        keyPkcs8: file(`${name}.pk8.key`),
+    });
     return {
         dir: root,
         keyType,

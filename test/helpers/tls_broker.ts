@@ -2,7 +2,7 @@
 // that enforces ALPN in front of a plain broker port (mosquitto 2.0.11 cannot require ALPN).
 import net from 'node:net';
 import tls from 'node:tls';
-import { Broker, canConnect, freePort, startBroker } from './broker';
+import { type Broker, canConnect, freePort, startBroker } from './broker';
 import type { KeyPair, TlsMaterial } from './tls';
 
 export type CertKind = 'good' | 'expired' | 'selfsigned';

@@ -1,7 +1,7 @@
 // A websocket gateway in front of mosquitto's plain TCP port, like AWS IoT's wss endpoint:
 // accepts upgrades with subprotocol "mqtt" only, lets the test verify (e.g. SigV4) each upgrade
 // request, records them, and pipes binary frames <-> a TCP connection to the broker.
-import http, { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -56,7 +56,12 @@ export interface WsGateway {
     close(): Promise<void>;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 426: 'Upgrade Required' };
+const STATUS_TEXT: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    404: 'Not Found',
+    426: 'Upgrade Required',
+};
 
 function refuse(socket: Duplex, status: number, reason: string): void {
     const body = `${reason}\n`;
@@ -81,7 +86,9 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
         res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket', Connection: 'close' });
         res.end('websocket upgrade required\n');
     };
-    const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
+    const server = opts.tls
+        ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
+        : http.createServer(onRequest);
     const wss = new WebSocketServer({
         noServer: true,
         clientTracking: true,
@@ -111,7 +118,8 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
         };
         const pathname = (req.url ?? '').split('?')[0];
         if (opts.path !== undefined && pathname !== opts.path) return reject(404, `no websocket endpoint at ${pathname}`);
-        if (!protocols.includes('mqtt')) return reject(400, `subprotocol "mqtt" required (offered: ${protocols.join(', ') || 'none'})`);
+        if (!protocols.includes('mqtt'))
+            return reject(400, `subprotocol "mqtt" required (offered: ${protocols.join(', ') || 'none'})`);
         if (opts.verify) {
             let reason: string | undefined;
             try {
@@ -124,7 +132,12 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
         // ws validates the rest of the handshake (version, key, ...) and answers 400 itself.
         const key = req.headers['sec-websocket-key'];
         const version = req.headers['sec-websocket-version'];
-        if (req.method !== 'GET' || typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key.trim()) || (version !== '8' && version !== '13')) {
+        if (
+            req.method !== 'GET' ||
+            typeof key !== 'string' ||
+            !/^[+/0-9A-Za-z]{22}==$/.test(key.trim()) ||
+            (version !== '8' && version !== '13')
+        ) {
             return reject(400, 'invalid websocket handshake');
         }
         upgrades.push(record);

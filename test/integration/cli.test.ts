@@ -1,6 +1,6 @@
 // The command-line tool (bin/mqtt5-crt.mjs) and the `npm start` demo (bin/demo.mjs), run as
 // child processes against the test broker.
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -34,7 +34,11 @@ afterAll(() => {
     for (const c of children) c.kill('SIGKILL');
 });
 
-function start(script: string, args: string[], { input, env = {}, timeoutMs = 10_000 }: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Running {
+function start(
+    script: string,
+    args: string[],
+    { input, env = {}, timeoutMs = 10_000 }: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Running {
     const child = spawn(process.execPath, [script, ...args], {
         cwd: ROOT,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -95,26 +99,60 @@ describe('mqtt5-crt sub/pub', () => {
     it('a `sub -C 2 -v` and a `sub --json` receive what two `pub` runs send (QoS 1, retain, user properties, content type)', async () => {
         const base = uniqueTopic('cli');
         const plain = cli(['sub', ...broker(), '-t', `${base}/#`, '-C', '2', '-v', '-d', '-W', '10']);
-        const json = cli(['sub', ...broker(), '-t', `${base}/#`, '-C', '2', '--json', '-q', '1', '--retain-as-published', '-d', '-W', '10']);
+        const json = cli([
+            'sub',
+            ...broker(),
+            '-t',
+            `${base}/#`,
+            '-C',
+            '2',
+            '--json',
+            '-q',
+            '1',
+            '--retain-as-published',
+            '-d',
+            '-W',
+            '10',
+        ]);
         await Promise.all([plain.waitStderr(/subscribed to/), json.waitStderr(/subscribed to .*GrantedQoS1/)]);
 
         const first = await run([
-            'pub', ...broker(), '-t', `${base}/one`, '-m', 'hello', '-q', '1', '-r',
-            '--user-property', 'k=v', '--user-property', 'who=cli=yes', '--content-type', 'text/plain', '-d',
+            'pub',
+            ...broker(),
+            '-t',
+            `${base}/one`,
+            '-m',
+            'hello',
+            '-q',
+            '1',
+            '-r',
+            '--user-property',
+            'k=v',
+            '--user-property',
+            'who=cli=yes',
+            '--content-type',
+            'text/plain',
+            '-d',
         ]);
         expect(first.stderr).toMatch(/PUBACK reason code 0 \(Success\)/);
         expect(first.code).toBe(0);
         // The second message comes from stdin (-s).
-        const second = await run(['pub', ...broker(), '-t', `${base}/two`, '-s', '-q', '1', '--content-type', 'application/json'], {
-            input: '{"n":2}',
-        });
+        const second = await run(
+            ['pub', ...broker(), '-t', `${base}/two`, '-s', '-q', '1', '--content-type', 'application/json'],
+            {
+                input: '{"n":2}',
+            },
+        );
         expect(second.code, second.stderr).toBe(0);
 
         const [p, j] = await Promise.all([plain.done, json.done]);
         expect(p.code, p.stderr).toBe(0);
         expect(p.stdout).toBe(`${base}/one hello\n${base}/two {"n":2}\n`);
         expect(j.code, j.stderr).toBe(0);
-        const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
+        const lines = j.stdout
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l));
         expect(lines).toEqual([
             {
                 topic: `${base}/one`,
@@ -128,7 +166,14 @@ describe('mqtt5-crt sub/pub', () => {
                     { name: 'who', value: 'cli=yes' },
                 ],
             },
-            { topic: `${base}/two`, payload: '{"n":2}', payloadEncoding: 'utf8', qos: 1, retain: false, contentType: 'application/json' },
+            {
+                topic: `${base}/two`,
+                payload: '{"n":2}',
+                payloadEncoding: 'utf8',
+                qos: 1,
+                retain: false,
+                contentType: 'application/json',
+            },
         ]);
 
         // The retained message is there for a later subscriber; `pub -n -r` clears it.
@@ -195,25 +240,77 @@ describe('mqtt5-crt usage', () => {
     });
 
     it('--help lists the flags; each command has its own; --version', async () => {
-        const [main, sub, pub, version] = await Promise.all([run(['--help']), run(['sub', '--help']), run(['pub', '--help']), run(['--version'])]);
+        const [main, sub, pub, version] = await Promise.all([
+            run(['--help']),
+            run(['sub', '--help']),
+            run(['pub', '--help']),
+            run(['--version']),
+        ]);
         for (const r of [main, sub, pub]) {
             expect(r.code).toBe(0);
             for (const flag of [
-                '-h, --host', '-p, --port', '-i, --id', '-u, --username', '-P, --password', '-k, --keepalive', '--clean',
-                '--session-expiry', '-d, --debug', '--cafile', '--capath', '--cert', '--key', '--insecure', '--alpn', '--ws',
-                '--sigv4', '--region', '--custom-auth-name', '--custom-auth-username', '--custom-auth-password',
-                '--custom-auth-token-key', '--custom-auth-token-value', '--custom-auth-token-signature', '--proxy-host',
-                '--proxy-port', '--proxy-user', '--proxy-pass', '--disable-metrics', '--help', '--version',
+                '-h, --host',
+                '-p, --port',
+                '-i, --id',
+                '-u, --username',
+                '-P, --password',
+                '-k, --keepalive',
+                '--clean',
+                '--session-expiry',
+                '-d, --debug',
+                '--cafile',
+                '--capath',
+                '--cert',
+                '--key',
+                '--insecure',
+                '--alpn',
+                '--ws',
+                '--sigv4',
+                '--region',
+                '--custom-auth-name',
+                '--custom-auth-username',
+                '--custom-auth-password',
+                '--custom-auth-token-key',
+                '--custom-auth-token-value',
+                '--custom-auth-token-signature',
+                '--proxy-host',
+                '--proxy-port',
+                '--proxy-user',
+                '--proxy-pass',
+                '--disable-metrics',
+                '--help',
+                '--version',
             ]) {
                 expect(r.stdout).toContain(flag);
             }
             expect(r.stdout).toMatch(/amazonaws\.com/); // the metrics default is explained
         }
         expect(main.stdout).toMatch(/Exit codes/);
-        for (const flag of ['-t, --topic', '-q, --qos', '-C, --count', '-v, --verbose', '--json', '--no-local', '--retain-as-published', '--retain-handling']) {
+        for (const flag of [
+            '-t, --topic',
+            '-q, --qos',
+            '-C, --count',
+            '-v, --verbose',
+            '--json',
+            '--no-local',
+            '--retain-as-published',
+            '--retain-handling',
+        ]) {
             expect(sub.stdout).toContain(flag);
         }
-        for (const flag of ['-t, --topic', '-m, --message', '-f, --file', '-s, --stdin', '-n, --null-message', '-r, --retain', '--content-type', '--user-property', '--message-expiry', '--repeat', '--interval']) {
+        for (const flag of [
+            '-t, --topic',
+            '-m, --message',
+            '-f, --file',
+            '-s, --stdin',
+            '-n, --null-message',
+            '-r, --retain',
+            '--content-type',
+            '--user-property',
+            '--message-expiry',
+            '--repeat',
+            '--interval',
+        ]) {
             expect(pub.stdout).toContain(flag);
         }
         expect(version.code).toBe(0);
@@ -231,7 +328,9 @@ describe('mqtt5-crt failures', () => {
         for (const r of [pub, sub]) {
             expect(r.timedOut).toBe(false);
             expect(r.code, r.stderr).toBe(1);
-            expect(r.stderr).toMatch(new RegExp(`connection to 127\\.0\\.0\\.1:${port} failed: AWS_IO_SOCKET_CONNECTION_REFUSED`));
+            expect(r.stderr).toMatch(
+                new RegExp(`connection to 127\\.0\\.0\\.1:${port} failed: AWS_IO_SOCKET_CONNECTION_REFUSED`),
+            );
         }
     });
 

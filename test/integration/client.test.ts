@@ -1,14 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-    CrtError,
-    Mqtt5Client,
-    PubackReasonCode,
-    QoS,
-    SubackReasonCode,
-    UnsubackReasonCode,
-} from '../../dist/index.js';
+import { CrtError, type Mqtt5Client, PubackReasonCode, QoS, SubackReasonCode, UnsubackReasonCode } from '../../dist/index.js';
 import { freePort } from '../helpers/broker';
 import { distIndex, runNode } from '../helpers/child';
 import { brokerPort, closeAll, connectedClient, newClient, once, uniqueTopic } from '../helpers/client';
@@ -81,7 +74,9 @@ describe('publish, subscribe, receive', () => {
             const topic = uniqueTopic(`qos${qos}`);
             const got = collector(sub);
             const suback = await sub.subscribe({ subscriptions: [{ topicFilter: topic, qos }] });
-            expect(suback.reasonCodes).toEqual([qos === QoS.AtLeastOnce ? SubackReasonCode.GrantedQoS1 : SubackReasonCode.GrantedQoS0]);
+            expect(suback.reasonCodes).toEqual([
+                qos === QoS.AtLeastOnce ? SubackReasonCode.GrantedQoS1 : SubackReasonCode.GrantedQoS0,
+            ]);
 
             const result = await pub.publish({
                 topicName: topic,
@@ -140,7 +135,11 @@ describe('publish, subscribe, receive', () => {
             const size = sizes[i % sizes.length];
             const payload = Buffer.alloc(size);
             for (let j = 0; j < size; j++) payload[j] = (i * 31 + j * 7) & 0xff;
-            const packet: any = { topicName: `${base}/${Math.floor(i / 4) % 3}`, qos: i % 2 ? QoS.AtLeastOnce : QoS.AtMostOnce, payload };
+            const packet: any = {
+                topicName: `${base}/${Math.floor(i / 4) % 3}`,
+                qos: i % 2 ? QoS.AtLeastOnce : QoS.AtMostOnce,
+                payload,
+            };
             if (i % 5 === 0) packet.userProperties = [{ name: 'i', value: String(i) }];
             if (i % 7 === 0) packet.contentType = 'application/octet-stream';
             sent.push(packet);

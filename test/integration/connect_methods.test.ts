@@ -20,27 +20,27 @@ import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
     auth,
-    ConnackPacket,
+    type ConnackPacket,
     CrtError,
     http,
     io,
     iot,
     Mqtt5Client,
     Mqtt5ClientBuilder,
-    Mqtt5ClientConfig,
+    type Mqtt5ClientConfig,
     Mqtt5CustomAuthConfig,
     QoS,
     RetryJitterType,
     WebsocketConfig,
 } from '../../dist/index.js';
-import { Broker, startBroker } from '../helpers/broker';
+import { type Broker, startBroker } from '../helpers/broker';
 import { brokerPort, once, uniqueTopic } from '../helpers/client';
 import { startConnectProxy } from '../helpers/http_proxy';
-import { SigV4Credentials, SigV4Result, verifyPresignedUrl } from '../helpers/sigv4';
-import { makeSofthsmToken, SofthsmToken } from '../helpers/softhsm';
-import { makeTlsMaterial, TlsMaterial } from '../helpers/tls';
-import { startAlpnTlsTerminator, startTlsBroker, TlsBroker } from '../helpers/tls_broker';
-import { startWsGateway, WsGateway } from '../helpers/ws_gateway';
+import { type SigV4Credentials, type SigV4Result, verifyPresignedUrl } from '../helpers/sigv4';
+import { makeSofthsmToken, type SofthsmToken } from '../helpers/softhsm';
+import { makeTlsMaterial, type TlsMaterial } from '../helpers/tls';
+import { startAlpnTlsTerminator, startTlsBroker, type TlsBroker } from '../helpers/tls_broker';
+import { startWsGateway, type WsGateway } from '../helpers/ws_gateway';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers, local to this file.
@@ -95,7 +95,10 @@ function firstAttempt(client: Mqtt5Client, timeoutMs = 15_000): Promise<Attempt>
     track(client);
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no connectionSuccess/connectionFailure within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+            () => reject(new Error(`no connectionSuccess/connectionFailure within ${timeoutMs} ms`)),
+            timeoutMs,
+        );
         client.once('connectionSuccess', ({ connack }) => {
             clearTimeout(timer);
             resolve({ ok: true, connack, ms: performance.now() - t0 });
@@ -135,7 +138,10 @@ async function roundTrip(client: Mqtt5Client): Promise<void> {
  */
 const NO_QUICK_RETRY = { minReconnectDelayMs: 60_000, maxReconnectDelayMs: 60_000, retryJitterMode: RetryJitterType.None };
 
-function tlsOptions(setup: (o: io.TlsContextOptions) => void = () => {}, base = new io.TlsContextOptions()): io.TlsContextOptions {
+function tlsOptions(
+    setup: (o: io.TlsContextOptions) => void = () => {},
+    base = new io.TlsContextOptions(),
+): io.TlsContextOptions {
     setup(base);
     return base;
 }
@@ -253,19 +259,22 @@ async function startConnectTap(targetPort: number): Promise<Tap> {
 async function startVersionTerminator(material: TlsMaterial, opts: { maxVersion?: tls.SecureVersion } = {}) {
     const versions: string[] = [];
     const sockets = new Set<net.Socket>();
-    const server = tls.createServer({ key: material.server.key.pem, cert: material.server.cert.pem, maxVersion: opts.maxVersion }, (client) => {
-        versions.push(client.getProtocol() ?? 'unknown');
-        const upstream = net.connect({ host: '127.0.0.1', port: brokerPort() });
-        for (const s of [client, upstream]) {
-            sockets.add(s);
-            s.on('close', () => sockets.delete(s));
-            s.on('error', () => {});
-        }
-        client.pipe(upstream);
-        upstream.pipe(client);
-        client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
-    });
+    const server = tls.createServer(
+        { key: material.server.key.pem, cert: material.server.cert.pem, maxVersion: opts.maxVersion },
+        (client) => {
+            versions.push(client.getProtocol() ?? 'unknown');
+            const upstream = net.connect({ host: '127.0.0.1', port: brokerPort() });
+            for (const s of [client, upstream]) {
+                sockets.add(s);
+                s.on('close', () => sockets.delete(s));
+                s.on('error', () => {});
+            }
+            client.pipe(upstream);
+            upstream.pipe(client);
+            client.on('close', () => upstream.destroy());
+            upstream.on('close', () => client.destroy());
+        },
+    );
     server.on('connection', (raw: net.Socket) => {
         sockets.add(raw);
         raw.on('close', () => sockets.delete(raw));
@@ -326,22 +335,44 @@ beforeAll(async () => {
     // (mosquitto 2.0.11's `tls_version tlsv1.2` still negotiates TLS 1.3, so a Node server caps it.)
     tls12Only = await startVersionTerminator(m, { maxVersion: 'TLSv1.2' });
     const trustCa = () => tlsOptions((o) => o.override_default_trust_store_from_path(undefined, m.ca.cert.path));
-    slowAttempt('wrongCa', tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => o.override_default_trust_store(m.wrongCa.cert.pem))));
+    slowAttempt(
+        'wrongCa',
+        tlsConfig(
+            tlsBroker.tlsPort,
+            tlsOptions((o) => o.override_default_trust_store(m.wrongCa.cert.pem)),
+        ),
+    );
     slowAttempt(
         'wrongCaBuilder',
-        iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath('localhost', m.client.cert.path, m.client.key.path)
+        iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath(
+            'localhost',
+            m.client.cert.path,
+            m.client.key.path,
+        )
             .withPort(mtlsBroker.tlsPort)
             .withCertificateAuthorityFromPath(undefined, m.wrongCa.cert.path)
             .build(),
     );
     slowAttempt('expired', tlsConfig(expiredBroker.tlsPort, trustCa()));
     slowAttempt('selfSigned', tlsConfig(selfSignedBroker.tlsPort, trustCa()));
-    slowAttempt('tls13vs12', tlsConfig(tls12Only.port, tlsOptions((o) => (o.min_tls_version = io.TlsVersion.TLSv1_3), trustCa())));
+    slowAttempt(
+        'tls13vs12',
+        tlsConfig(
+            tls12Only.port,
+            tlsOptions((o) => (o.min_tls_version = io.TlsVersion.TLSv1_3), trustCa()),
+        ),
+    );
     // Refused by the mTLS listener after the client's side of the handshake (TLS 1.3): fast.
     slowAttempt('noClientCert', tlsConfig(mtlsBroker.tlsPort, trustCa()));
     slowAttempt(
         'wrongClientCert',
-        tlsConfig(mtlsBroker.tlsPort, tlsOptions((o) => (o.certificate_authority = m.ca.cert.pem), io.TlsContextOptions.create_client_with_mtls(m.wrongClient.cert.pem, m.wrongClient.key.pem))),
+        tlsConfig(
+            mtlsBroker.tlsPort,
+            tlsOptions(
+                (o) => (o.certificate_authority = m.ca.cert.pem),
+                io.TlsContextOptions.create_client_with_mtls(m.wrongClient.cert.pem, m.wrongClient.key.pem),
+            ),
+        ),
     );
 }, 30_000);
 
@@ -358,11 +389,23 @@ afterAll(async () => {
 describe('TLS', () => {
     it('trusts a CA given as a file (TlsContextOptions, both builders), and data flows', async () => {
         const client = await connects(
-            tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => o.override_default_trust_store_from_path(undefined, m.ca.cert.path))),
+            tlsConfig(
+                tlsBroker.tlsPort,
+                tlsOptions((o) => o.override_default_trust_store_from_path(undefined, m.ca.cert.path)),
+            ),
         );
         await roundTrip(client);
         expect(
-            (await firstAttempt(new Mqtt5Client(tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => (o.ca_filepath = m.ca.cert.path)))))).ok,
+            (
+                await firstAttempt(
+                    new Mqtt5Client(
+                        tlsConfig(
+                            tlsBroker.tlsPort,
+                            tlsOptions((o) => (o.ca_filepath = m.ca.cert.path)),
+                        ),
+                    ),
+                )
+            ).ok,
         ).toBe(true);
         // C++ builder: withCertificateAuthority(<a path>) on the mTLS listener.
         await connects(
@@ -373,7 +416,11 @@ describe('TLS', () => {
         );
         // aws-crt builder: withCertificateAuthorityFromPath(undefined, file).
         await connects(
-            iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath('localhost', m.client.cert.path, m.client.key.path)
+            iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath(
+                'localhost',
+                m.client.cert.path,
+                m.client.key.path,
+            )
                 .withPort(mtlsBroker.tlsPort)
                 .withCertificateAuthorityFromPath(undefined, m.ca.cert.path)
                 .build(),
@@ -381,14 +428,27 @@ describe('TLS', () => {
     });
 
     it('trusts a CA directory prepared with `openssl rehash`', async () => {
-        const dir = onCleanup(fs.mkdtempSync(path.join(os.tmpdir(), 'mqtt5-crt-cadir-')), (d) => fs.rmSync(d, { recursive: true, force: true }));
+        const dir = onCleanup(fs.mkdtempSync(path.join(os.tmpdir(), 'mqtt5-crt-cadir-')), (d) =>
+            fs.rmSync(d, { recursive: true, force: true }),
+        );
         fs.copyFileSync(m.ca.cert.path, path.join(dir, 'test-ca.pem'));
         execFileSync('openssl', ['rehash', dir]);
-        const hash = execFileSync('openssl', ['x509', '-noout', '-subject_hash', '-in', m.ca.cert.path], { encoding: 'utf8' }).trim();
+        const hash = execFileSync('openssl', ['x509', '-noout', '-subject_hash', '-in', m.ca.cert.path], {
+            encoding: 'utf8',
+        }).trim();
         expect(fs.readdirSync(dir)).toContain(`${hash}.0`);
-        await connects(tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => o.override_default_trust_store_from_path(dir))));
         await connects(
-            iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromMemory('localhost', m.client.cert.pem, m.client.key.pem)
+            tlsConfig(
+                tlsBroker.tlsPort,
+                tlsOptions((o) => o.override_default_trust_store_from_path(dir)),
+            ),
+        );
+        await connects(
+            iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromMemory(
+                'localhost',
+                m.client.cert.pem,
+                m.client.key.pem,
+            )
                 .withPort(mtlsBroker.tlsPort)
                 .withCertificateAuthorityFromPath(dir)
                 .build(),
@@ -397,8 +457,18 @@ describe('TLS', () => {
     });
 
     it('trusts a CA given in memory (PEM text)', async () => {
-        await connects(tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => o.override_default_trust_store(m.ca.cert.pem))));
-        await connects(tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => (o.certificate_authority = m.ca.cert.pem))));
+        await connects(
+            tlsConfig(
+                tlsBroker.tlsPort,
+                tlsOptions((o) => o.override_default_trust_store(m.ca.cert.pem)),
+            ),
+        );
+        await connects(
+            tlsConfig(
+                tlsBroker.tlsPort,
+                tlsOptions((o) => (o.certificate_authority = m.ca.cert.pem)),
+            ),
+        );
         await connects(
             Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromMemory('localhost', m.client.cert.pem, m.client.key.pem)
                 .withPort(mtlsBroker.tlsPort)
@@ -416,14 +486,33 @@ describe('TLS', () => {
     it('mTLS with certificate and key from paths and from memory (SEC1 and PKCS#8 keys)', async () => {
         const trust = (o: io.TlsContextOptions) => (o.ca_filepath = m.ca.cert.path);
         const fromPath = await connects(
-            tlsConfig(mtlsBroker.tlsPort, tlsOptions(trust, io.TlsContextOptions.create_client_with_mtls_from_path(m.client.cert.path, m.client.key.path))),
+            tlsConfig(
+                mtlsBroker.tlsPort,
+                tlsOptions(trust, io.TlsContextOptions.create_client_with_mtls_from_path(m.client.cert.path, m.client.key.path)),
+            ),
         );
         await roundTrip(fromPath);
         await connects(
-            tlsConfig(mtlsBroker.tlsPort, tlsOptions(trust, io.TlsContextOptions.create_client_with_mtls_from_path(m.client.cert.path, m.client.keyPkcs8.path))),
+            tlsConfig(
+                mtlsBroker.tlsPort,
+                tlsOptions(
+                    trust,
+                    io.TlsContextOptions.create_client_with_mtls_from_path(m.client.cert.path, m.client.keyPkcs8.path),
+                ),
+            ),
         );
-        await connects(tlsConfig(mtlsBroker.tlsPort, tlsOptions(trust, io.TlsContextOptions.create_client_with_mtls(m.client.cert.pem, m.client.key.pem))));
-        await connects(tlsConfig(mtlsBroker.tlsPort, tlsOptions(trust, io.TlsContextOptions.create_client_with_mtls(m.client.cert.pem, m.client.keyPkcs8.pem))));
+        await connects(
+            tlsConfig(
+                mtlsBroker.tlsPort,
+                tlsOptions(trust, io.TlsContextOptions.create_client_with_mtls(m.client.cert.pem, m.client.key.pem)),
+            ),
+        );
+        await connects(
+            tlsConfig(
+                mtlsBroker.tlsPort,
+                tlsOptions(trust, io.TlsContextOptions.create_client_with_mtls(m.client.cert.pem, m.client.keyPkcs8.pem)),
+            ),
+        );
     });
 
     it('mTLS listener: no client certificate or one from a foreign CA fails with a TLS CrtError', async () => {
@@ -438,34 +527,74 @@ describe('TLS', () => {
     }, 45_000);
 
     it('verify_peer = false connects to a self-signed (and to an expired) server', async () => {
-        await connects(tlsConfig(selfSignedBroker.tlsPort, tlsOptions((o) => (o.verify_peer = false))));
-        await connects(tlsConfig(expiredBroker.tlsPort, tlsOptions((o) => (o.verify_peer = false))));
+        await connects(
+            tlsConfig(
+                selfSignedBroker.tlsPort,
+                tlsOptions((o) => (o.verify_peer = false)),
+            ),
+        );
+        await connects(
+            tlsConfig(
+                expiredBroker.tlsPort,
+                tlsOptions((o) => (o.verify_peer = false)),
+            ),
+        );
     });
 
     it('min_tls_version: TLSv1_3 connects to mosquitto and negotiates TLS 1.3; TLSv1_2 accepts a TLS-1.2-only server', async () => {
         const trust = { ca_filepath: m.ca.cert.path };
-        await connects(tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => Object.assign(o, trust, { min_tls_version: io.TlsVersion.TLSv1_3 }))));
+        await connects(
+            tlsConfig(
+                tlsBroker.tlsPort,
+                tlsOptions((o) => Object.assign(o, trust, { min_tls_version: io.TlsVersion.TLSv1_3 })),
+            ),
+        );
         const any = onCleanup(await startVersionTerminator(m), (t) => t.close());
-        await connects(tlsConfig(any.port, tlsOptions((o) => Object.assign(o, trust, { min_tls_version: io.TlsVersion.TLSv1_3 }))));
+        await connects(
+            tlsConfig(
+                any.port,
+                tlsOptions((o) => Object.assign(o, trust, { min_tls_version: io.TlsVersion.TLSv1_3 })),
+            ),
+        );
         expect(any.versions).toEqual(['TLSv1.3']);
-        await connects(tlsConfig(tls12Only.port, tlsOptions((o) => Object.assign(o, trust, { min_tls_version: io.TlsVersion.TLSv1_2 }))));
+        await connects(
+            tlsConfig(
+                tls12Only.port,
+                tlsOptions((o) => Object.assign(o, trust, { min_tls_version: io.TlsVersion.TLSv1_2 })),
+            ),
+        );
         expect(tls12Only.versions).toEqual(['TLSv1.2']);
         // TLSv1_3 against the TLS-1.2-only server is refused: checked at the end (blinding delay).
     });
 
     it('cipher preferences: a supported one connects, an unsupported one is a RangeError', async () => {
         await connects(
-            tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => Object.assign(o, { ca_filepath: m.ca.cert.path, tls_cipher_preference: io.TlsCipherPreference.TLSv1_2_2025_07 }))),
+            tlsConfig(
+                tlsBroker.tlsPort,
+                tlsOptions((o) =>
+                    Object.assign(o, {
+                        ca_filepath: m.ca.cert.path,
+                        tls_cipher_preference: io.TlsCipherPreference.TLSv1_2_2025_07,
+                    }),
+                ),
+            ),
         );
         const unsupported = tlsOptions((o) => (o.tls_cipher_preference = io.TlsCipherPreference.PQ_TLSv1_0_2021_05));
         expect(() => new io.ClientTlsContext(unsupported)).toThrow(RangeError);
         expect(() => new io.ClientTlsContext(unsupported)).toThrow(/tls_cipher_preference/);
-        const builder = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromPath('localhost', m.client.cert.path, m.client.key.path)
+        const builder = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromPath(
+            'localhost',
+            m.client.cert.path,
+            m.client.key.path,
+        )
             .withPort(mtlsBroker.tlsPort)
             .withTlsCipherPreference(io.TlsCipherPreference.PQ_TLSv1_0_2021_05);
         expect(() => builder.build()).toThrow(RangeError);
-        const awsCrt = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath('localhost', m.client.cert.path, m.client.key.path)
-            .withTlsCipherPreference(io.TlsCipherPreference.PQ_TLSv1_0_2021_05);
+        const awsCrt = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath(
+            'localhost',
+            m.client.cert.path,
+            m.client.key.path,
+        ).withTlsCipherPreference(io.TlsCipherPreference.PQ_TLSv1_0_2021_05);
         expect(() => awsCrt.build()).toThrow(RangeError);
     });
 });
@@ -479,12 +608,21 @@ describe('ALPN (AWS IoT Core on port 443)', () => {
 
     it('the mTLS builders offer x-amzn-mqtt-ca and connect through a terminator that requires it', async () => {
         const t = onCleanup(
-            await startAlpnTlsTerminator({ material: m, requiredAlpn: iot.MTLS_ALPN_ON_443, targetPort: brokerPort(), requireCertificate: true }),
+            await startAlpnTlsTerminator({
+                material: m,
+                requiredAlpn: iot.MTLS_ALPN_ON_443,
+                targetPort: brokerPort(),
+                requireCertificate: true,
+            }),
             (x) => x.close(),
         );
         expect(iot.MTLS_ALPN_ON_443).toBe('x-amzn-mqtt-ca');
         const awsCrt = await connects(
-            iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath('localhost', m.client.cert.path, m.client.key.path)
+            iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath(
+                'localhost',
+                m.client.cert.path,
+                m.client.key.path,
+            )
                 .withPort(t.port)
                 .withCertificateAuthority(m.ca.cert.pem)
                 .build(),
@@ -505,7 +643,9 @@ describe('ALPN (AWS IoT Core on port 443)', () => {
     });
 
     it('the custom-authorizer builders offer mqtt and connect through a terminator that requires it', async () => {
-        const t = onCleanup(await startAlpnTlsTerminator({ material: m, requiredAlpn: 'mqtt', targetPort: brokerPort() }), (x) => x.close());
+        const t = onCleanup(await startAlpnTlsTerminator({ material: m, requiredAlpn: 'mqtt', targetPort: brokerPort() }), (x) =>
+            x.close(),
+        );
         const customAuth = { authorizerName: 'alpn-check', username: 'anyone' };
         await connects(
             iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithCustomAuth('localhost', customAuth)
@@ -557,14 +697,21 @@ describe('websockets', () => {
     });
 
     it('wss: TLS to the gateway with the test CA; the transform may change the path', async () => {
-        const g = onCleanup(await startWsGateway({ targetPort: brokerPort(), tls: { cert: m.server.cert.pem, key: m.server.key.pem } }), (x) => x.close());
+        const g = onCleanup(
+            await startWsGateway({ targetPort: brokerPort(), tls: { cert: m.server.cert.pem, key: m.server.key.pem } }),
+            (x) => x.close(),
+        );
         const client = await connects(
-            tlsConfig(g.port, tlsOptions((o) => (o.certificate_authority = m.ca.cert.pem)), {
-                websocketHandshakeTransform: (request, done) => {
-                    request.path = '/mqtt?custom=1';
-                    done();
+            tlsConfig(
+                g.port,
+                tlsOptions((o) => (o.certificate_authority = m.ca.cert.pem)),
+                {
+                    websocketHandshakeTransform: (request, done) => {
+                        request.path = '/mqtt?custom=1';
+                        done();
+                    },
                 },
-            }),
+            ),
         );
         await roundTrip(client);
         expect(g.url).toMatch(/^wss:/);
@@ -584,7 +731,8 @@ describe('websockets', () => {
                 connectProperties: { keepAliveIntervalSeconds: 60 },
                 websocketHandshakeTransform: (_request, done) => {
                     calls++;
-                    if (calls <= 2) setTimeout(() => done(HTTP_CALLBACK_FAILURE), 5); // async: done() later is fine
+                    if (calls <= 2)
+                        setTimeout(() => done(HTTP_CALLBACK_FAILURE), 5); // async: done() later is fine
                     else done();
                 },
             }),
@@ -631,13 +779,21 @@ describe('websockets with SigV4 (verified by the gateway)', () => {
     const results = (accessKeyId: string) => verified.filter((v) => v.accessKeyId === accessKeyId).map((v) => v.result);
 
     beforeAll(async () => {
-        g = await startWsGateway({ targetPort: brokerPort(), tls: { cert: m.server.cert.pem, key: m.server.key.pem }, path: '/mqtt', verify });
+        g = await startWsGateway({
+            targetPort: brokerPort(),
+            tls: { cert: m.server.cert.pem, key: m.server.key.pem },
+            path: '/mqtt',
+            verify,
+        });
     });
     afterAll(() => g?.close());
 
     /** aws-crt shape: newWebsocketMqttBuilderWithSigv4Auth against the gateway. */
     const awsCrtConfig = (provider: auth.AwsCredentialsProvider, region: string) =>
-        iot.AwsIotMqtt5ClientConfigBuilder.newWebsocketMqttBuilderWithSigv4Auth('localhost', { region, credentialsProvider: provider })
+        iot.AwsIotMqtt5ClientConfigBuilder.newWebsocketMqttBuilderWithSigv4Auth('localhost', {
+            region,
+            credentialsProvider: provider,
+        })
             .withPort(g.port)
             .withCertificateAuthority(m.ca.cert.pem)
             .build();
@@ -678,9 +834,12 @@ describe('websockets with SigV4 (verified by the gateway)', () => {
         // dial is then pointed at the local gateway.
         const creds = { accessKeyId: 'AKIDENDPOINTREGION', secretAccessKey: 'endpoint-secret' };
         expected.set(creds.accessKeyId, { creds, region: 'eu-central-1' });
-        const config = iot.AwsIotMqtt5ClientConfigBuilder.newWebsocketMqttBuilderWithSigv4Auth('abc123-ats.iot.eu-central-1.amazonaws.com', {
-            credentialsProvider: auth.AwsCredentialsProvider.newStatic(creds.accessKeyId, creds.secretAccessKey),
-        })
+        const config = iot.AwsIotMqtt5ClientConfigBuilder.newWebsocketMqttBuilderWithSigv4Auth(
+            'abc123-ats.iot.eu-central-1.amazonaws.com',
+            {
+                credentialsProvider: auth.AwsCredentialsProvider.newStatic(creds.accessKeyId, creds.secretAccessKey),
+            },
+        )
             .withPort(g.port)
             .withCertificateAuthority(m.ca.cert.pem)
             .build();
@@ -700,7 +859,9 @@ describe('websockets with SigV4 (verified by the gateway)', () => {
             [true, 'eu-central-1'],
             [true, 'eu-central-1'],
         ]);
-        expect(() => Mqtt5ClientBuilder.createMqtt5ClientBuilderWithWebsocket('localhost', new WebsocketConfig()).buildConfig()).toThrow(/region/);
+        expect(() =>
+            Mqtt5ClientBuilder.createMqtt5ClientBuilderWithWebsocket('localhost', new WebsocketConfig()).buildConfig(),
+        ).toThrow(/region/);
     });
 
     it('a WRONG secret is refused by the gateway: connectionFailure with a CrtError, no hang', async () => {
@@ -754,7 +915,11 @@ describe('websockets with SigV4 (verified by the gateway)', () => {
         const asyncProvider = auth.AwsCredentialsProvider.newDelegate(async () => {
             asyncCalls++;
             await sleep(20);
-            return { aws_access_key_id: acreds.accessKeyId, aws_secret_access_key: acreds.secretAccessKey, aws_session_token: acreds.sessionToken };
+            return {
+                aws_access_key_id: acreds.accessKeyId,
+                aws_secret_access_key: acreds.secretAccessKey,
+                aws_session_token: acreds.sessionToken,
+            };
         });
         expect(await asyncProvider.getCredentials()).toMatchObject(acreds);
         await connects(
@@ -787,8 +952,13 @@ describe('websockets with SigV4 (verified by the gateway)', () => {
     it('newEnvironment(): AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from process.env', async () => {
         const creds = { accessKeyId: 'AKIDENVIRONMENT', secretAccessKey: 'env/secret' };
         expected.set(creds.accessKeyId, { creds, region: 'ca-central-1' });
-        const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, token: process.env.AWS_SESSION_TOKEN };
-        const restore = (name: string, value: string | undefined) => (value === undefined ? delete process.env[name] : (process.env[name] = value));
+        const saved = {
+            id: process.env.AWS_ACCESS_KEY_ID,
+            secret: process.env.AWS_SECRET_ACCESS_KEY,
+            token: process.env.AWS_SESSION_TOKEN,
+        };
+        const restore = (name: string, value: string | undefined) =>
+            value === undefined ? delete process.env[name] : (process.env[name] = value);
         try {
             process.env.AWS_ACCESS_KEY_ID = creds.accessKeyId;
             process.env.AWS_SECRET_ACCESS_KEY = creds.secretAccessKey;
@@ -807,7 +977,9 @@ describe('websockets with SigV4 (verified by the gateway)', () => {
     });
 
     it('newProfile({credentialsFile, configFile, profileName}) with temp files', async () => {
-        const dir = onCleanup(fs.mkdtempSync(path.join(os.tmpdir(), 'mqtt5-crt-aws-')), (d) => fs.rmSync(d, { recursive: true, force: true }));
+        const dir = onCleanup(fs.mkdtempSync(path.join(os.tmpdir(), 'mqtt5-crt-aws-')), (d) =>
+            fs.rmSync(d, { recursive: true, force: true }),
+        );
         const credentialsFile = path.join(dir, 'credentials');
         const configFile = path.join(dir, 'config');
         const creds = { accessKeyId: 'AKIDPROFILE', secretAccessKey: 'profile+secret/key', sessionToken: 'profile-token' };
@@ -854,7 +1026,8 @@ describe('custom authorizer (the exact CONNECT username and password reach the b
         tokenSignature: 'sig+/ab==',
     };
     // The signature URI-encoded (+ / = -> %2B %2F %3D); the token value as given.
-    const SIGNED_USERNAME = 'device-2?x-amz-customauthorizer-name=signed-authorizer&x-token=tok+en/v=1&x-amz-customauthorizer-signature=sig%2B%2Fab%3D%3D';
+    const SIGNED_USERNAME =
+        'device-2?x-amz-customauthorizer-name=signed-authorizer&x-token=tok+en/v=1&x-amz-customauthorizer-signature=sig%2B%2Fab%3D%3D';
 
     beforeAll(async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mqtt5-crt-customauth-'));
@@ -899,7 +1072,11 @@ describe('custom authorizer (the exact CONNECT username and password reach the b
                 hostName: '127.0.0.1',
                 port: broker.port,
                 disableMetrics: true,
-                connectProperties: { keepAliveIntervalSeconds: 60, username: SIGNED_USERNAME, password: Buffer.from(SIGNED.password) },
+                connectProperties: {
+                    keepAliveIntervalSeconds: 60,
+                    username: SIGNED_USERNAME,
+                    password: Buffer.from(SIGNED.password),
+                },
             }),
         );
         expect(ok.ok).toBe(true);
@@ -916,7 +1093,10 @@ describe('custom authorizer (the exact CONNECT username and password reach the b
         await connects(
             Mqtt5ClientBuilder.createMqtt5ClientBuilderWithCustomAuthorizer(
                 'localhost',
-                new Mqtt5CustomAuthConfig().withAuthorizerName(UNSIGNED.authorizerName).withUsername(UNSIGNED.username).withPassword(Buffer.from(UNSIGNED.password)),
+                new Mqtt5CustomAuthConfig()
+                    .withAuthorizerName(UNSIGNED.authorizerName)
+                    .withUsername(UNSIGNED.username)
+                    .withPassword(Buffer.from(UNSIGNED.password)),
             )
                 .withPort(mqttAlpn.port)
                 .withCertificateAuthority(m.ca.cert.pem)
@@ -951,7 +1131,10 @@ describe('custom authorizer (the exact CONNECT username and password reach the b
         );
         // An already URI-encoded signature is kept as is.
         await connects(
-            iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithCustomAuth('localhost', { ...SIGNED, tokenSignature: 'sig%2B%2Fab%3D%3D' })
+            iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithCustomAuth('localhost', {
+                ...SIGNED,
+                tokenSignature: 'sig%2B%2Fab%3D%3D',
+            })
                 .withPort(mqttAlpn.port)
                 .withCertificateAuthority(m.ca.cert.pem)
                 .withMetricsCollection(false)
@@ -995,7 +1178,9 @@ describe('custom authorizer (the exact CONNECT username and password reach the b
 
     it('with metrics on, the CRT appends &SDK=... to the composed username (seen by a TCP tap)', async () => {
         const tap = onCleanup(await startConnectTap(brokerPort()), (t) => t.close());
-        const front = onCleanup(await startAlpnTlsTerminator({ material: m, requiredAlpn: 'mqtt', targetPort: tap.port }), (t) => t.close());
+        const front = onCleanup(await startAlpnTlsTerminator({ material: m, requiredAlpn: 'mqtt', targetPort: tap.port }), (t) =>
+            t.close(),
+        );
         await connects(
             iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithCustomAuth('localhost', SIGNED)
                 .withPort(front.port)
@@ -1023,7 +1208,12 @@ describe('custom authorizer (the exact CONNECT username and password reach the b
     it('without a username the metrics start the query string (?SDK=)', async () => {
         const tap = onCleanup(await startConnectTap(brokerPort()), (t) => t.close());
         const front = onCleanup(
-            await startAlpnTlsTerminator({ material: m, requiredAlpn: 'x-amzn-mqtt-ca', targetPort: tap.port, requireCertificate: true }),
+            await startAlpnTlsTerminator({
+                material: m,
+                requiredAlpn: 'x-amzn-mqtt-ca',
+                targetPort: tap.port,
+                requireCertificate: true,
+            }),
             (t) => t.close(),
         );
         await connects(
@@ -1042,9 +1232,13 @@ describe('HTTP proxy (CONNECT tunnel)', () => {
     it('TLS to the broker through a proxy without auth: tunnel to the broker port, bytes both ways', async () => {
         const proxy = onCleanup(await startConnectProxy(), (p) => p.close());
         const client = await connects(
-            tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => (o.ca_filepath = m.ca.cert.path)), {
-                httpProxyOptions: new http.HttpProxyOptions('127.0.0.1', proxy.port),
-            }),
+            tlsConfig(
+                tlsBroker.tlsPort,
+                tlsOptions((o) => (o.ca_filepath = m.ca.cert.path)),
+                {
+                    httpProxyOptions: new http.HttpProxyOptions('127.0.0.1', proxy.port),
+                },
+            ),
         );
         await roundTrip(client);
         expect(proxy.targets).toEqual([`localhost:${tlsBroker.tlsPort}`]);
@@ -1056,31 +1250,48 @@ describe('HTTP proxy (CONNECT tunnel)', () => {
     });
 
     it('mTLS via a builder through a proxy with Basic auth', async () => {
-        const proxy = onCleanup(await startConnectProxy({ auth: { username: 'proxy-user', password: 'p@ss:word' } }), (p) => p.close());
+        const proxy = onCleanup(await startConnectProxy({ auth: { username: 'proxy-user', password: 'p@ss:word' } }), (p) =>
+            p.close(),
+        );
         await connects(
             Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromPath('localhost', m.client.cert.path, m.client.key.path)
                 .withPort(mtlsBroker.tlsPort)
                 .withCertificateAuthority(m.ca.cert.pem)
                 .withHttpProxyOptions(
-                    new http.HttpProxyOptions('127.0.0.1', proxy.port, http.HttpProxyAuthenticationType.Basic, 'proxy-user', 'p@ss:word'),
+                    new http.HttpProxyOptions(
+                        '127.0.0.1',
+                        proxy.port,
+                        http.HttpProxyAuthenticationType.Basic,
+                        'proxy-user',
+                        'p@ss:word',
+                    ),
                 )
                 .build(),
         );
         expect(proxy.targets).toEqual([`localhost:${mtlsBroker.tlsPort}`]);
         expect(proxy.authFailures).toBe(0);
-        expect(proxy.requests[0].headers['proxy-authorization']).toBe(`Basic ${Buffer.from('proxy-user:p@ss:word').toString('base64')}`);
+        expect(proxy.requests[0].headers['proxy-authorization']).toBe(
+            `Basic ${Buffer.from('proxy-user:p@ss:word').toString('base64')}`,
+        );
         expect(proxy.bytesUp).toBeGreaterThan(0);
         expect(proxy.bytesDown).toBeGreaterThan(0);
     });
 
     it('wss through a proxy with Basic auth (aws-crt builder, SigV4 off: custom auth over websockets)', async () => {
         const proxy = onCleanup(await startConnectProxy({ auth: { username: 'u', password: 'p' } }), (p) => p.close());
-        const g = onCleanup(await startWsGateway({ targetPort: brokerPort(), tls: { cert: m.server.cert.pem, key: m.server.key.pem } }), (x) => x.close());
+        const g = onCleanup(
+            await startWsGateway({ targetPort: brokerPort(), tls: { cert: m.server.cert.pem, key: m.server.key.pem } }),
+            (x) => x.close(),
+        );
         const client = await connects(
-            iot.AwsIotMqtt5ClientConfigBuilder.newWebsocketMqttBuilderWithCustomAuth('localhost', { username: 'ws-through-proxy' })
+            iot.AwsIotMqtt5ClientConfigBuilder.newWebsocketMqttBuilderWithCustomAuth('localhost', {
+                username: 'ws-through-proxy',
+            })
                 .withPort(g.port)
                 .withCertificateAuthority(m.ca.cert.pem)
-                .withHttpProxyOptions(new http.HttpProxyOptions('127.0.0.1', proxy.port, http.HttpProxyAuthenticationType.Basic, 'u', 'p'))
+                .withHttpProxyOptions(
+                    new http.HttpProxyOptions('127.0.0.1', proxy.port, http.HttpProxyAuthenticationType.Basic, 'u', 'p'),
+                )
                 .build(),
         );
         await roundTrip(client);
@@ -1095,7 +1306,13 @@ describe('HTTP proxy (CONNECT tunnel)', () => {
             new http.HttpProxyOptions('127.0.0.1', proxy.port, http.HttpProxyAuthenticationType.Basic, 'u', 'wrong'),
             new http.HttpProxyOptions('127.0.0.1', proxy.port),
         ]) {
-            const client = new Mqtt5Client(tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => (o.ca_filepath = m.ca.cert.path)), { httpProxyOptions: proxyOptions, ...NO_QUICK_RETRY }));
+            const client = new Mqtt5Client(
+                tlsConfig(
+                    tlsBroker.tlsPort,
+                    tlsOptions((o) => (o.ca_filepath = m.ca.cert.path)),
+                    { httpProxyOptions: proxyOptions, ...NO_QUICK_RETRY },
+                ),
+            );
             const r = await firstAttempt(client);
             expect(r.ok).toBe(false);
             expect(r.error).toBeInstanceOf(CrtError);
@@ -1112,12 +1329,27 @@ describe('HTTP proxy (CONNECT tunnel)', () => {
     });
 
     it('TLS to the proxy itself (HttpProxyOptions.tls_opts = TlsConnectionOptions)', async () => {
-        const proxy = onCleanup(await startConnectProxy({ tls: { cert: m.server.cert.pem, key: m.server.key.pem } }), (p) => p.close());
-        const proxyTls = new io.TlsConnectionOptions(new io.ClientTlsContext(tlsOptions((o) => (o.certificate_authority = m.ca.cert.pem))));
+        const proxy = onCleanup(await startConnectProxy({ tls: { cert: m.server.cert.pem, key: m.server.key.pem } }), (p) =>
+            p.close(),
+        );
+        const proxyTls = new io.TlsConnectionOptions(
+            new io.ClientTlsContext(tlsOptions((o) => (o.certificate_authority = m.ca.cert.pem))),
+        );
         const client = await connects(
-            tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => (o.ca_filepath = m.ca.cert.path)), {
-                httpProxyOptions: new http.HttpProxyOptions('localhost', proxy.port, http.HttpProxyAuthenticationType.None, undefined, undefined, proxyTls),
-            }),
+            tlsConfig(
+                tlsBroker.tlsPort,
+                tlsOptions((o) => (o.ca_filepath = m.ca.cert.path)),
+                {
+                    httpProxyOptions: new http.HttpProxyOptions(
+                        'localhost',
+                        proxy.port,
+                        http.HttpProxyAuthenticationType.None,
+                        undefined,
+                        undefined,
+                        proxyTls,
+                    ),
+                },
+            ),
         );
         await roundTrip(client);
         expect(proxy.targets).toEqual([`localhost:${tlsBroker.tlsPort}`]);
@@ -1139,20 +1371,34 @@ describe('HTTP proxy (CONNECT tunnel)', () => {
         });
         front.on('connection', (c: net.Socket) => (raw.add(c), c.on('close', () => raw.delete(c))));
         await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
-        onCleanup(front, (f) => new Promise<void>((r) => (raw.forEach((c) => c.destroy()), f.close(() => r()))));
-        const proxyTls = new io.TlsConnectionOptions(new io.ClientTlsContext(tlsOptions((o) => (o.certificate_authority = m.ca.cert.pem))), 'localhost');
+        onCleanup(
+            front,
+            (f) =>
+                new Promise<void>((r) => {
+                    for (const c of raw) c.destroy();
+                    f.close(() => r());
+                }),
+        );
+        const proxyTls = new io.TlsConnectionOptions(
+            new io.ClientTlsContext(tlsOptions((o) => (o.certificate_authority = m.ca.cert.pem))),
+            'localhost',
+        );
         expect(proxyTls.server_name).toBe('localhost');
         await connects(
-            tlsConfig(tlsBroker.tlsPort, tlsOptions((o) => (o.ca_filepath = m.ca.cert.path)), {
-                httpProxyOptions: new http.HttpProxyOptions(
-                    '127.0.0.1',
-                    (front.address() as net.AddressInfo).port,
-                    http.HttpProxyAuthenticationType.None,
-                    undefined,
-                    undefined,
-                    proxyTls,
-                ),
-            }),
+            tlsConfig(
+                tlsBroker.tlsPort,
+                tlsOptions((o) => (o.ca_filepath = m.ca.cert.path)),
+                {
+                    httpProxyOptions: new http.HttpProxyOptions(
+                        '127.0.0.1',
+                        (front.address() as net.AddressInfo).port,
+                        http.HttpProxyAuthenticationType.None,
+                        undefined,
+                        undefined,
+                        proxyTls,
+                    ),
+                },
+            ),
         );
         expect(proxy.targets).toEqual([`localhost:${tlsBroker.tlsPort}`]);
         expect(servernames).toEqual(['localhost']);
@@ -1166,7 +1412,15 @@ describe('HTTP proxy (CONNECT tunnel)', () => {
                     hostName: '127.0.0.1',
                     port: brokerPort(),
                     ...NO_QUICK_RETRY,
-                    httpProxyOptions: new http.HttpProxyOptions('127.0.0.1', proxy.port, http.HttpProxyAuthenticationType.None, undefined, undefined, undefined, type),
+                    httpProxyOptions: new http.HttpProxyOptions(
+                        '127.0.0.1',
+                        proxy.port,
+                        http.HttpProxyAuthenticationType.None,
+                        undefined,
+                        undefined,
+                        undefined,
+                        type,
+                    ),
                 }),
             );
             expect(r.ok).toBe(false);
@@ -1184,7 +1438,12 @@ describe('PKCS#11 (SoftHSM 2)', () => {
 
     beforeAll(() => {
         // Installs softhsm2 with apt-get when missing (root); fails with what to install otherwise.
-        token = makeSofthsmToken({ keyPkcs8Path: m.client.keyPkcs8.path, tokenLabel: 'mqtt5-crt', keyLabel: 'client-key', userPin: '1234' });
+        token = makeSofthsmToken({
+            keyPkcs8Path: m.client.keyPkcs8.path,
+            tokenLabel: 'mqtt5-crt',
+            keyLabel: 'client-key',
+            userPin: '1234',
+        });
         lib = new io.Pkcs11Lib(token.libPath);
     }, 300_000);
     afterAll(() => {
@@ -1214,12 +1473,21 @@ describe('PKCS#11 (SoftHSM 2)', () => {
             return undefined;
         };
         expect(attempt({ user_pin: '0000' })).toMatchObject({ name: 'CrtError', code: 'AWS_ERROR_PKCS11_CKR_PIN_INCORRECT' });
-        expect(attempt({ private_key_object_label: 'no-such-key' })).toMatchObject({ name: 'CrtError', code: 'AWS_ERROR_PKCS11_KEY_NOT_FOUND' });
-        expect(attempt({ token_label: 'no-such-token' })).toMatchObject({ name: 'CrtError', code: 'AWS_ERROR_PKCS11_TOKEN_NOT_FOUND' });
+        expect(attempt({ private_key_object_label: 'no-such-key' })).toMatchObject({
+            name: 'CrtError',
+            code: 'AWS_ERROR_PKCS11_KEY_NOT_FOUND',
+        });
+        expect(attempt({ token_label: 'no-such-token' })).toMatchObject({
+            name: 'CrtError',
+            code: 'AWS_ERROR_PKCS11_TOKEN_NOT_FOUND',
+        });
     });
 
     it('TlsContextOptions.create_client_with_mtls_pkcs11 connects to the mTLS listener', async () => {
-        const options = tlsOptions((o) => (o.ca_filepath = m.ca.cert.path), io.TlsContextOptions.create_client_with_mtls_pkcs11(pkcs11()));
+        const options = tlsOptions(
+            (o) => (o.ca_filepath = m.ca.cert.path),
+            io.TlsContextOptions.create_client_with_mtls_pkcs11(pkcs11()),
+        );
         const client = await connects(tlsConfig(mtlsBroker.tlsPort, options));
         await roundTrip(client);
     });
@@ -1235,19 +1503,29 @@ describe('PKCS#11 (SoftHSM 2)', () => {
 
     it('C++ builder createMqtt5ClientBuilderWithMtlsPkcs11 (certificate in memory) and its seed alias, through ALPN x-amzn-mqtt-ca', async () => {
         const t = onCleanup(
-            await startAlpnTlsTerminator({ material: m, requiredAlpn: 'x-amzn-mqtt-ca', targetPort: brokerPort(), requireCertificate: true }),
+            await startAlpnTlsTerminator({
+                material: m,
+                requiredAlpn: 'x-amzn-mqtt-ca',
+                targetPort: brokerPort(),
+                requireCertificate: true,
+            }),
             (x) => x.close(),
         );
         const options = pkcs11({ cert_file_path: undefined, cert_file_contents: m.client.cert.pem });
         await connects(
-            Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsPkcs11('localhost', options).withPort(t.port).withCertificateAuthority(m.ca.cert.pem).build(),
+            Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsPkcs11('localhost', options)
+                .withPort(t.port)
+                .withCertificateAuthority(m.ca.cert.pem)
+                .build(),
         );
         await connects(
-            Mqtt5ClientBuilder.newMqtt5ClientBuilderWithMtlsPkcs11('localhost', pkcs11()).withPort(mtlsBroker.tlsPort).withCertificateAuthority(m.ca.cert.path).build(),
+            Mqtt5ClientBuilder.newMqtt5ClientBuilderWithMtlsPkcs11('localhost', pkcs11())
+                .withPort(mtlsBroker.tlsPort)
+                .withCertificateAuthority(m.ca.cert.path)
+                .build(),
         );
         expect(t.connections.map((c) => [c.alpn, c.peerCN])).toEqual([['x-amzn-mqtt-ca', 'test-client']]);
     });
-
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -22,16 +22,21 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(A
 function runExample(file: string, args: string[]): Promise<Run> {
     const t0 = performance.now();
     return new Promise((resolve) => {
-        execFile(process.execPath, [path.join('examples', file), ...args], { cwd: root, env, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-            const e = err as (Error & { code?: number | string; signal?: string }) | null;
-            resolve({
-                code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-                signal: e?.signal ?? null,
-                stdout,
-                stderr,
-                ms: performance.now() - t0,
-            });
-        });
+        execFile(
+            process.execPath,
+            [path.join('examples', file), ...args],
+            { cwd: root, env, timeout: 30_000, encoding: 'utf8' },
+            (err, stdout, stderr) => {
+                const e = err as (Error & { code?: number | string; signal?: string }) | null;
+                resolve({
+                    code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
+                    signal: e?.signal ?? null,
+                    stdout,
+                    stderr,
+                    ms: performance.now() - t0,
+                });
+            },
+        );
     });
 }
 
@@ -47,9 +52,15 @@ const EXAMPLES: Array<{ script: string; file: string; args?: string[]; success: 
         script: 'example:custom-auth',
         file: 'custom_auth.mjs',
         success: /^SUCCESS: custom_auth \(custom authorizer, TLS, ALPN mqtt\)/m,
-        also: [/only user: example-user\?x-amz-customauthorizer-name=local-authorizer&x-example-token=token\+value\/1=&x-amz-customauthorizer-signature=c2lnbmF0dXJl%2B%2F%3D%3D$/m],
+        also: [
+            /only user: example-user\?x-amz-customauthorizer-name=local-authorizer&x-example-token=token\+value\/1=&x-amz-customauthorizer-signature=c2lnbmF0dXJl%2B%2F%3D%3D$/m,
+        ],
     },
-    { script: 'example:proxy', file: 'http_proxy.mjs', success: /^SUCCESS: http_proxy \(mTLS through an HTTP CONNECT proxy\) \(the proxy tunnelled to localhost:\d+\)$/m },
+    {
+        script: 'example:proxy',
+        file: 'http_proxy.mjs',
+        success: /^SUCCESS: http_proxy \(mTLS through an HTTP CONNECT proxy\) \(the proxy tunnelled to localhost:\d+\)$/m,
+    },
 ];
 
 describe('examples (--local)', () => {
@@ -64,7 +75,14 @@ describe('examples (--local)', () => {
             ...EXAMPLES.map((e) => runExample(e.file, ['--local', ...(e.args ?? [])])),
             runExample('custom_auth.mjs', ['--local', '--websocket']),
         ]);
-        const all = [...EXAMPLES, { script: 'custom_auth --websocket', file: 'custom_auth.mjs', success: /^SUCCESS: custom_auth \(custom authorizer, wss\)/m }];
+        const all = [
+            ...EXAMPLES,
+            {
+                script: 'custom_auth --websocket',
+                file: 'custom_auth.mjs',
+                success: /^SUCCESS: custom_auth \(custom authorizer, wss\)/m,
+            },
+        ];
         all.forEach((e, i) => {
             const r = runs[i];
             const where = `${e.file}: exit ${r.code} ${r.signal ?? ''}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;

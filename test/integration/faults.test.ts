@@ -9,19 +9,19 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
     ClientSessionBehavior,
-    ConnectionSuccessEvent,
+    type ConnectionSuccessEvent,
     CrtError,
-    Mqtt5Client,
-    Mqtt5ClientConfig,
+    type Mqtt5Client,
+    type Mqtt5ClientConfig,
     PubackReasonCode,
     QoS,
     RetryJitterType,
     SubackReasonCode,
 } from '../../dist/index.js';
-import { Broker, BrokerOptions, startBroker } from '../helpers/broker';
-import { brokerPort, closeAll, connectedClient, newClient, once, uniqueTopic } from '../helpers/client';
+import { type Broker, type BrokerOptions, startBroker } from '../helpers/broker';
+import { brokerPort, closeAll, connectedClient, newClient, uniqueTopic } from '../helpers/client';
 import { sleep, track, waitFor } from '../helpers/wait';
-import { FaultProxy, startFaultProxy } from '../helpers/fault_proxy';
+import { type FaultProxy, startFaultProxy } from '../helpers/fault_proxy';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers, local to this file.
@@ -36,7 +36,11 @@ function watch(client: Mqtt5Client) {
         connected: false,
         /** Resolves once the client has had n successful connections. */
         connections: (n: number, ms = 10_000) =>
-            waitFor(() => w.successes.length >= n, ms, () => `connection ${n} (have ${w.successes.length})`),
+            waitFor(
+                () => w.successes.length >= n,
+                ms,
+                () => `connection ${n} (have ${w.successes.length})`,
+            ),
     };
     client.on('attemptingConnect', () => w.attempts.push(performance.now()));
     client.on('connectionSuccess', (e) => {
@@ -59,7 +63,12 @@ function collector(client: Mqtt5Client, topic: string) {
     });
     return {
         messages,
-        until: (n: number, ms = 10_000) => waitFor(() => messages.length >= n, ms, () => `${n} messages on ${topic} (got ${messages.length})`),
+        until: (n: number, ms = 10_000) =>
+            waitFor(
+                () => messages.length >= n,
+                ms,
+                () => `${n} messages on ${topic} (got ${messages.length})`,
+            ),
     };
 }
 
@@ -168,7 +177,10 @@ describe('broker crash (SIGKILL) with a persistent session', () => {
         subProxy.tap((direction, chunk, connection) => {
             if (direction !== 's2c') return;
             if (!decoders.has(connection)) {
-                decoders.set(connection, publishDecoder((t, payload) => t === topic && onWire.add(Number(payload.toString()))));
+                decoders.set(
+                    connection,
+                    publishDecoder((t, payload) => t === topic && onWire.add(Number(payload.toString()))),
+                );
             }
             decoders.get(connection)!(chunk);
         });
@@ -204,7 +216,12 @@ describe('broker crash (SIGKILL) with a persistent session', () => {
         expect(subW.successes[1].connack.sessionPresent).toBe(true);
         await sleep(2000);
 
-        const pub = newClient({ port: broker.port, ...QUICK_RECONNECT, maxReconnectDelayMs: 500, connectProperties: connectProps() });
+        const pub = newClient({
+            port: broker.port,
+            ...QUICK_RECONNECT,
+            maxReconnectDelayMs: 500,
+            connectProperties: connectProps(),
+        });
         const pubW = watch(pub);
         pub.start();
         await pubW.connections(1);
@@ -287,7 +304,11 @@ describe('broker crash (SIGKILL) with a persistent session', () => {
         expect(Object.fromEntries(reasonCodes)).toEqual({ [PubackReasonCode.Success]: N });
 
         // Wait for the stream, then flush: a marker published last arrives after every redelivery.
-        await waitFor(() => ackedAfterRestart.every((i) => copies[i] > 0), 10_000, () => 'the messages acknowledged by the restarted broker');
+        await waitFor(
+            () => ackedAfterRestart.every((i) => copies[i] > 0),
+            10_000,
+            () => 'the messages acknowledged by the restarted broker',
+        );
         const marker = uniqueTopic('crash-marker');
         const markerGot = collector(sub, marker);
         await sub.subscribe({ subscriptions: [{ topicFilter: marker, qos: QoS.AtLeastOnce }] });
@@ -366,10 +387,16 @@ describe('stalled link: ping timeout', () => {
 
         proxy.pause();
         const pausedAt = performance.now();
-        await waitFor(() => w.disconnections.length >= 1, 10_000, () => 'the disconnection');
+        await waitFor(
+            () => w.disconnections.length >= 1,
+            10_000,
+            () => 'the disconnection',
+        );
         const detectedAfter = w.disconnections[0].at - pausedAt;
         const { error } = w.disconnections[0];
-        console.log(`ping timeout: disconnection ${Math.round(detectedAfter)} ms after the pause, ${error.code} (${error.errorCode})`);
+        console.log(
+            `ping timeout: disconnection ${Math.round(detectedAfter)} ms after the pause, ${error.code} (${error.errorCode})`,
+        );
         expect(error).toBeInstanceOf(CrtError);
         expect(error.code).toBe('AWS_ERROR_MQTT5_PING_RESPONSE_TIMEOUT');
         // At most one keep-alive period until the next PINGREQ, plus the 1 s ping timeout.
@@ -414,16 +441,26 @@ describe('cut connections', () => {
             const cutAt = performance.now();
             proxy[mode]();
             proxy.resume();
-            await waitFor(() => w.disconnections.length >= 1, 5000, () => 'the disconnection');
+            await waitFor(
+                () => w.disconnections.length >= 1,
+                5000,
+                () => 'the disconnection',
+            );
             const { error } = w.disconnections[0];
-            console.log(`${mode}(): disconnection after ${Math.round(w.disconnections[0].at - cutAt)} ms with ${error.code} (${error.errorCode}): ${error.message}`);
+            console.log(
+                `${mode}(): disconnection after ${Math.round(w.disconnections[0].at - cutAt)} ms with ${error.code} (${error.errorCode}): ${error.message}`,
+            );
             expect(error).toBeInstanceOf(CrtError);
             expect(error.errorCode).toBeGreaterThan(0);
             expect(error.code).toMatch(/^AWS_/);
             expect(error.code).not.toBe('AWS_ERROR_MQTT5_USER_REQUESTED_STOP');
 
             await w.connections(2);
-            await waitFor(() => pub.settled, 10_000, () => 'the held publish to complete');
+            await waitFor(
+                () => pub.settled,
+                10_000,
+                () => 'the held publish to complete',
+            );
             expect(pub.status, String(pub.reason)).toBe('fulfilled');
             expect((pub.value as any).reasonCode).toBe(PubackReasonCode.Success);
             // The copy the proxy held was destroyed with the connection: the client sent it again.
@@ -454,7 +491,11 @@ describe('reconnect backoff', () => {
 
         proxy.refuse(true);
         proxy.drop();
-        await waitFor(() => w.disconnections.length >= 1, 5000, () => 'the disconnection');
+        await waitFor(
+            () => w.disconnections.length >= 1,
+            5000,
+            () => 'the disconnection',
+        );
         const t0 = w.disconnections[0].at;
         const attemptsBefore = w.attempts.length;
         await sleep(4000);
@@ -533,7 +574,11 @@ describe('reconnect backoff', () => {
         expect(connectedDuring).toBeGreaterThanOrEqual(1);
 
         // After the flapping the client gets (and stays) connected, and works.
-        await waitFor(() => w.connected, 2000 + 4000, () => 'the client to be connected');
+        await waitFor(
+            () => w.connected,
+            2000 + 4000,
+            () => 'the client to be connected',
+        );
         await roundTrip(client, 'after-flapping');
         expect(w.connected).toBe(true);
     });
@@ -545,7 +590,12 @@ describe('slow link', () => {
     it('a 64 KiB QoS 1 publish through a link throttled to 32 KiB/s completes, with no spurious timeout', async () => {
         const proxy = await faultProxy(brokerPort());
         proxy.slow(32 * 1024);
-        const client = newClient({ port: proxy.port, ...QUICK_RECONNECT, ackTimeoutSeconds: 15, connectProperties: connectProps() });
+        const client = newClient({
+            port: proxy.port,
+            ...QUICK_RECONNECT,
+            ackTimeoutSeconds: 15,
+            connectProperties: connectProps(),
+        });
         const w = watch(client);
         client.start();
         await w.connections(1);
@@ -596,9 +646,15 @@ describe('oversized payload', () => {
         for (const qos of [QoS.AtLeastOnce, QoS.AtMostOnce]) {
             const t0 = performance.now();
             const big = track(client.publish({ topicName: topic, qos, payload: Buffer.alloc(20_000, 0x42) }));
-            await waitFor(() => big.settled, 5000, () => `the oversized QoS ${qos} publish to settle`);
+            await waitFor(
+                () => big.settled,
+                5000,
+                () => `the oversized QoS ${qos} publish to settle`,
+            );
             const ms = performance.now() - t0;
-            console.log(`oversized QoS ${qos}: ${big.status} after ${Math.round(ms)} ms with ${big.reason?.code} (${big.reason?.errorCode}): ${big.reason?.message}`);
+            console.log(
+                `oversized QoS ${qos}: ${big.status} after ${Math.round(ms)} ms with ${big.reason?.code} (${big.reason?.errorCode}): ${big.reason?.message}`,
+            );
             expect(big.status).toBe('rejected');
             expect(big.reason).toBeInstanceOf(CrtError);
             expect(big.reason.errorCode).toBeGreaterThan(0);

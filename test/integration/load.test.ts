@@ -10,7 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-// @ts-ignore: a plain ESM script, without types
+// @ts-expect-error: a plain ESM script, without types
 import { startMosquitto } from '../../scripts/mosquitto.mjs';
 
 const CLIENTS = 1000;
@@ -37,7 +37,9 @@ const limit = fdLimit();
 // (MQTT5_CRT_LOAD_ULIMIT=1 takes the `ulimit -n` path anyway, to test it.)
 const needRaise = limit.soft < CLIENTS + 256 || process.env.MQTT5_CRT_LOAD_ULIMIT === '1';
 if (needRaise && spawnSync('sh', ['-c', `ulimit -n ${RAISED_NOFILE}`]).status !== 0) {
-    throw new Error(`load test: the fd limit (soft ${limit.soft}, hard ${limit.hard}) is too low for ${CLIENTS} sockets and cannot be raised to ${RAISED_NOFILE}`);
+    throw new Error(
+        `load test: the fd limit (soft ${limit.soft}, hard ${limit.hard}) is too low for ${CLIENTS} sockets and cannot be raised to ${RAISED_NOFILE}`,
+    );
 }
 
 let broker: Mosquitto;
@@ -53,7 +55,10 @@ afterAll(async () => {
     await broker?.stop();
 });
 
-function runScenario(env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+function runScenario(
+    env: Record<string, string>,
+    timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
     return new Promise((resolve) => {
         const t0 = Date.now();
         const node = [process.execPath, '--expose-gc', scenario];
@@ -79,10 +84,14 @@ it(`${CLIENTS} clients at once: every direct and fan-out message arrives exactly
     );
     const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) {
-        throw new Error(`the scenario produced no result (exit ${r.code}, ${r.ms} ms)\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-2000)}\nbroker: ${broker.stderr().slice(-2000)}`);
+        throw new Error(
+            `the scenario produced no result (exit ${r.code}, ${r.ms} ms)\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-2000)}\nbroker: ${broker.stderr().slice(-2000)}`,
+        );
     }
     const res = JSON.parse(line.slice(7));
-    console.log(`load: ${CLIENTS} clients, fd limit ${limit.soft}${needRaise ? ` (children run under ulimit -n ${RAISED_NOFILE})` : ''}, ${r.ms} ms in all; phases (ms) ${JSON.stringify(res.phasesMs)}; rss ${res.rssMiB} MiB`);
+    console.log(
+        `load: ${CLIENTS} clients, fd limit ${limit.soft}${needRaise ? ` (children run under ulimit -n ${RAISED_NOFILE})` : ''}, ${r.ms} ms in all; phases (ms) ${JSON.stringify(res.phasesMs)}; rss ${res.rssMiB} MiB`,
+    );
     expect(r.code).toBe(0);
     expect(res.errors).toEqual([]);
     expect(res).toMatchObject({

@@ -5,7 +5,7 @@
 // for a client that ran hot, and goes with the client.
 import { readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Mqtt5Client, PubackReasonCode, QoS } from '../../dist/index.js';
+import { type Mqtt5Client, PubackReasonCode, QoS } from '../../dist/index.js';
 import { distIndex, runNode } from '../helpers/child';
 import { brokerPort, closeAll, connectedClient, uniqueTopic } from '../helpers/client';
 import { waitFor } from '../helpers/wait';
@@ -60,10 +60,16 @@ describe('wake-up moderation', () => {
         }
         expect(await Promise.all(done)).toEqual(new Array(N0).fill(undefined));
         const acks = await Promise.all(
-            Array.from({ length: N1 }, (_, i) => pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: payload(N0 + i) })),
+            Array.from({ length: N1 }, (_, i) =>
+                pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: payload(N0 + i) }),
+            ),
         );
         expect(acks.every((a) => a?.reasonCode === PubackReasonCode.Success)).toBe(true);
-        await waitFor(() => seqs.length >= N0 + N1, 20_000, () => `received ${seqs.length} of ${N0 + N1}`);
+        await waitFor(
+            () => seqs.length >= N0 + N1,
+            20_000,
+            () => `received ${seqs.length} of ${N0 + N1}`,
+        );
         // QoS 0 on one connection arrives in order; so does QoS 1 after it.
         expect(seqs.length).toBe(N0 + N1);
         expect(seqs.every((s, i) => s === i)).toBe(true);
@@ -76,7 +82,11 @@ describe('wake-up moderation', () => {
             const seq = N0 + N1 + k;
             const ack = await pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: payload(seq) });
             expect(ack?.reasonCode).toBe(PubackReasonCode.Success);
-            await waitFor(() => seqs.length === seq + 1, 5_000, () => `message ${seq} did not arrive`);
+            await waitFor(
+                () => seqs.length === seq + 1,
+                5_000,
+                () => `message ${seq} did not arrive`,
+            );
             await new Promise((r) => setTimeout(r, 5));
         }
         expect(seqs.slice(N0 + N1)).toEqual(Array.from({ length: 20 }, (_, k) => N0 + N1 + k));
@@ -84,7 +94,11 @@ describe('wake-up moderation', () => {
         // Closing a client closes its timer (the close completes on the next loop iteration).
         sub.close();
         pub.close();
-        await waitFor(() => timerfds() === before, 5_000, () => `timerfds: ${timerfds()} (before: ${before})`);
+        await waitFor(
+            () => timerfds() === before,
+            5_000,
+            () => `timerfds: ${timerfds()} (before: ${before})`,
+        );
     });
 
     it('makes no timer for sparse traffic', async () => {
@@ -97,7 +111,11 @@ describe('wake-up moderation', () => {
         // Round trips one at a time: every wake-up carries one event.
         for (let k = 0; k < 50; k++) {
             await pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: payload(k) });
-            await waitFor(() => seqs.length === k + 1, 5_000, () => `message ${k} did not arrive`);
+            await waitFor(
+                () => seqs.length === k + 1,
+                5_000,
+                () => `message ${k} did not arrive`,
+            );
         }
         expect(seqs).toEqual(Array.from({ length: 50 }, (_, k) => k));
         expect(timerfds()).toBe(before);

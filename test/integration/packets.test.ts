@@ -9,18 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
     CrtError,
     DisconnectReasonCode,
-    Mqtt5Client,
+    type Mqtt5Client,
     PacketType,
     PayloadFormatIndicator,
     PubackReasonCode,
-    PublishPacket,
+    type PublishPacket,
     QoS,
     RetainHandlingType,
     RetryJitterType,
     SubackReasonCode,
     UnsubackReasonCode,
 } from '../../dist/index.js';
-import { Broker, startBroker } from '../helpers/broker';
+import { type Broker, startBroker } from '../helpers/broker';
 import { brokerPort, closeAll, connectedClient, once, uniqueTopic } from '../helpers/client';
 
 afterAll(closeAll);
@@ -115,7 +115,11 @@ describe('PUBLISH properties', () => {
             contentType: 'application/json; charset=utf-8',
             userProperties,
         };
-        const copy = { ...packet, userProperties: userProperties.map((p) => ({ ...p })), correlationData: Buffer.from(correlation) };
+        const copy = {
+            ...packet,
+            userProperties: userProperties.map((p) => ({ ...p })),
+            correlationData: Buffer.from(correlation),
+        };
 
         const puback = await pub.publish(packet);
         expect(puback!.reasonCode).toBe(PubackReasonCode.Success);
@@ -170,21 +174,38 @@ describe('PUBLISH properties', () => {
         const backingCopy = Buffer.from(Buffer.from(backing)); // a copy of its bytes
 
         const cases: Array<{ name: string; payload: any; expected: Buffer }> = [
-            { name: 'Buffer', payload: Buffer.from([0x00, 0x01, 0x7f, 0x80, 0xff]), expected: Buffer.from([0x00, 0x01, 0x7f, 0x80, 0xff]) },
-            { name: 'Uint8Array', payload: new Uint8Array([0xff, 0x00, 0xc3, 0x28]), expected: Buffer.from([0xff, 0x00, 0xc3, 0x28]) },
+            {
+                name: 'Buffer',
+                payload: Buffer.from([0x00, 0x01, 0x7f, 0x80, 0xff]),
+                expected: Buffer.from([0x00, 0x01, 0x7f, 0x80, 0xff]),
+            },
+            {
+                name: 'Uint8Array',
+                payload: new Uint8Array([0xff, 0x00, 0xc3, 0x28]),
+                expected: Buffer.from([0xff, 0x00, 0xc3, 0x28]),
+            },
             {
                 name: 'Uint8Array over part of a buffer',
                 payload: new Uint8Array(backing, 10, 7),
                 expected: Buffer.from(backing, 10, 7),
             },
-            { name: 'DataView over part of a buffer', payload: new DataView(backing, 3, 13), expected: Buffer.from(backing, 3, 13) },
+            {
+                name: 'DataView over part of a buffer',
+                payload: new DataView(backing, 3, 13),
+                expected: Buffer.from(backing, 3, 13),
+            },
             { name: 'ArrayBuffer', payload: backing, expected: Buffer.from(backing) },
             { name: 'string', payload: str, expected: Buffer.from(str, 'utf8') },
             { name: 'object', payload: obj, expected: Buffer.from(JSON.stringify(obj), 'utf8') },
         ];
 
         for (const c of cases) {
-            const packet: PublishPacket = { topicName: topic, qos: QoS.AtLeastOnce, payload: c.payload, userProperties: [{ name: 'case', value: c.name }] };
+            const packet: PublishPacket = {
+                topicName: topic,
+                qos: QoS.AtLeastOnce,
+                payload: c.payload,
+                userProperties: [{ name: 'case', value: c.name }],
+            };
             const keys = Object.keys(packet);
             await pub.publish(packet);
             // Unchanged: same keys, same payload object (not replaced, e.g. by its JSON).
@@ -214,7 +235,10 @@ describe('subscription identifiers', () => {
         const got = collector(sub);
         const BIG = 268_435_455; // the largest a variable byte integer holds
         await sub.subscribe({ subscriptions: [{ topicFilter: `${base}/#`, qos: QoS.AtLeastOnce }], subscriptionIdentifier: 7 });
-        await sub.subscribe({ subscriptions: [{ topicFilter: `${base}/a/+`, qos: QoS.AtLeastOnce }], subscriptionIdentifier: BIG });
+        await sub.subscribe({
+            subscriptions: [{ topicFilter: `${base}/a/+`, qos: QoS.AtLeastOnce }],
+            subscriptionIdentifier: BIG,
+        });
 
         await pub.publish({ topicName: `${base}/c`, qos: QoS.AtLeastOnce, payload: 'only-hash' });
         await pub.publish({ topicName: `${base}/a/b`, qos: QoS.AtLeastOnce, payload: 'both' });
@@ -239,7 +263,7 @@ describe('subscription identifiers', () => {
 });
 
 describe('noLocal', () => {
-    it('keeps a client\'s own publishes from it but delivers other clients\' ones', async () => {
+    it("keeps a client's own publishes from it but delivers other clients' ones", async () => {
         const a = await connectedClient();
         const b = await connectedClient();
         const topic = uniqueTopic('nolocal');
@@ -532,7 +556,10 @@ describe('ACL denials (private broker with acl_file)', () => {
         fs.chmodSync(aclDir, 0o755);
         const acl = path.join(aclDir, 'acl');
         // Lines before any `user` line apply to anonymous clients; everything else is denied.
-        fs.writeFileSync(acl, ['topic readwrite mqtt5-crt-test/allowed/#', 'topic read mqtt5-crt-test/readonly/#', ''].join('\n'));
+        fs.writeFileSync(
+            acl,
+            ['topic readwrite mqtt5-crt-test/allowed/#', 'topic read mqtt5-crt-test/readonly/#', ''].join('\n'),
+        );
         fs.chmodSync(acl, 0o644);
         broker = await startBroker({ extraConfig: [`acl_file ${acl}`] });
     });
@@ -635,7 +662,12 @@ describe('private broker with the dynamic security plugin', () => {
             port: broker.port,
             // No SDK metrics: they would be appended to the username and the login would fail.
             disableMetrics: true,
-            connectProperties: { keepAliveIntervalSeconds: 60, clientId: `${username}-${randomUUID()}`, username, password: `${username}-pw` },
+            connectProperties: {
+                keepAliveIntervalSeconds: 60,
+                clientId: `${username}-${randomUUID()}`,
+                username,
+                password: `${username}-pw`,
+            },
             ...overrides,
         });
 
@@ -695,7 +727,11 @@ describe('private broker with the dynamic security plugin', () => {
                 { topicFilter: `${allowed}/+/x`, qos: QoS.AtMostOnce },
             ],
         });
-        expect(suback.reasonCodes).toEqual([SubackReasonCode.GrantedQoS1, SubackReasonCode.NotAuthorized, SubackReasonCode.GrantedQoS0]);
+        expect(suback.reasonCodes).toEqual([
+            SubackReasonCode.GrantedQoS1,
+            SubackReasonCode.NotAuthorized,
+            SubackReasonCode.GrantedQoS0,
+        ]);
 
         // The granted subscription works.
         const got = collector(client);
@@ -748,7 +784,9 @@ describe('shared subscriptions', () => {
         const gotA = collector(a);
         const gotB = collector(b);
         for (const c of [a, b]) {
-            const suback = await c.subscribe({ subscriptions: [{ topicFilter: `$share/group1/${topic}`, qos: QoS.AtLeastOnce }] });
+            const suback = await c.subscribe({
+                subscriptions: [{ topicFilter: `$share/group1/${topic}`, qos: QoS.AtLeastOnce }],
+            });
             expect(suback.reasonCodes).toEqual([SubackReasonCode.GrantedQoS1]);
         }
         const N = 100;
@@ -782,7 +820,11 @@ describe('ACK packets', () => {
     // or invent empty ones.
     it('carry exactly what mosquitto sent: reason codes, and no reason string or user properties', async () => {
         const client = await connectedClient({
-            connectProperties: { keepAliveIntervalSeconds: 60, clientId: `acks-${randomUUID()}`, requestProblemInformation: true },
+            connectProperties: {
+                keepAliveIntervalSeconds: 60,
+                clientId: `acks-${randomUUID()}`,
+                requestProblemInformation: true,
+            },
         });
         const topic = uniqueTopic('acks');
         const userProperties = [{ name: 'req', value: 'erty' }];

@@ -1,8 +1,14 @@
 // Manual PUBACK control, observed through the broker's flow control: with receiveMaximum 1 the
 // broker sends the next QoS 1 message only after the previous one was acknowledged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientSessionBehavior, Mqtt5Client, Mqtt5ClientConfig, PublishAcknowledgementHandle, QoS } from '../../dist/index.js';
-import { Broker, startBroker } from '../helpers/broker';
+import {
+    ClientSessionBehavior,
+    type Mqtt5Client,
+    type Mqtt5ClientConfig,
+    type PublishAcknowledgementHandle,
+    QoS,
+} from '../../dist/index.js';
+import { type Broker, startBroker } from '../helpers/broker';
 import { closeAll, connectedClient, newClient, once, uniqueTopic } from '../helpers/client';
 import { sleep, waitFor } from '../helpers/wait';
 
@@ -31,13 +37,21 @@ it('holds the PUBACK while a listener owns the handle, and sends it on invokeAck
     });
     await pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'one' });
     await pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'two' });
-    await waitFor(() => got.length === 1, 5000, () => `1 deliveries (got ${got.length})`);
+    await waitFor(
+        () => got.length === 1,
+        5000,
+        () => `1 deliveries (got ${got.length})`,
+    );
     // The second message is held back by the broker: the first one is not acknowledged.
     await sleep(700);
     expect(got).toEqual(['one']);
     handles[0].invokeAcknowledgement();
     handles[0].invokeAcknowledgement(); // harmless
-    await waitFor(() => got.length === 2, 5000, () => `2 deliveries (got ${got.length})`);
+    await waitFor(
+        () => got.length === 2,
+        5000,
+        () => `2 deliveries (got ${got.length})`,
+    );
     expect(got).toEqual(['one', 'two']);
     handles[1].invokeAcknowledgement();
 });
@@ -51,7 +65,11 @@ it('acknowledges by itself after the listeners ran when nobody takes the handle'
         late = () => acknowledgementControl!.acquireHandle();
     });
     for (const p of ['a', 'b', 'c']) await pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: p });
-    await waitFor(() => got.length === 3, 5000, () => `3 deliveries (got ${got.length})`);
+    await waitFor(
+        () => got.length === 3,
+        5000,
+        () => `3 deliveries (got ${got.length})`,
+    );
     expect(got).toEqual(['a', 'b', 'c']);
     // Once the listeners have returned, the handle can no longer be taken.
     expect(late!()).toBeNull();
@@ -78,12 +96,23 @@ describe('receiveMaximum', () => {
     const total = 5000;
 
     // A subscriber that takes every delivery's acknowledgement handle; the test decides when to use them.
-    async function holdingSubscriber(connectProperties: Record<string, unknown>, topic: string, extra: Partial<Mqtt5ClientConfig> = {}) {
-        const sub = newClient({ port: broker.port, connectProperties: { clientId: `rm-${Math.random()}`, ...connectProperties }, ...extra });
+    async function holdingSubscriber(
+        connectProperties: Record<string, unknown>,
+        topic: string,
+        extra: Partial<Mqtt5ClientConfig> = {},
+    ) {
+        const sub = newClient({
+            port: broker.port,
+            connectProperties: { clientId: `rm-${Math.random()}`, ...connectProperties },
+            ...extra,
+        });
         const held: { payload: string; handle: PublishAcknowledgementHandle }[] = [];
         // Listening before the connection: a resumed session's redeliveries come at once.
         sub.on('messageReceived', ({ message, acknowledgementControl }) => {
-            held.push({ payload: Buffer.from(message.payload as Buffer).toString(), handle: acknowledgementControl!.acquireHandle()! });
+            held.push({
+                payload: Buffer.from(message.payload as Buffer).toString(),
+                handle: acknowledgementControl!.acquireHandle()!,
+            });
         });
         const connected = once(sub, 'connectionSuccess');
         sub.start();
@@ -93,7 +122,9 @@ describe('receiveMaximum', () => {
     }
     async function publishAll(topic: string, n: number) {
         const pub = await connectedClient({ port: broker.port });
-        await Promise.all(Array.from({ length: n }, (_, i) => pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: `${i}` })));
+        await Promise.all(
+            Array.from({ length: n }, (_, i) => pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: `${i}` })),
+        );
     }
     // Until nothing new arrives for 300 ms.
     async function settled(held: unknown[]): Promise<number> {
@@ -106,7 +137,10 @@ describe('receiveMaximum', () => {
     }
 
     it("is MQTT's 65,535 unless set, and a set value bounds the deliveries held unacknowledged", async () => {
-        for (const [props, bound] of [[{}, total], [{ receiveMaximum: 1000 }, 1000]] as const) {
+        for (const [props, bound] of [
+            [{}, total],
+            [{ receiveMaximum: 1000 }, 1000],
+        ] as const) {
             const topic = uniqueTopic('receive-maximum');
             const { held } = await holdingSubscriber(props, topic);
             await publishAll(topic, total);

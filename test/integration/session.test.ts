@@ -10,10 +10,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
     ClientOperationQueueBehavior,
     ClientSessionBehavior,
-    ConnectionSuccessEvent,
+    type ConnectionSuccessEvent,
     CrtError,
     InboundTopicAliasBehaviorType,
-    Mqtt5Client,
+    type Mqtt5Client,
     OutboundTopicAliasBehaviorType,
     PubackReasonCode,
     QoS,
@@ -21,9 +21,9 @@ import {
     SubackReasonCode,
     UnsubackReasonCode,
 } from '../../dist/index.js';
-import { Broker, BrokerOptions, freePort, startBroker } from '../helpers/broker';
+import { type Broker, type BrokerOptions, freePort, startBroker } from '../helpers/broker';
 import { brokerPort, closeAll, connectedClient, newClient, once, uniqueTopic } from '../helpers/client';
-import { sleep, track, Tracked, waitFor } from '../helpers/wait';
+import { sleep, track, type Tracked, waitFor } from '../helpers/wait';
 
 const OFFLINE_POLICY = 'AWS_ERROR_MQTT5_OPERATION_FAILED_DUE_TO_OFFLINE_QUEUE_POLICY';
 
@@ -36,7 +36,12 @@ function collector(client: Mqtt5Client) {
     client.on('messageReceived', ({ message }) => messages.push(message));
     return {
         messages,
-        until: (n: number, ms = 10_000) => waitFor(() => messages.length >= n, ms, () => `${n} messages (got ${messages.length})`),
+        until: (n: number, ms = 10_000) =>
+            waitFor(
+                () => messages.length >= n,
+                ms,
+                () => `${n} messages (got ${messages.length})`,
+            ),
     };
 }
 
@@ -159,7 +164,12 @@ describe('session resumption', () => {
         const successes: ConnectionSuccessEvent[] = [];
         client.on('connectionSuccess', (e) => successes.push(e));
         const got = collector(client);
-        const connections = (n: number) => waitFor(() => successes.length >= n, 10_000, () => `connection ${n} (have ${successes.length})`);
+        const connections = (n: number) =>
+            waitFor(
+                () => successes.length >= n,
+                10_000,
+                () => `connection ${n} (have ${successes.length})`,
+            );
         client.start();
         await connections(1);
         return {
@@ -360,7 +370,11 @@ describe('offline queue behaviour', () => {
             const failed = all.filter((k) => !kept.includes(k));
             const describeOps = () => all.map((k) => `${k}:${ops[k].status ?? 'pending'}`).join(' ');
 
-            await waitFor(() => failed.every((k) => ops[k].settled), 5000, () => `${failed.join(', ')} to fail (${describeOps()})`);
+            await waitFor(
+                () => failed.every((k) => ops[k].settled),
+                5000,
+                () => `${failed.join(', ')} to fail (${describeOps()})`,
+            );
             await sleep(500); // time for a wrongly failed operation to show too
             for (const k of failed) {
                 expect(ops[k].status, k).toBe('rejected');
@@ -372,7 +386,11 @@ describe('offline queue behaviour', () => {
             const reconnected = once(client, 'connectionSuccess');
             await privateBroker({ port: broker.port, dir: broker.dir });
             await reconnected;
-            await waitFor(() => all.every((k) => ops[k].settled), 5000, () => `every operation to settle (${describeOps()})`);
+            await waitFor(
+                () => all.every((k) => ops[k].settled),
+                5000,
+                () => `every operation to settle (${describeOps()})`,
+            );
             for (const k of kept) {
                 expect(ops[k].status, `${k}: ${ops[k].reason}`).toBe('fulfilled');
             }
@@ -420,7 +438,11 @@ describe('reconnect delays', () => {
 
     it('without jitter the delay doubles from min and is capped at max (200, 400, 800, 1600, 1600 ms)', async () => {
         const r = await retrying(RetryJitterType.None);
-        await waitFor(() => r.attempts.length >= 6, 9000, () => `6 attempts (got ${r.attempts.length})`);
+        await waitFor(
+            () => r.attempts.length >= 6,
+            9000,
+            () => `6 attempts (got ${r.attempts.length})`,
+        );
         const expected = [200, 400, 800, 1600, 1600];
         const gaps = r.gaps().slice(0, 5).map(Math.round);
         for (let i = 0; i < expected.length; i++) {
@@ -579,12 +601,19 @@ describe('operational statistics', () => {
         expect(ops.filter((o) => o.settled)).toHaveLength(0);
 
         await privateBroker({ port: broker.port, dir: broker.dir });
-        await waitFor(() => ops.every((o) => o.settled), 10_000, () => `all ${N} publishes to complete`);
+        await waitFor(
+            () => ops.every((o) => o.settled),
+            10_000,
+            () => `all ${N} publishes to complete`,
+        );
         for (const o of ops) expect(o.status, String(o.reason)).toBe('fulfilled');
         await waitFor(
             () => {
                 const s = client.getOperationalStatistics();
-                return s.incompleteOperationCount + s.incompleteOperationSize + s.unackedOperationCount + s.unackedOperationSize === 0;
+                return (
+                    s.incompleteOperationCount + s.incompleteOperationSize + s.unackedOperationCount + s.unackedOperationSize ===
+                    0
+                );
             },
             5000,
             () => `statistics back to 0 (${JSON.stringify(client.getOperationalStatistics())})`,
@@ -640,7 +669,11 @@ describe('timeouts', () => {
             () => `2 unacked operations (${JSON.stringify(client.getOperationalStatistics())})`,
         );
         expect(pub.settled).toBe(false);
-        await waitFor(() => pub.settled && sub.settled, 5000, () => 'the publish and subscribe to time out');
+        await waitFor(
+            () => pub.settled && sub.settled,
+            5000,
+            () => 'the publish and subscribe to time out',
+        );
         const elapsed = performance.now() - t0;
         for (const [what, op] of [
             ['publish', pub],

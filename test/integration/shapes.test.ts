@@ -27,7 +27,9 @@ interface Shape {
 }
 
 const made: Mqtt5Client[] = [];
-afterAll(() => made.forEach((c) => c.close()));
+afterAll(() => {
+    for (const c of made) c.close();
+});
 
 const awsCrtShape: Shape = {
     name: 'aws-crt config objects',

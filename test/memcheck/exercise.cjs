@@ -152,7 +152,20 @@ async function validation() {
         [{ hostName: 'h', port: 1, sessionBehavior: 9 }, RangeError],
         [{ hostName: 'h', port: 1, minReconnectDelayMs: -1 }, RangeError],
         [{ hostName: 'h', port: 1, connectProperties: 'x' }, TypeError],
-        [{ hostName: 'h', port: 1, connectProperties: { clientId: 'x'.repeat(100), userProperties: [{ name: 'a', value: 'b' }, { name: 'c', value: 3 }] } }, TypeError],
+        [
+            {
+                hostName: 'h',
+                port: 1,
+                connectProperties: {
+                    clientId: 'x'.repeat(100),
+                    userProperties: [
+                        { name: 'a', value: 'b' },
+                        { name: 'c', value: 3 },
+                    ],
+                },
+            },
+            TypeError,
+        ],
         [{ hostName: 'h', port: 1, connectProperties: { clientId: 'x', will: { topicName: 't', qos: 7 } } }, RangeError],
         [{ hostName: 'h', port: 1, connectProperties: { will: { topicName: 't', qos: 1, payload: 5 } } }, TypeError],
         [{ hostName: 'h', port: 1, connectProperties: { password: {} } }, TypeError],
@@ -162,7 +175,16 @@ async function validation() {
         [{ hostName: 'h', port: 1, httpProxyOptions: { port: 1 } }, TypeError],
         [{ hostName: 'h', port: 1, tlsCtx: {} }, TypeError],
         [{ hostName: 'h', port: 1, websocket: { sigv4: { region: '' } } }, TypeError],
-        [{ hostName: 'h', port: 1, get connectProperties() { throw new Error('getter'); } }, TypeError],
+        [
+            {
+                hostName: 'h',
+                port: 1,
+                get connectProperties() {
+                    throw new Error('getter');
+                },
+            },
+            TypeError,
+        ],
     ];
     for (const [i, [cfg, kind]] of bad.entries()) throws(() => new N(cfg, sink), kind, `bad config #${i}`);
     throws(() => new N({ hostName: 'h', port: 1 }), TypeError, 'no sink');
@@ -177,7 +199,17 @@ async function validation() {
         [{ topicName: 't', qos: 1, payload: 42 }, TypeError],
         [{ topicName: 't', qos: 1, payload: 'p', correlationData: 5 }, TypeError],
         [{ topicName: 't', qos: 1, messageExpiryIntervalSeconds: 2 ** 33 }, RangeError],
-        [{ topicName: 't', qos: 1, userProperties: [{ name: 'a', value: 'b' }, { name: 'a', value: {} }] }, TypeError],
+        [
+            {
+                topicName: 't',
+                qos: 1,
+                userProperties: [
+                    { name: 'a', value: 'b' },
+                    { name: 'a', value: {} },
+                ],
+            },
+            TypeError,
+        ],
         [{ topicName: 't', qos: 1, userProperties: 'x' }, TypeError],
         [{ topicName: 't', qos: 1, contentType: 'x', responseTopic: 9 }, TypeError],
     ];
@@ -185,7 +217,15 @@ async function validation() {
     const badSubscribes = [
         [{}, TypeError],
         [{ subscriptions: 'x' }, TypeError],
-        [{ subscriptions: [{ topicFilter: 'a', qos: 1 }, { topicFilter: 'b', qos: 9 }] }, RangeError],
+        [
+            {
+                subscriptions: [
+                    { topicFilter: 'a', qos: 1 },
+                    { topicFilter: 'b', qos: 9 },
+                ],
+            },
+            RangeError,
+        ],
         [{ subscriptions: [{ topicFilter: 'a', qos: 1 }, 'x'] }, TypeError],
         [{ subscriptions: [{ topicFilter: 'a', qos: 1 }], subscriptionIdentifier: -3 }, RangeError],
     ];
@@ -196,23 +236,50 @@ async function validation() {
     throws(() => n.acknowledge([1, 'x']), TypeError);
     n.acknowledge([12345, 0, -1]); // unknown ids: ignored
     // CRT-side validation (the view is well-formed, the CRT refuses it).
-    throws(() => n.publish({ topicName: 'a/#', qos: 1 }), (e) => e instanceof Error, 'wildcard topic refused by the CRT');
-    throws(() => n.subscribe({ subscriptions: [] }), (e) => e instanceof Error, 'empty subscribe refused by the CRT');
+    throws(
+        () => n.publish({ topicName: 'a/#', qos: 1 }),
+        (e) => e instanceof Error,
+        'wildcard topic refused by the CRT',
+    );
+    throws(
+        () => n.subscribe({ subscriptions: [] }),
+        (e) => e instanceof Error,
+        'empty subscribe refused by the CRT',
+    );
     // Valid operations on a never-started client: queued offline, failed on close.
     ok(typeof n.publish({ topicName: 'offline', qos: 1, payload: Buffer.alloc(1000) }) === 'number', 'offline publish id');
     ok(typeof n.subscribe({ subscriptions: [{ topicFilter: 'offline/#', qos: 1 }] }) === 'number', 'offline subscribe id');
     n.close();
     n.close(); // idempotent
-    throws(() => n.publish({ topicName: 't', qos: 0 }), (e) => e instanceof Error, 'publish after close');
+    throws(
+        () => n.publish({ topicName: 't', qos: 0 }),
+        (e) => e instanceof Error,
+        'publish after close',
+    );
 
     // Façade client: operation validation.
     const c = new Mqtt5Client(config('validation'));
-    throws(() => c.publish({ topicName: '', qos: 1 }), (e) => e instanceof Error);
-    throws(() => c.publish({ topicName: 't', qos: 2 }), (e) => e instanceof Error);
-    throws(() => c.subscribe({ subscriptions: [{ topicFilter: 'a/#/b', qos: 1 }] }), (e) => e instanceof Error);
+    throws(
+        () => c.publish({ topicName: '', qos: 1 }),
+        (e) => e instanceof Error,
+    );
+    throws(
+        () => c.publish({ topicName: 't', qos: 2 }),
+        (e) => e instanceof Error,
+    );
+    throws(
+        () => c.subscribe({ subscriptions: [{ topicFilter: 'a/#/b', qos: 1 }] }),
+        (e) => e instanceof Error,
+    );
     throws(() => c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 1 }], subscriptionIdentifier: 0 }), RangeError);
-    throws(() => c.unsubscribe({ topicFilters: [] }), (e) => e instanceof Error);
-    throws(() => c.stop({ reasonCode: 'x' }), (e) => e instanceof Error);
+    throws(
+        () => c.unsubscribe({ topicFilters: [] }),
+        (e) => e instanceof Error,
+    );
+    throws(
+        () => c.stop({ reasonCode: 'x' }),
+        (e) => e instanceof Error,
+    );
     const pending = settle(c.publish({ topicName: 'offline', qos: 1, payload: { json: true } }));
     c.close();
     await rejectsWith(pending, 'AWS_ERROR_MQTT5_CLIENT_TERMINATED', 'offline publish rejected by close');
@@ -223,7 +290,9 @@ async function neverStarted() {
     // In a function of its own: no suspended async frame may hold the last one.
     (function make() {
         for (let i = 0; i < 20; i++) {
-            const c = new Mqtt5Client(config(`idle-${i}`, { sessionBehavior: 1, topicAliasingOptions: { outboundBehavior: 2, inboundBehavior: 1 } }));
+            const c = new Mqtt5Client(
+                config(`idle-${i}`, { sessionBehavior: 1, topicAliasingOptions: { outboundBehavior: 2, inboundBehavior: 1 } }),
+            );
             c.on('messageReceived', () => {});
         }
     })();
@@ -248,7 +317,12 @@ async function connectionFailure() {
     await rejectsWith(pending, undefined, 'offline publish failed by stop/close');
 
     step('unresolvable host name');
-    const d = new Mqtt5Client({ hostName: 'no-such-host.invalid', port: 1883, minReconnectDelayMs: 50, maxReconnectDelayMs: 100 });
+    const d = new Mqtt5Client({
+        hostName: 'no-such-host.invalid',
+        port: 1883,
+        minReconnectDelayMs: 50,
+        maxReconnectDelayMs: 100,
+    });
     const fail = once(d, 'connectionFailure');
     d.start();
     const { error } = await fail;
@@ -260,7 +334,16 @@ async function pubsub() {
     step('plain pub/sub: QoS 0/1, all properties, user properties, 1 MiB, payload kinds, retained');
     const topic = `memcheck/${process.pid}/data`;
     const sub = await connected(
-        config('sub', { connectProperties: { keepAliveIntervalSeconds: 600, clientId: `memcheck-sub-${process.pid}`, userProperties: [{ name: 'who', value: 'sub' }], sessionExpiryIntervalSeconds: 0, receiveMaximum: 100, maximumPacketSizeBytes: 4 * 1024 * 1024 } }),
+        config('sub', {
+            connectProperties: {
+                keepAliveIntervalSeconds: 600,
+                clientId: `memcheck-sub-${process.pid}`,
+                userProperties: [{ name: 'who', value: 'sub' }],
+                sessionExpiryIntervalSeconds: 0,
+                receiveMaximum: 100,
+                maximumPacketSizeBytes: 4 * 1024 * 1024,
+            },
+        }),
     );
     const pub = await connected(
         config('pub', {
@@ -269,7 +352,12 @@ async function pubsub() {
                 clientId: `memcheck-pub-${process.pid}`,
                 username: 'user',
                 password: Buffer.from('secret'),
-                will: { topicName: `memcheck/${process.pid}/will`, qos: 1, payload: 'gone', userProperties: [{ name: 'w', value: 'x' }] },
+                will: {
+                    topicName: `memcheck/${process.pid}/will`,
+                    qos: 1,
+                    payload: 'gone',
+                    userProperties: [{ name: 'w', value: 'x' }],
+                },
                 willDelayIntervalSeconds: 5,
                 requestProblemInformation: true,
                 requestResponseInformation: false,
@@ -279,7 +367,13 @@ async function pubsub() {
     );
     const suback = await sub.subscribe({
         subscriptions: [
-            { topicFilter: `memcheck/${process.pid}/#`, qos: QoS.AtLeastOnce, noLocal: false, retainAsPublished: true, retainHandlingType: 0 },
+            {
+                topicFilter: `memcheck/${process.pid}/#`,
+                qos: QoS.AtLeastOnce,
+                noLocal: false,
+                retainAsPublished: true,
+                retainHandlingType: 0,
+            },
             { topicFilter: `memcheck/${process.pid}/q0`, qos: QoS.AtMostOnce },
         ],
         subscriptionIdentifier: 7,
@@ -300,7 +394,10 @@ async function pubsub() {
             { name: 'ü-ñ', value: '多字节' },
         ],
     };
-    ok((await pub.publish({ topicName: topic, qos: QoS.AtMostOnce, payload: 'qos0', ...props })) === undefined, 'QoS 0 resolves undefined');
+    ok(
+        (await pub.publish({ topicName: topic, qos: QoS.AtMostOnce, payload: 'qos0', ...props })) === undefined,
+        'QoS 0 resolves undefined',
+    );
     const puback = await pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'qos1', ...props });
     ok(puback.reasonCode === 0, `puback ${puback.reasonCode}`);
     const big = Buffer.alloc(1024 * 1024);
@@ -318,13 +415,22 @@ async function pubsub() {
     const m1 = byPayload('qos1');
     ok(m1 && m1.qos === 1 && m1.contentType === 'text/plain' && m1.responseTopic === props.responseTopic, 'qos1 properties');
     ok(m1 && Buffer.compare(m1.correlationData, props.correlationData) === 0, 'correlation data');
-    ok(m1 && JSON.stringify(m1.userProperties) === JSON.stringify(props.userProperties), `user properties ${JSON.stringify(m1?.userProperties)}`);
+    ok(
+        m1 && JSON.stringify(m1.userProperties) === JSON.stringify(props.userProperties),
+        `user properties ${JSON.stringify(m1?.userProperties)}`,
+    );
     ok(m1 && Array.isArray(m1.subscriptionIdentifiers) && m1.subscriptionIdentifiers.includes(7), 'subscription identifiers');
     ok(byPayload('qos0')?.qos === 0, 'qos0 arrived');
     const mBig = received.find((m) => m.payload.length === big.length);
     ok(mBig && Buffer.compare(mBig.payload, big) === 0, '1 MiB payload intact');
-    ok(received.some((m) => m.payload.toString() === '{"json":[1,2]}'), 'JSON payload');
-    ok(received.some((m) => m.payload.length === 0), 'empty payload');
+    ok(
+        received.some((m) => m.payload.toString() === '{"json":[1,2]}'),
+        'JSON payload',
+    );
+    ok(
+        received.some((m) => m.payload.length === 0),
+        'empty payload',
+    );
 
     step('retained message set and cleared');
     const rtopic = `memcheck/${process.pid}/retained`;
@@ -335,9 +441,17 @@ async function pubsub() {
     const { message: rm } = await got;
     ok(rm.retain === true && rm.payload.toString() === 'kept', 'retained delivered');
     await pub.publish({ topicName: rtopic, qos: 1, payload: '', retain: true });
-    const unsuback = await late.unsubscribe({ topicFilters: [rtopic, 'never/subscribed'], userProperties: [{ name: 'u', value: 'v' }] });
+    const unsuback = await late.unsubscribe({
+        topicFilters: [rtopic, 'never/subscribed'],
+        userProperties: [{ name: 'u', value: 'v' }],
+    });
     ok(unsuback.reasonCodes.length === 2, 'unsuback');
-    await stopClose(late, { reasonCode: 0, sessionExpiryIntervalSeconds: 0, reasonString: 'bye', userProperties: [{ name: 'd', value: 'x' }] });
+    await stopClose(late, {
+        reasonCode: 0,
+        sessionExpiryIntervalSeconds: 0,
+        reasonString: 'bye',
+        userProperties: [{ name: 'd', value: 'x' }],
+    });
 
     step('statistics');
     const stats = pub.getOperationalStatistics();
@@ -356,7 +470,7 @@ async function pubsub() {
     await Promise.all(burst);
     await until(() => bgot === 600, 'the burst delivered');
 
-    step('a dense stream: 3,000 QoS 0 publishes, 500 per turn (moderated wake-ups, the clients\' timers)');
+    step("a dense stream: 3,000 QoS 0 publishes, 500 per turn (moderated wake-ups, the clients' timers)");
     bgot = 0;
     const dense = [];
     for (let i = 0; i < 3000; i++) {
@@ -377,7 +491,11 @@ async function pubsub() {
     sub.off('messageReceived', onBurst);
 
     step('manual PUBACK (receiveMaximum 1: the broker waits for it)');
-    const held = await connected(config('held', { connectProperties: { keepAliveIntervalSeconds: 600, clientId: `memcheck-held-${process.pid}`, receiveMaximum: 1 } }));
+    const held = await connected(
+        config('held', {
+            connectProperties: { keepAliveIntervalSeconds: 600, clientId: `memcheck-held-${process.pid}`, receiveMaximum: 1 },
+        }),
+    );
     const htopic = `memcheck-held/${process.pid}`;
     await held.subscribe({ subscriptions: [{ topicFilter: htopic, qos: 1 }] });
     const handles = [];
@@ -401,12 +519,21 @@ async function pubsub() {
     step('operations pending at stop and at close; restart');
     const ptopic = `memcheck-pending/${process.pid}`;
     const inflight = [];
-    for (let i = 0; i < 20; i++) inflight.push(pub.publish({ topicName: ptopic, qos: 1, payload: Buffer.alloc(2048, i) }).then(() => 'ok', (e) => e.code));
+    for (let i = 0; i < 20; i++)
+        inflight.push(
+            pub.publish({ topicName: ptopic, qos: 1, payload: Buffer.alloc(2048, i) }).then(
+                () => 'ok',
+                (e) => e.code,
+            ),
+        );
     const stopped = once(pub, 'stopped');
     pub.stop();
     await stopped;
     const outcomes = await Promise.all(inflight);
-    ok(outcomes.every((o) => o === 'ok' || typeof o === 'string'), `stop settled every publish: ${[...new Set(outcomes)]}`);
+    ok(
+        outcomes.every((o) => o === 'ok' || typeof o === 'string'),
+        `stop settled every publish: ${[...new Set(outcomes)]}`,
+    );
     const again = once(pub, 'connectionSuccess');
     pub.start();
     await again;
@@ -473,7 +600,10 @@ function makeTlsContexts() {
     const o3 = io.TlsContextOptions.create_client_with_mtls_from_path(CLIENT_CERT, CLIENT_KEY);
     o3.override_default_trust_store_from_path(undefined, CA);
     contexts.push(new io.ClientTlsContext(o3));
-    const o4 = io.TlsContextOptions.create_client_with_mtls(fs.readFileSync(CLIENT_CERT, 'utf8'), fs.readFileSync(CLIENT_KEY, 'utf8'));
+    const o4 = io.TlsContextOptions.create_client_with_mtls(
+        fs.readFileSync(CLIENT_CERT, 'utf8'),
+        fs.readFileSync(CLIENT_KEY, 'utf8'),
+    );
     o4.override_default_trust_store(fs.readFileSync(CA, 'utf8'));
     o4.tls_cipher_preference = io.TlsCipherPreference.Default;
     contexts.push(new io.ClientTlsContext(o4));
@@ -483,11 +613,23 @@ function makeTlsContexts() {
     // Bad input.
     const bad1 = new io.TlsContextOptions();
     bad1.ca_filepath = '/nonexistent/ca.pem';
-    throws(() => new io.ClientTlsContext(bad1), (e) => e instanceof Error, 'missing CA file');
+    throws(
+        () => new io.ClientTlsContext(bad1),
+        (e) => e instanceof Error,
+        'missing CA file',
+    );
     const bad2 = io.TlsContextOptions.create_client_with_mtls('not a certificate', 'not a key');
-    throws(() => new io.ClientTlsContext(bad2), (e) => e instanceof Error, 'garbage PEM');
+    throws(
+        () => new io.ClientTlsContext(bad2),
+        (e) => e instanceof Error,
+        'garbage PEM',
+    );
     throws(() => new binding.NativeTlsContext({ certificate_filepath: CLIENT_CERT }), TypeError, 'cert without key');
-    throws(() => new binding.NativeTlsContext({ alpn_list: [1] }), (e) => e instanceof Error, 'bad alpn');
+    throws(
+        () => new binding.NativeTlsContext({ alpn_list: [1] }),
+        (e) => e instanceof Error,
+        'bad alpn',
+    );
     throws(() => new binding.NativeTlsContext({ min_tls_version: 'x' }), TypeError, 'bad version');
     ok(contexts.length === 6, 'six contexts');
     return contexts;
@@ -519,7 +661,14 @@ async function tlsConnect(contexts) {
     const p = new Mqtt5Client({
         ...config('proxy'),
         minReconnectDelayMs: 200,
-        httpProxyOptions: new lib.http.HttpProxyOptions('127.0.0.1', 1, undefined, undefined, undefined, new io.TlsConnectionOptions(caFile)),
+        httpProxyOptions: new lib.http.HttpProxyOptions(
+            '127.0.0.1',
+            1,
+            undefined,
+            undefined,
+            undefined,
+            new io.TlsConnectionOptions(caFile),
+        ),
     });
     const pfail = once(p, 'connectionFailure');
     p.start();
@@ -530,8 +679,8 @@ async function tlsConnect(contexts) {
 async function websockets() {
     step('websocket handshake transforms (JS): proceed, fail, throw-free rewrite');
     const cases = [
-        ['proceed', (req, done) => done()],
-        ['fail', (req, done) => done(binding.errorCodes.INVALID_ARGUMENT)],
+        ['proceed', (_req, done) => done()],
+        ['fail', (_req, done) => done(binding.errorCodes.INVALID_ARGUMENT)],
         [
             'rewrite',
             (req, done) => {

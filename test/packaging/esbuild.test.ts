@@ -60,7 +60,7 @@ describe('esbuild --bundle --platform=node', () => {
         expect(await start(path.join(out, 'dist', 'app.js'))).toMatch(/^smoke ok \(esm\)/);
     }, 60_000);
 
-    it("with mqtt5-crt external, the bundle require()s the installed package", async () => {
+    it('with mqtt5-crt external, the bundle require()s the installed package', async () => {
         // Recipe 2 (recommended): --external:mqtt5-crt, ship node_modules/mqtt5-crt with the app.
         const outfile = path.join(app, 'dist', 'app.js');
         const code = await bundle(outfile, { external: ['mqtt5-crt'] });
@@ -69,9 +69,13 @@ describe('esbuild --bundle --platform=node', () => {
     }, 60_000);
 
     const hasOverride = fs.readFileSync(path.join(root, 'lib', 'native.ts'), 'utf8').includes('MQTT5_CRT_BINARY');
-    it.skipIf(!hasOverride)('MQTT5_CRT_BINARY points a bundle at the binary wherever it is', async () => {
-        const outfile = path.join(tmp, 'anywhere', 'app.js');
-        await bundle(outfile);
-        expect(await start(outfile, { MQTT5_CRT_BINARY: binary })).toMatch(/^smoke ok \(esm\)/);
-    }, 60_000);
+    it.skipIf(!hasOverride)(
+        'MQTT5_CRT_BINARY points a bundle at the binary wherever it is',
+        async () => {
+            const outfile = path.join(tmp, 'anywhere', 'app.js');
+            await bundle(outfile);
+            expect(await start(outfile, { MQTT5_CRT_BINARY: binary })).toMatch(/^smoke ok \(esm\)/);
+        },
+        60_000,
+    );
 });

@@ -30,7 +30,12 @@ describe.skipIf(process.platform === 'win32')('npm package', () => {
         expect(code, out).toBe(0);
         const line = out.split('\n').find((l) => l.startsWith('PACK_SMOKE_RESULT '));
         const result = JSON.parse(line!.slice('PACK_SMOKE_RESULT '.length));
-        console.log(out.split('\n').filter((l) => l.startsWith('pack-smoke: SUMMARY')).join('\n'));
+        console.log(
+            out
+                .split('\n')
+                .filter((l) => l.startsWith('pack-smoke: SUMMARY'))
+                .join('\n'),
+        );
         expect(result.prebuilds.length).toBeGreaterThan(0);
         expect(result.smoke['smoke.cjs']).toBeGreaterThan(0);
         expect(result.smoke['smoke.mjs']).toBeGreaterThan(0);
@@ -39,9 +44,16 @@ describe.skipIf(process.platform === 'win32')('npm package', () => {
         expect(result.size).toBeLessThan(40 * 1024 * 1024);
     }, 300_000);
 
-    const crtSources = [path.join(root, 'crt', 'aws-lc', 'LICENSE'), path.join(cacheDir(), 'src', 'awscrt-0.36.2', 'crt', 'aws-lc', 'LICENSE')];
-    it.skipIf(!crtSources.some((f) => fs.existsSync(f)))('THIRD_PARTY_NOTICES matches the CRT sources', async () => {
-        const { code, out } = await node(['scripts/third-party-notices.mjs', '--check'], 60_000);
-        expect(code, out).toBe(0);
-    }, 60_000);
+    const crtSources = [
+        path.join(root, 'crt', 'aws-lc', 'LICENSE'),
+        path.join(cacheDir(), 'src', 'awscrt-0.36.2', 'crt', 'aws-lc', 'LICENSE'),
+    ];
+    it.skipIf(!crtSources.some((f) => fs.existsSync(f)))(
+        'THIRD_PARTY_NOTICES matches the CRT sources',
+        async () => {
+            const { code, out } = await node(['scripts/third-party-notices.mjs', '--check'], 60_000);
+            expect(code, out).toBe(0);
+        },
+        60_000,
+    );
 });

@@ -4,29 +4,29 @@
 import { describe, expectTypeOf, test } from 'vitest';
 import {
     auth,
-    ConnackPacket,
-    CrtError,
-    DisconnectPacket,
+    type ConnackPacket,
+    type CrtError,
+    type DisconnectPacket,
     http,
     io,
     iot,
     Mqtt5,
     Mqtt5Client,
     Mqtt5ClientBuilder,
-    Mqtt5ClientConfig,
-    Mqtt5ClientEvents,
+    type Mqtt5ClientConfig,
+    type Mqtt5ClientEvents,
     Mqtt5ClientOptions,
     mqtt5,
-    NegotiatedSettings,
-    PubackPacket,
-    PubackReasonCode,
-    PublishAcknowledgementHandle,
-    PublishAcknowledgementHandleWrapper,
-    PublishPacket,
+    type NegotiatedSettings,
+    type PubackPacket,
+    type PubackReasonCode,
+    type PublishAcknowledgementHandle,
+    type PublishAcknowledgementHandleWrapper,
+    type PublishPacket,
     QoS,
-    SubackPacket,
-    SubscribePacket,
-    UnsubackPacket,
+    type SubackPacket,
+    type SubscribePacket,
+    type UnsubackPacket,
     type ClientStatistics,
     type MessageReceivedEvent,
     type OnConnectionSuccessEventData,
@@ -61,7 +61,13 @@ describe('event map', () => {
         client.on('stopped', () => {});
         client.on('attemptingConnect', () => {});
         expectTypeOf<keyof Mqtt5ClientEvents>().toEqualTypeOf<
-            'error' | 'attemptingConnect' | 'connectionSuccess' | 'connectionFailure' | 'disconnection' | 'stopped' | 'messageReceived'
+            | 'error'
+            | 'attemptingConnect'
+            | 'connectionSuccess'
+            | 'connectionFailure'
+            | 'disconnection'
+            | 'stopped'
+            | 'messageReceived'
         >();
         expectTypeOf(client.on('stopped', () => {})).toEqualTypeOf<Mqtt5Client>();
     });
@@ -72,7 +78,7 @@ describe('event map', () => {
         // @ts-expect-error: aws-crt's event names are camelCase
         client.on('connection_success', () => {});
         // @ts-expect-error: the payload of messageReceived is { message, acknowledgementControl? }
-        client.on('messageReceived', (e: { topic: string }) => {});
+        client.on('messageReceived', (_e: { topic: string }) => {});
         // @ts-expect-error: the payload of connectionSuccess has no `error`
         client.on('connectionSuccess', (e) => e.error);
         // @ts-expect-error: emit checks the payload too
@@ -133,11 +139,16 @@ describe('builders', () => {
         const b = Mqtt5ClientBuilder.newMqtt5ClientBuilder('localhost', 1883);
         expectTypeOf(b).toEqualTypeOf<Mqtt5ClientBuilder>();
         expectTypeOf(b.withPort(1884).withConnectOptions({ keepAliveIntervalSeconds: 30 })).toEqualTypeOf<Mqtt5ClientBuilder>();
-        expectTypeOf(b.withClientConnectionSuccessCallback).parameter(0).parameter(0).toEqualTypeOf<OnConnectionSuccessEventData>();
+        expectTypeOf(b.withClientConnectionSuccessCallback)
+            .parameter(0)
+            .parameter(0)
+            .toEqualTypeOf<OnConnectionSuccessEventData>();
         expectTypeOf(b.withPublishReceivedCallback).parameter(0).parameter(0).toEqualTypeOf<PublishReceivedEventData>();
         expectTypeOf(b.build()).toEqualTypeOf<Mqtt5Client>();
         expectTypeOf(b.buildConfig()).toEqualTypeOf<Mqtt5ClientConfig>();
-        expectTypeOf(Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromPath('h', 'c', 'k')).toEqualTypeOf<Mqtt5ClientBuilder>();
+        expectTypeOf(
+            Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromPath('h', 'c', 'k'),
+        ).toEqualTypeOf<Mqtt5ClientBuilder>();
         expectTypeOf(new Mqtt5ClientOptions('h')).toEqualTypeOf<Mqtt5ClientBuilder>();
         expectTypeOf(Mqtt5Client.newMqtt5Client(b)).toEqualTypeOf<Mqtt5Client>();
         // @ts-expect-error: withPort takes a number
@@ -147,9 +158,9 @@ describe('builders', () => {
     test('aws-crt-style IoT builder: build() returns a client config', () => {
         const b = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath('h', 'c', 'k');
         expectTypeOf(b).toEqualTypeOf<iot.AwsIotMqtt5ClientConfigBuilder>();
-        expectTypeOf(b.withPort(8883).withSessionBehavior(mqtt5.ClientSessionBehavior.RejoinPostSuccess)).toEqualTypeOf<
-            iot.AwsIotMqtt5ClientConfigBuilder
-        >();
+        expectTypeOf(
+            b.withPort(8883).withSessionBehavior(mqtt5.ClientSessionBehavior.RejoinPostSuccess),
+        ).toEqualTypeOf<iot.AwsIotMqtt5ClientConfigBuilder>();
         expectTypeOf(b.build()).toEqualTypeOf<mqtt5.Mqtt5ClientConfig>();
         expectTypeOf(new mqtt5.Mqtt5Client(b.build())).toEqualTypeOf<Mqtt5Client>();
     });

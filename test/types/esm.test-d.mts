@@ -1,16 +1,16 @@
 // Type tests as an ES module consumer sees the package: 'mqtt5-crt' resolves through the
 // "import" condition of package.json "exports" to dist/index.d.mts.
 import { expectTypeOf, test } from 'vitest';
-import mqtt5crt, { auth, CrtError, http, io, iot, Mqtt5Client, mqtt5, QoS, type PubackPacket } from 'mqtt5-crt';
+import mqtt5crt, { auth, CrtError, http, io, iot, Mqtt5Client, type mqtt5, QoS, type PubackPacket } from 'mqtt5-crt';
 import * as ns from 'mqtt5-crt';
 
 test('named imports', () => {
     expectTypeOf(Mqtt5Client).toEqualTypeOf<typeof mqtt5.Mqtt5Client>();
     expectTypeOf(CrtError).toBeConstructibleWith(1);
     expectTypeOf(io.LogLevel.DEBUG).toMatchTypeOf<io.LogLevel>();
-    expectTypeOf(iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath('h', 'c', 'k').build()).toEqualTypeOf<
-        mqtt5.Mqtt5ClientConfig
-    >();
+    expectTypeOf(
+        iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath('h', 'c', 'k').build(),
+    ).toEqualTypeOf<mqtt5.Mqtt5ClientConfig>();
     expectTypeOf(new http.HttpHeaders()).toHaveProperty('add');
     expectTypeOf(auth.AwsCredentialsProvider.newDefault()).toEqualTypeOf<auth.AwsCredentialsProvider>();
     const client = new Mqtt5Client({ hostName: 'localhost', port: 1883 });

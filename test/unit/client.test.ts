@@ -8,20 +8,29 @@ describe('config validation', () => {
     it('rejects a missing or wrong config with errors naming the field and the rule', () => {
         expect(() => new Mqtt5Client(undefined as any)).toThrow(new TypeError('config must be an object (got undefined)'));
         expect(() => new Mqtt5Client({ port: 1883 } as any)).toThrow(new TypeError('config.hostName is required'));
-        expect(() => new Mqtt5Client({ hostName: 5, port: 1883 } as any)).toThrow(new TypeError('config.hostName must be a string'));
+        expect(() => new Mqtt5Client({ hostName: 5, port: 1883 } as any)).toThrow(
+            new TypeError('config.hostName must be a string'),
+        );
         expect(() => new Mqtt5Client({ hostName: 'h', port: 70000 })).toThrow(RangeError);
         expect(() => new Mqtt5Client({ hostName: 'h', port: 70000 })).toThrow(/config\.port must be an integer from 1 to 65535/);
         expect(() => new Mqtt5Client({ hostName: 'h', port: 1.5 })).toThrow(/config\.port must be an integer/);
         expect(() => new Mqtt5Client({ hostName: 'h', port: 1, sessionBehavior: 9 as any })).toThrow(
             /config\.sessionBehavior must be an integer from 0 to 3/,
         );
+        expect(() => new Mqtt5Client({ hostName: 'h', port: 1, connectProperties: { keepAliveIntervalSeconds: 70000 } })).toThrow(
+            /config\.connectProperties\.keepAliveIntervalSeconds must be an integer from 0 to 65535/,
+        );
         expect(
-            () => new Mqtt5Client({ hostName: 'h', port: 1, connectProperties: { keepAliveIntervalSeconds: 70000 } }),
-        ).toThrow(/config\.connectProperties\.keepAliveIntervalSeconds must be an integer from 0 to 65535/);
-        expect(
-            () => new Mqtt5Client({ hostName: 'h', port: 1, connectProperties: { keepAliveIntervalSeconds: 1, clientId: 7 as any } }),
+            () =>
+                new Mqtt5Client({
+                    hostName: 'h',
+                    port: 1,
+                    connectProperties: { keepAliveIntervalSeconds: 1, clientId: 7 as any },
+                }),
         ).toThrow(new TypeError('config.connectProperties.clientId must be a string'));
-        expect(() => new Mqtt5Client({ hostName: 'h', port: 1, tlsCtx: {} } as any)).toThrow(new TypeError('config.tlsCtx must be an io.ClientTlsContext'));
+        expect(() => new Mqtt5Client({ hostName: 'h', port: 1, tlsCtx: {} } as any)).toThrow(
+            new TypeError('config.tlsCtx must be an io.ClientTlsContext'),
+        );
     });
 });
 
@@ -41,7 +50,9 @@ describe('operation validation', () => {
             expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 1 }, { qos: 1 }] } as any)).toThrow(
                 new TypeError('subscribe.subscriptions[1].topicFilter is required'),
             );
-            expect(() => c.unsubscribe({ topicFilters: 'a' } as any)).toThrow(new TypeError('unsubscribe.topicFilters must be an array'));
+            expect(() => c.unsubscribe({ topicFilters: 'a' } as any)).toThrow(
+                new TypeError('unsubscribe.topicFilters must be an array'),
+            );
         } finally {
             c.close();
         }
@@ -59,14 +70,20 @@ describe('operation validation', () => {
                 /subscribe\.subscriptions\[0\]\.topicFilter: '#' must be a whole level and the last one/,
             );
             expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a/b+', qos: 0 }] })).toThrow(/'\+' must be a whole level/);
-            expect(() => c.subscribe({ subscriptions: [{ topicFilter: '$share/g', qos: 0 }] })).toThrow(/\$share\/<group>\/<filter>/);
+            expect(() => c.subscribe({ subscriptions: [{ topicFilter: '$share/g', qos: 0 }] })).toThrow(
+                /\$share\/<group>\/<filter>/,
+            );
             expect(() => c.subscribe({ subscriptions: [] })).toThrow(new RangeError('subscribe.subscriptions must not be empty'));
             expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 0 }], subscriptionIdentifier: 0 })).toThrow(
                 new RangeError('subscribe.subscriptionIdentifier must be an integer from 1 to 268435455 (got 0)'),
             );
-            expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 0 }], subscriptionIdentifier: 268435456 })).toThrow(RangeError);
+            expect(() =>
+                c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 0 }], subscriptionIdentifier: 268435456 }),
+            ).toThrow(RangeError);
             expect(() => c.unsubscribe({ topicFilters: ['ok', 'x/#/y'] })).toThrow(/unsubscribe\.topicFilters\[1\]/);
-            expect(() => c.publish({ topicName: 't', qos: 0, topicAlias: 0 })).toThrow(/publish\.topicAlias must be an integer from 1 to 65535/);
+            expect(() => c.publish({ topicName: 't', qos: 0, topicAlias: 0 })).toThrow(
+                /publish\.topicAlias must be an integer from 1 to 65535/,
+            );
             expect(() => c.publish({ topicName: 't', qos: 0, subscriptionIdentifiers: [1] })).toThrow(TypeError);
         } finally {
             c.close();
@@ -92,7 +109,7 @@ describe('operation validation', () => {
         }
     });
 
-    it('never modifies the caller\'s packet', () => {
+    it("never modifies the caller's packet", () => {
         const c = new Mqtt5Client(config);
         try {
             const payload = { a: 1 };

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { startConnectProxy } from '../helpers/http_proxy';
 import { verifyPresignedUrl } from '../helpers/sigv4';
-import { makeTlsMaterial, TlsMaterial } from '../helpers/tls';
-import { startAlpnTlsTerminator, startTlsBroker, TlsBroker } from '../helpers/tls_broker';
+import { makeTlsMaterial, type TlsMaterial } from '../helpers/tls';
+import { startAlpnTlsTerminator, startTlsBroker, type TlsBroker } from '../helpers/tls_broker';
 import { startWsGateway } from '../helpers/ws_gateway';
 
 const brokerPort = () => inject('brokerPort');
@@ -123,7 +123,8 @@ describe('TLS brokers', () => {
         brokers.push(b);
         return b;
     };
-    const connect = (port: number, opts: tls.ConnectionOptions = {}) => tls.connect({ host: '127.0.0.1', port, ca: m.ca.cert.pem, ...opts });
+    const connect = (port: number, opts: tls.ConnectionOptions = {}) =>
+        tls.connect({ host: '127.0.0.1', port, ca: m.ca.cert.pem, ...opts });
 
     it('serves MQTT over TLS with a certificate the CA verifies (IP and DNS names), and plain MQTT too', async () => {
         const b = await start({});
@@ -137,8 +138,12 @@ describe('TLS brokers', () => {
         expectConnackSuccess(await mqttConnect(net.connect({ host: '127.0.0.1', port: b.port })));
         // Not trusted with the wrong CA (mosquitto's OpenSSL auto-chains the CA from cafile into the
         // handshake, so the client sees a self-signed certificate in the chain); wrong name.
-        await expect(mqttConnect(connect(b.tlsPort, { ca: m.wrongCa.cert.pem }))).rejects.toMatchObject({ code: 'SELF_SIGNED_CERT_IN_CHAIN' });
-        await expect(mqttConnect(connect(b.tlsPort, { servername: 'example.com' }))).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+        await expect(mqttConnect(connect(b.tlsPort, { ca: m.wrongCa.cert.pem }))).rejects.toMatchObject({
+            code: 'SELF_SIGNED_CERT_IN_CHAIN',
+        });
+        await expect(mqttConnect(connect(b.tlsPort, { servername: 'example.com' }))).rejects.toMatchObject({
+            code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+        });
     });
 
     it('presents an expired or a self-signed certificate on request', async () => {
@@ -158,7 +163,9 @@ describe('TLS brokers', () => {
         // With TLS 1.3 the client completes its side of the handshake first, then gets the alert.
         await expect(mqttConnect(connect(b.tlsPort))).rejects.toThrow(/certificate required/);
         await expect(mqttConnect(connect(b.tlsPort, { maxVersion: 'TLSv1.2' }))).rejects.toThrow(/handshake failure/);
-        await expect(mqttConnect(connect(b.tlsPort, { cert: m.wrongClient.cert.pem, key: m.wrongClient.key.pem }))).rejects.toThrow(/unknown ca/);
+        await expect(
+            mqttConnect(connect(b.tlsPort, { cert: m.wrongClient.cert.pem, key: m.wrongClient.key.pem })),
+        ).rejects.toThrow(/unknown ca/);
         // The plain listener is unaffected.
         expectConnackSuccess(await mqttConnect(net.connect({ host: '127.0.0.1', port: b.port })));
     });
@@ -185,12 +192,24 @@ describe('TLS brokers', () => {
             await t.close();
         }
         // With mutual TLS.
-        const mt = await startAlpnTlsTerminator({ material: m, requiredAlpn: 'x-amzn-mqtt-ca', targetPort: brokerPort(), requireCertificate: true });
+        const mt = await startAlpnTlsTerminator({
+            material: m,
+            requiredAlpn: 'x-amzn-mqtt-ca',
+            targetPort: brokerPort(),
+            requireCertificate: true,
+        });
         try {
             const opts = { ALPNProtocols: ['x-amzn-mqtt-ca'], servername: 'localhost' };
-            expectConnackSuccess(await mqttConnect(connect(mt.port, { ...opts, cert: m.client.cert.pem, key: m.client.key.pem })));
+            expectConnackSuccess(
+                await mqttConnect(connect(mt.port, { ...opts, cert: m.client.cert.pem, key: m.client.key.pem })),
+            );
             await expect(mqttConnect(connect(mt.port, opts))).rejects.toThrow(/certificate required/);
-            expect(mt.connections[0]).toEqual({ alpn: 'x-amzn-mqtt-ca', accepted: true, servername: 'localhost', peerCN: 'test-client' });
+            expect(mt.connections[0]).toEqual({
+                alpn: 'x-amzn-mqtt-ca',
+                accepted: true,
+                servername: 'localhost',
+                peerCN: 'test-client',
+            });
         } finally {
             await mt.close();
         }
@@ -198,7 +217,11 @@ describe('TLS brokers', () => {
 });
 
 /** Opens a websocket, sends a CONNECT, resolves with the first binary message. */
-function wsConnect(url: string, protocols: string | string[] | undefined, opts: WebSocket.ClientOptions = {}): Promise<{ packet: Buffer; ws: WebSocket }> {
+function wsConnect(
+    url: string,
+    protocols: string | string[] | undefined,
+    opts: WebSocket.ClientOptions = {},
+): Promise<{ packet: Buffer; ws: WebSocket }> {
     return new Promise((resolve, reject) => {
         const ws = new WebSocket(url, protocols, opts);
         ws.once('open', () => ws.send(connectPacket()));
@@ -251,15 +274,24 @@ describe('websocket gateway', () => {
             targetPort: brokerPort(),
             tls: { cert: m.server.cert.pem, key: m.server.key.pem },
             path: '/mqtt',
-            verify: (req) => verifyPresignedUrl({ method: req.method!, url: req.url!, headers: req.headers }, creds, { region: 'us-east-1', service: 'iotdevicegateway' }).reason,
+            verify: (req) =>
+                verifyPresignedUrl({ method: req.method!, url: req.url!, headers: req.headers }, creds, {
+                    region: 'us-east-1',
+                    service: 'iotdevicegateway',
+                }).reason,
         });
         try {
             expect(g.url).toMatch(/^wss:/);
             await expect(wsConnect(`${g.url}/mqtt`, 'mqtt', { ca: m.ca.cert.pem })).rejects.toMatchObject({ status: 401 });
             expect(g.rejections[0].reason).toMatch(/missing query parameter X-Amz-Algorithm/);
             await expect(wsConnect(`${g.url}/other`, 'mqtt', { ca: m.ca.cert.pem })).rejects.toMatchObject({ status: 404 });
-            await expect(wsConnect(`${g.url}/mqtt`, 'mqtt', { ca: m.wrongCa.cert.pem })).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
-            const gateNone = await startWsGateway({ targetPort: brokerPort(), tls: { cert: m.server.cert.pem, key: m.server.key.pem } });
+            await expect(wsConnect(`${g.url}/mqtt`, 'mqtt', { ca: m.wrongCa.cert.pem })).rejects.toMatchObject({
+                code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+            });
+            const gateNone = await startWsGateway({
+                targetPort: brokerPort(),
+                tls: { cert: m.server.cert.pem, key: m.server.key.pem },
+            });
             try {
                 const { packet } = await wsConnect(`${gateNone.url}/mqtt`, 'mqtt', { ca: m.ca.cert.pem });
                 expectConnackSuccess(packet);
@@ -274,11 +306,7 @@ describe('websocket gateway', () => {
 });
 
 /** Sends a CONNECT request head through the proxy; resolves with the socket and the response head. */
-function proxyConnect(
-    sock: Duplex,
-    target: string,
-    headers: string[] = [],
-): Promise<{ head: string; rest: Buffer }> {
+function proxyConnect(sock: Duplex, target: string, headers: string[] = []): Promise<{ head: string; rest: Buffer }> {
     return new Promise((resolve, reject) => {
         let buf = Buffer.alloc(0);
         const onData = (d: Buffer) => {
@@ -317,7 +345,9 @@ describe('HTTP CONNECT proxy', () => {
                 expect(r.head).toMatch(/\r\nProxy-Authenticate: Basic/);
             }
             expect(proxy.authFailures).toBe(3);
-            const far = await proxyConnect(net.connect({ host: '127.0.0.1', port: proxy.port }), 'example.com:443', [basic('user', 'p@ss:word')]);
+            const far = await proxyConnect(net.connect({ host: '127.0.0.1', port: proxy.port }), 'example.com:443', [
+                basic('user', 'p@ss:word'),
+            ]);
             expect(far.head).toMatch(/^HTTP\/1\.1 403/);
             expect(proxy.tunnels).toBe(1);
             expect(proxy.requests.map((r) => r.status)).toEqual([200, 407, 407, 407, 403]);
@@ -342,7 +372,12 @@ describe('HTTP CONNECT proxy', () => {
                 });
                 s.once('error', reject);
             });
-            s.write(Buffer.concat([Buffer.from(`CONNECT localhost:${brokerPort()} HTTP/1.1\r\nHost: localhost\r\n\r\n`), connectPacket()]));
+            s.write(
+                Buffer.concat([
+                    Buffer.from(`CONNECT localhost:${brokerPort()} HTTP/1.1\r\nHost: localhost\r\n\r\n`),
+                    connectPacket(),
+                ]),
+            );
             const buf = await got;
             s.destroy();
             const end = buf.indexOf('\r\n\r\n');

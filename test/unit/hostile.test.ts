@@ -37,7 +37,8 @@ const of = (label: string, value: unknown) => recipe(label, () => value);
 
 function show(v: unknown): string {
     try {
-        if (typeof v === 'string') return v.length > 60 ? `string(${v.length}) ${JSON.stringify(v.slice(0, 40))}...` : JSON.stringify(v);
+        if (typeof v === 'string')
+            return v.length > 60 ? `string(${v.length}) ${JSON.stringify(v.slice(0, 40))}...` : JSON.stringify(v);
         if (typeof v === 'bigint') return `${v}n`;
         if (typeof v === 'symbol') return v.toString();
         if (v instanceof Error) return `${v.constructor?.name ?? 'Error'}(${JSON.stringify(v.message)})`;
@@ -140,6 +141,7 @@ const oddObjects: Recipe[] = [
         return o;
     }),
     recipe('{a: 1n}', () => ({ a: 1n })),
+    // biome-ignore lint/suspicious/noThenProperty: a thenable packet is one of the hostile inputs under test
     recipe('{then(){}}', () => ({ then() {} })),
 ];
 
@@ -154,16 +156,18 @@ const trappedObjects: Recipe[] = [
     recipe('Proxy([{name,value}], get throws)', () => trapProxy('get', [{ name: 'n', value: 'v' }])),
     recipe('Proxy(function, get throws)', () => trapProxy('get', function f() {})),
     recipe('revoked Proxy', revoked),
-    recipe('object whose every property getter throws', () =>
-        new Proxy(
-            {},
-            {
-                get(_t, key) {
-                    if (key === Symbol.toPrimitive || key === 'toJSON') return undefined;
-                    throw new Boom(`get ${String(key)}`);
+    recipe(
+        'object whose every property getter throws',
+        () =>
+            new Proxy(
+                {},
+                {
+                    get(_t, key) {
+                        if (key === Symbol.toPrimitive || key === 'toJSON') return undefined;
+                        throw new Boom(`get ${String(key)}`);
+                    },
                 },
-            },
-        ),
+            ),
     ),
     recipe('[element getter throws]', () =>
         Object.defineProperty([], 0, {
@@ -204,9 +208,38 @@ const anything = fc
 const plainHostile: fc.Arbitrary<Recipe> = fc.oneof(primitives, fc.constantFrom(...oddObjects), anything);
 
 const NUMBERS = [
-    -1, -0, 0, 1, 0.5, -0.5, 1.5, 1 - Number.EPSILON, NaN, Infinity, -Infinity, 2 ** 53, MAX_SAFE, 2 ** 53 + 2,
-    -(2 ** 53), 1e300, -1e300, 5e-324, 2 ** 31, 2 ** 31 - 1, 2 ** 32 - 1, 2 ** 32, 2 ** 64, 255, 256, 65535, 65536,
-    268435455, 268435456, 268435460, 268435461, 4294967295.5,
+    -1,
+    -0,
+    0,
+    1,
+    0.5,
+    -0.5,
+    1.5,
+    1 - Number.EPSILON,
+    NaN,
+    Infinity,
+    -Infinity,
+    2 ** 53,
+    MAX_SAFE,
+    2 ** 53 + 2,
+    -(2 ** 53),
+    1e300,
+    -1e300,
+    5e-324,
+    2 ** 31,
+    2 ** 31 - 1,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 64,
+    255,
+    256,
+    65535,
+    65536,
+    268435455,
+    268435456,
+    268435460,
+    268435461,
+    4294967295.5,
 ];
 const nastyNumber: fc.Arbitrary<Recipe> = fc
     .oneof(
@@ -218,7 +251,23 @@ const nastyNumber: fc.Arbitrary<Recipe> = fc
     )
     .map((n) => of(Object.is(n, -0) ? '-0' : String(n), n));
 
-const STRING_UNITS = ['a', 'b', '/', '+', '#', '$', '$share', ' ', '\u0000', '\uD800', '\uDFFF', '\uD83D\uDE00', '€', '\uFFFF', '\n'];
+const STRING_UNITS = [
+    'a',
+    'b',
+    '/',
+    '+',
+    '#',
+    '$',
+    '$share',
+    ' ',
+    '\u0000',
+    '\uD800',
+    '\uDFFF',
+    '\uD83D\uDE00',
+    '€',
+    '\uFFFF',
+    '\n',
+];
 const hugeStrings: Recipe[] = [
     recipe("'a' x 65535 (65535 bytes)", () => 'a'.repeat(65535)),
     recipe("'a' x 65536", () => 'a'.repeat(65536)),
@@ -230,7 +279,10 @@ const hugeStrings: Recipe[] = [
     recipe("'a' x 1,000,000", () => 'a'.repeat(1_000_000)),
 ];
 const nastyString: fc.Arbitrary<Recipe> = fc.oneof(
-    { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom(...STRING_UNITS), maxLength: 10 }).map((s) => of(JSON.stringify(s), s)) },
+    {
+        weight: 3,
+        arbitrary: fc.string({ unit: fc.constantFrom(...STRING_UNITS), maxLength: 10 }).map((s) => of(JSON.stringify(s), s)),
+    },
     { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 10 }).map((s) => of(JSON.stringify(s), s)) },
     { weight: 1, arbitrary: fc.constantFrom(...hugeStrings) },
 );
@@ -313,7 +365,12 @@ function publishFields(prefix: Key[] = []): Field[] {
         ...userPropertyFields(prefix),
     ];
 }
-const basePublish = () => ({ topicName: 'hostile/t', qos: QoS.AtLeastOnce, payload: 'p', userProperties: [{ name: 'n', value: 'v' }] });
+const basePublish = () => ({
+    topicName: 'hostile/t',
+    qos: QoS.AtLeastOnce,
+    payload: 'p',
+    userProperties: [{ name: 'n', value: 'v' }],
+});
 
 const SUBSCRIBE_FIELDS: Field[] = [
     { path: ['subscriptions'], kind: LIST, required: true },
@@ -541,13 +598,16 @@ function attempt(f: () => unknown): Outcome {
 function judge(names: string | null, exp: Expect, out: Outcome, input: string): void {
     const where = `${names ?? '(receiver)'} = ${input}`;
     if (!out.threw) {
-        if (exp !== 'ok') throw new Error(`${where}: accepted, but it must throw a ${exp === 'type' ? 'TypeError' : 'RangeError'}`);
+        if (exp !== 'ok')
+            throw new Error(`${where}: accepted, but it must throw a ${exp === 'type' ? 'TypeError' : 'RangeError'}`);
         return;
     }
     const e = out.error;
     if (e instanceof CrtError) {
         if (exp === 'type' || exp === 'range') {
-            throw new Error(`${where}: threw a CrtError ("${e.message}") where a ${exp === 'type' ? 'TypeError' : 'RangeError'} naming ${names} belongs`);
+            throw new Error(
+                `${where}: threw a CrtError ("${e.message}") where a ${exp === 'type' ? 'TypeError' : 'RangeError'} naming ${names} belongs`,
+            );
         }
         return;
     }
@@ -557,8 +617,10 @@ function judge(names: string | null, exp: Expect, out: Outcome, input: string): 
     if (names !== null && !e.message.includes(names)) {
         throw new Error(`${where}: ${e.constructor.name} "${e.message}" does not name ${names}`);
     }
-    if (exp === 'type' && !(e instanceof TypeError)) throw new Error(`${where}: ${e.constructor.name} "${e.message}" instead of a TypeError`);
-    if (exp === 'range' && !(e instanceof RangeError)) throw new Error(`${where}: ${e.constructor.name} "${e.message}" instead of a RangeError`);
+    if (exp === 'type' && !(e instanceof TypeError))
+        throw new Error(`${where}: ${e.constructor.name} "${e.message}" instead of a TypeError`);
+    if (exp === 'range' && !(e instanceof RangeError))
+        throw new Error(`${where}: ${e.constructor.name} "${e.message}" instead of a RangeError`);
 }
 
 // ---- Building inputs --------------------------------------------------------------------------
@@ -664,12 +726,16 @@ function valuesOfKind(f: Field): fc.Arbitrary<Recipe> {
             return fc.oneof(nastyBytes, nastyString, plainHostile);
         case 'list':
             return fc.oneof(
-                fc.array(plainHostile, { maxLength: 4 }).map((rs) => recipe(`[${rs.map((r) => r.label).join(', ')}]`, () => rs.map((r) => r.make()))),
+                fc
+                    .array(plainHostile, { maxLength: 4 })
+                    .map((rs) => recipe(`[${rs.map((r) => r.label).join(', ')}]`, () => rs.map((r) => r.make()))),
                 plainHostile,
             );
         case 'pair':
             return fc.oneof(
-                fc.array(plainHostile, { maxLength: 3 }).map((rs) => recipe(`[${rs.map((r) => r.label).join(', ')}]`, () => rs.map((r) => r.make()))),
+                fc
+                    .array(plainHostile, { maxLength: 3 })
+                    .map((rs) => recipe(`[${rs.map((r) => r.label).join(', ')}]`, () => rs.map((r) => r.make()))),
                 plainHostile,
             );
         case 'tlsContext':
@@ -677,7 +743,7 @@ function valuesOfKind(f: Field): fc.Arbitrary<Recipe> {
             return fc.oneof(
                 fc.constantFrom(
                     recipe('a ClientTlsContext', sharedTlsContext),
-                    recipe('a ClientTlsContext\'s native object', () => (sharedTlsContext() as any).native),
+                    recipe("a ClientTlsContext's native object", () => (sharedTlsContext() as any).native),
                     recipe('Object.create(ClientTlsContext.prototype)', () => Object.create(io.ClientTlsContext.prototype)),
                     recipe('(req, done) => done()', () => (_req: unknown, done: () => void) => done()),
                 ),
@@ -702,7 +768,9 @@ function mustTry(f: Field): [Recipe][] {
     const k = f.kind;
     const extra: Recipe[] =
         k.t === 'int'
-            ? [NaN, Infinity, -1, -0, 1.5, 2 ** 53, 1e300, k.min - 1, k.max + 1].map((n) => of(Object.is(n, -0) ? '-0' : String(n), n))
+            ? [NaN, Infinity, -1, -0, 1.5, 2 ** 53, 1e300, k.min - 1, k.max + 1].map((n) =>
+                  of(Object.is(n, -0) ? '-0' : String(n), n),
+              )
             : k.t === 'payload'
               ? [byLabel('{a: 1n}'), byLabel('circular object'), byLabel('{toJSON(){throw}}')]
               : k.t === 'string' || k.t === 'topicName' || k.t === 'topicFilter'
@@ -732,9 +800,13 @@ class Tracker {
         );
     }
     async expectAllSettled(): Promise<void> {
-        for (let i = 0; i < 200 && this.states.some((s) => s.state === 'pending'); i++) await new Promise((r) => setTimeout(r, 10));
+        for (let i = 0; i < 200 && this.states.some((s) => s.state === 'pending'); i++)
+            await new Promise((r) => setTimeout(r, 10));
         const bad = this.states.filter((s) => s.state === 'pending' || s.state.startsWith('rejected with'));
-        expect(bad.slice(0, 5), `${bad.length} of ${this.states.length} promises pending or rejected with a non-CrtError after close()`).toEqual([]);
+        expect(
+            bad.slice(0, 5),
+            `${bad.length} of ${this.states.length} promises pending or rejected with a non-CrtError after close()`,
+        ).toEqual([]);
     }
 }
 
@@ -815,12 +887,19 @@ describe('the constructor', () => {
 describe('config.port', () => {
     it('out-of-range ports are a RangeError stating the range 1-65535', () => {
         fc.assert(
-            fc.property(fc.oneof(fc.integer({ min: 65536, max: 2 ** 31 - 1 }), fc.constantFrom(2 ** 32 - 1, 2 ** 32, 2 ** 40, MAX_SAFE, 1e300, -1, -(2 ** 32), 0)), (port) => {
-                const out = construct({ ...CONFIG, port });
-                judge('config.port', 'range', out, String(port));
-                const msg = (out as { error: Error }).error.message;
-                if (!msg.includes('1 to 65535')) throw new Error(`port ${port}: "${msg}" does not state the range 1 to 65535`);
-            }),
+            fc.property(
+                fc.oneof(
+                    fc.integer({ min: 65536, max: 2 ** 31 - 1 }),
+                    fc.constantFrom(2 ** 32 - 1, 2 ** 32, 2 ** 40, MAX_SAFE, 1e300, -1, -(2 ** 32), 0),
+                ),
+                (port) => {
+                    const out = construct({ ...CONFIG, port });
+                    judge('config.port', 'range', out, String(port));
+                    const msg = (out as { error: Error }).error.message;
+                    if (!msg.includes('1 to 65535'))
+                        throw new Error(`port ${port}: "${msg}" does not state the range 1 to 65535`);
+                },
+            ),
             { numRuns: 100 },
         );
     });
@@ -843,7 +922,9 @@ describe('binary fields backed by a SharedArrayBuffer', () => {
     it('are sent or rejected with a TypeError naming the field, never a plain Error', async () => {
         const binaryFields = [
             ...CONFIG_FIELDS.filter((f) => f.kind.t === 'bytes' || f.kind.t === 'payload').map((f) => ({ root: 'config', f })),
-            ...ROOTS.flatMap((r) => r.fields.filter((f) => f.kind.t === 'bytes' || f.kind.t === 'payload').map((f) => ({ root: r.name, f }))),
+            ...ROOTS.flatMap((r) =>
+                r.fields.filter((f) => f.kind.t === 'bytes' || f.kind.t === 'payload').map((f) => ({ root: r.name, f })),
+            ),
         ];
         expect(binaryFields.length).toBeGreaterThanOrEqual(5);
         await withClient((client, tracker) => {
@@ -904,7 +985,13 @@ describe('operations: every field of every packet', () => {
 describe('fields that cannot be read', () => {
     const styles = fc.constantFrom<Style>('accessor', 'proxy-get');
 
-    function readFailureProperty(rootName: string, fields: Field[], base: () => any, call: (input: any) => unknown, tracker?: Tracker) {
+    function readFailureProperty(
+        rootName: string,
+        fields: Field[],
+        base: () => any,
+        call: (input: any) => unknown,
+        tracker?: Tracker,
+    ) {
         for (const f of fields) {
             const names = f.names ?? display(rootName, f.path);
             const parentIsArray = typeof f.path[f.path.length - 1] === 'number';
@@ -956,15 +1043,19 @@ describe('fields that cannot be read', () => {
         const traps = ['get', 'has', 'ownKeys', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'revoked'] as const;
         await withClient((client, tracker) => {
             fc.assert(
-                fc.property(fc.constantFrom(...traps), fc.constantFrom('config', ...ROOTS.map((r) => r.name)), (trap, rootName) => {
-                    const root = ROOTS.find((r) => r.name === rootName);
-                    const base = root ? root.base() : baseConfig();
-                    const input = trap === 'revoked' ? revoked() : trapProxy(trap, base);
-                    const out = root ? attempt(() => root.call(client, input)) : construct(input);
-                    // Reads through get must fail; other traps may not be used at all.
-                    judge(rootName, trap === 'get' || trap === 'revoked' ? 'type' : 'ok', out, `Proxy(${trap} throws)`);
-                    if (!out.threw) tracker.track(out.value, trap);
-                }),
+                fc.property(
+                    fc.constantFrom(...traps),
+                    fc.constantFrom('config', ...ROOTS.map((r) => r.name)),
+                    (trap, rootName) => {
+                        const root = ROOTS.find((r) => r.name === rootName);
+                        const base = root ? root.base() : baseConfig();
+                        const input = trap === 'revoked' ? revoked() : trapProxy(trap, base);
+                        const out = root ? attempt(() => root.call(client, input)) : construct(input);
+                        // Reads through get must fail; other traps may not be used at all.
+                        judge(rootName, trap === 'get' || trap === 'revoked' ? 'type' : 'ok', out, `Proxy(${trap} throws)`);
+                        if (!out.threw) tracker.track(out.value, trap);
+                    },
+                ),
                 { numRuns: 100 },
             );
         });
@@ -1025,7 +1116,10 @@ describe('values that change between reads', () => {
 });
 
 describe('topics and topic filters', () => {
-    const topicArb = fc.string({ unit: fc.constantFrom('a', 'b', '/', '+', '#', '$share', '$', '\u0000', '\uD800', '€', ' '), maxLength: 8 });
+    const topicArb = fc.string({
+        unit: fc.constantFrom('a', 'b', '/', '+', '#', '$share', '$', '\u0000', '\uD800', '€', ' '),
+        maxLength: 8,
+    });
 
     it('wildcards in a topic name are a RangeError naming the field (publish, responseTopic, will)', async () => {
         await withClient((client, tracker) => {
@@ -1034,11 +1128,15 @@ describe('topics and topic filters', () => {
                     const f: Field = { path: [], kind: { t: 'topicName' }, required: true };
                     const exp = expectation(f, topic);
                     if (where === 'will') {
-                        const cfg = { ...CONFIG, connectProperties: { keepAliveIntervalSeconds: 60, will: { topicName: topic, qos: 0 } } };
+                        const cfg = {
+                            ...CONFIG,
+                            connectProperties: { keepAliveIntervalSeconds: 60, will: { topicName: topic, qos: 0 } },
+                        };
                         judge('config.connectProperties.will.topicName', exp, construct(cfg), JSON.stringify(topic));
                         return;
                     }
-                    const packet = where === 'topicName' ? { topicName: topic, qos: 0 } : { topicName: 'a', qos: 0, responseTopic: topic };
+                    const packet =
+                        where === 'topicName' ? { topicName: topic, qos: 0 } : { topicName: 'a', qos: 0, responseTopic: topic };
                     const out = attempt(() => client.publish(packet));
                     judge(`publish.${where}`, exp, out, JSON.stringify(topic));
                     if (!out.threw) tracker.track(out.value, topic);
@@ -1054,7 +1152,25 @@ describe('topics and topic filters', () => {
                 fc.property(
                     fc.oneof(
                         topicArb,
-                        fc.constantFrom('a/#/b', 'a+', '#a', '+a', 'a/b#', 'a/#/', '##', '++', 'a/++', '$share', '$share/', '$share/g', '$share//a', '$share/+/a', '$share/g#/a', '$share/g/', '$share/g/a/#/b'),
+                        fc.constantFrom(
+                            'a/#/b',
+                            'a+',
+                            '#a',
+                            '+a',
+                            'a/b#',
+                            'a/#/',
+                            '##',
+                            '++',
+                            'a/++',
+                            '$share',
+                            '$share/',
+                            '$share/g',
+                            '$share//a',
+                            '$share/+/a',
+                            '$share/g#/a',
+                            '$share/g/',
+                            '$share/g/a/#/b',
+                        ),
                     ),
                     fc.integer({ min: 0, max: 3 }),
                     fc.boolean(),
@@ -1063,8 +1179,12 @@ describe('topics and topic filters', () => {
                         const filters = Array.from({ length: 4 }, (_, i) => (i === index ? filter : `ok/${i}/+`));
                         const out = viaUnsubscribe
                             ? attempt(() => client.unsubscribe({ topicFilters: filters }))
-                            : attempt(() => client.subscribe({ subscriptions: filters.map((topicFilter) => ({ topicFilter, qos: 1 })) }));
-                        const names = viaUnsubscribe ? `unsubscribe.topicFilters[${index}]` : `subscribe.subscriptions[${index}].topicFilter`;
+                            : attempt(() =>
+                                  client.subscribe({ subscriptions: filters.map((topicFilter) => ({ topicFilter, qos: 1 })) }),
+                              );
+                        const names = viaUnsubscribe
+                            ? `unsubscribe.topicFilters[${index}]`
+                            : `subscribe.subscriptions[${index}].topicFilter`;
                         judge(names, expectation(f, filter), out, JSON.stringify(filter));
                         if (!out.threw) tracker.track(out.value, filter);
                     },
@@ -1087,11 +1207,23 @@ describe('huge inputs', () => {
         [recipe('{name: "\\uD800", value: "v"}', () => ({ name: '\uD800', value: 'v' })), 'range'],
         [recipe('{name: "n", value: "a\\u0000b"}', () => ({ name: 'n', value: 'a\u0000b' })), 'range'],
     ];
-    const sites = ['publish', 'subscribe', 'unsubscribe', 'disconnect', 'config.connectProperties', 'config.connectProperties.will'] as const;
+    const sites = [
+        'publish',
+        'subscribe',
+        'unsubscribe',
+        'disconnect',
+        'config.connectProperties',
+        'config.connectProperties.will',
+    ] as const;
 
-    function withProps(site: (typeof sites)[number], userProperties: unknown[], client: Mqtt5Client): { names: string; out: Outcome } {
+    function withProps(
+        site: (typeof sites)[number],
+        userProperties: unknown[],
+        client: Mqtt5Client,
+    ): { names: string; out: Outcome } {
         const root = ROOTS.find((r) => r.name === site);
-        if (root) return { names: `${site}.userProperties`, out: attempt(() => root.call(client, { ...root.base(), userProperties })) };
+        if (root)
+            return { names: `${site}.userProperties`, out: attempt(() => root.call(client, { ...root.base(), userProperties })) };
         const cfg: any = baseConfig();
         if (site === 'config.connectProperties') cfg.connectProperties.userProperties = userProperties;
         else cfg.connectProperties.will.userProperties = userProperties;
@@ -1101,13 +1233,18 @@ describe('huge inputs', () => {
     it(`${BIG_PROPS} user properties, one of them bad at a random index: the error names that index`, async () => {
         await withClient((client, tracker) => {
             fc.assert(
-                fc.property(fc.constantFrom(...sites), fc.integer({ min: 0, max: BIG_PROPS - 1 }), fc.constantFrom(...badEntries), (site, index, [bad, exp]) => {
-                    const list: unknown[] = props(BIG_PROPS);
-                    list[index] = bad.make();
-                    const { names, out } = withProps(site, list, client);
-                    judge(`${names}[${index}]`, exp, out, `${bad.label} at ${index}`);
-                    if (!out.threw) tracker.track(out.value, site);
-                }),
+                fc.property(
+                    fc.constantFrom(...sites),
+                    fc.integer({ min: 0, max: BIG_PROPS - 1 }),
+                    fc.constantFrom(...badEntries),
+                    (site, index, [bad, exp]) => {
+                        const list: unknown[] = props(BIG_PROPS);
+                        list[index] = bad.make();
+                        const { names, out } = withProps(site, list, client);
+                        judge(`${names}[${index}]`, exp, out, `${bad.label} at ${index}`);
+                        if (!out.threw) tracker.track(out.value, site);
+                    },
+                ),
                 { numRuns: 60 },
             );
         });
@@ -1126,12 +1263,32 @@ describe('huge inputs', () => {
     it('lists over the CRT limit of 1024 entries are a RangeError naming the list', async () => {
         await withClient((client) => {
             const subs = Array.from({ length: 2000 }, (_, i) => ({ topicFilter: `big/${i}/+`, qos: 1 }));
-            judge('subscribe.subscriptions', 'range', attempt(() => client.subscribe({ subscriptions: subs })), '2000 subscriptions');
-            judge('unsubscribe.topicFilters', 'range', attempt(() => client.unsubscribe({ topicFilters: subs.map((s) => s.topicFilter) })), '2000 filters');
+            judge(
+                'subscribe.subscriptions',
+                'range',
+                attempt(() => client.subscribe({ subscriptions: subs })),
+                '2000 subscriptions',
+            );
+            judge(
+                'unsubscribe.topicFilters',
+                'range',
+                attempt(() => client.unsubscribe({ topicFilters: subs.map((s) => s.topicFilter) })),
+                '2000 filters',
+            );
             const props = Array.from({ length: 5000 }, (_, i) => ({ name: `n${i}`, value: 'v' }));
-            judge('publish.userProperties', 'range', attempt(() => client.publish({ topicName: 't', qos: 0, userProperties: props })), '5000 properties');
+            judge(
+                'publish.userProperties',
+                'range',
+                attempt(() => client.publish({ topicName: 't', qos: 0, userProperties: props })),
+                '5000 properties',
+            );
             const metadata = Array.from({ length: 5000 }, (_, i) => [`k${i}`, 'v']);
-            judge('config.metrics.metadata', 'range', construct({ ...CONFIG, metrics: { libraryName: 'x', metadata } } as any), '5000 metadata pairs');
+            judge(
+                'config.metrics.metadata',
+                'range',
+                construct({ ...CONFIG, metrics: { libraryName: 'x', metadata } } as any),
+                '5000 metadata pairs',
+            );
         });
     });
 
@@ -1145,18 +1302,39 @@ describe('huge inputs', () => {
             judge('unsubscribe', 'ok', out, '1000 topic filters');
             if (!out.threw) tracker.track(out.value, 'unsubs');
             const metadata = Array.from({ length: 1000 }, (_, i) => [`k${i}`, 'v']);
-            judge('config.metrics', 'ok', construct({ ...CONFIG, metrics: { libraryName: 'x', metadata } } as any), '1000 metadata pairs');
+            judge(
+                'config.metrics',
+                'ok',
+                construct({ ...CONFIG, metrics: { libraryName: 'x', metadata } } as any),
+                '1000 metadata pairs',
+            );
             // A bad subscription at the end of a long list is named by its index.
             const bad = [...subs, { topicFilter: 'x', qos: 'one' }];
-            judge('subscribe.subscriptions[1000].qos', 'type', attempt(() => client.subscribe({ subscriptions: bad as any })), 'qos "one" at 1000');
+            judge(
+                'subscribe.subscriptions[1000].qos',
+                'type',
+                attempt(() => client.subscribe({ subscriptions: bad as any })),
+                'qos "one" at 1000',
+            );
             const badFilters = [...subs.map((s) => s.topicFilter), 7];
-            judge('unsubscribe.topicFilters[1000]', 'type', attempt(() => client.unsubscribe({ topicFilters: badFilters as any })), '7 at 1000');
+            judge(
+                'unsubscribe.topicFilters[1000]',
+                'type',
+                attempt(() => client.unsubscribe({ topicFilters: badFilters as any })),
+                '7 at 1000',
+            );
         });
         const huge = 'h'.repeat(70_000);
         await withClient((client, tracker) => {
             const allStrings = [
-                ...CONFIG_FIELDS.filter((f) => ['string', 'topicName', 'topicFilter', 'bytes', 'payload'].includes(f.kind.t)).map((f) => ({ root: 'config', f })),
-                ...ROOTS.flatMap((r) => r.fields.filter((f) => ['string', 'topicName', 'topicFilter', 'bytes', 'payload'].includes(f.kind.t)).map((f) => ({ root: r.name, f }))),
+                ...CONFIG_FIELDS.filter((f) => ['string', 'topicName', 'topicFilter', 'bytes', 'payload'].includes(f.kind.t)).map(
+                    (f) => ({ root: 'config', f }),
+                ),
+                ...ROOTS.flatMap((r) =>
+                    r.fields
+                        .filter((f) => ['string', 'topicName', 'topicFilter', 'bytes', 'payload'].includes(f.kind.t))
+                        .map((f) => ({ root: r.name, f })),
+                ),
             ];
             for (const { root: rootName, f } of allStrings) {
                 const root = ROOTS.find((r) => r.name === rootName);
@@ -1181,7 +1359,10 @@ describe('wrong receivers and calls without new', () => {
         recipe('a native client', () => new binding.NativeMqtt5Client(CONFIG, () => {})),
         // Objects wrapped by the addon's other classes: their wrapped pointer is not a client's.
         recipe("a ClientTlsContext's native object", () => (sharedTlsContext() as any).native),
-        recipe("a credentials provider's native object", () => (auth.AwsCredentialsProvider.newStatic('AKID', 'SECRET') as any).native),
+        recipe(
+            "a credentials provider's native object",
+            () => (auth.AwsCredentialsProvider.newStatic('AKID', 'SECRET') as any).native,
+        ),
         recipe('Object.create(NativeMqtt5Client.prototype)', () => Object.create((binding.NativeMqtt5Client as any).prototype)),
         recipe('Proxy(get throws)', () => trapProxy('get')),
         recipe('Proxy of a client', () => new Proxy(new Mqtt5Client(CONFIG), {})),
@@ -1193,14 +1374,21 @@ describe('wrong receivers and calls without new', () => {
     it('Mqtt5Client.prototype methods called on anything but a client throw a TypeError', async () => {
         const proto = Mqtt5Client.prototype as any;
         const methods: (string | symbol)[] = [
-            ...Object.getOwnPropertyNames(proto).filter((n) => n !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, n)?.value === 'function'),
+            ...Object.getOwnPropertyNames(proto).filter(
+                (n) => n !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, n)?.value === 'function',
+            ),
             Symbol.asyncDispose,
         ];
         const asyncResults: Promise<unknown>[] = [];
         fc.assert(
             fc.property(fc.constantFrom(...methods), fc.constantFrom(...receivers), argsArb, (m, rr, args) => {
                 const receiver = rr.make();
-                const out = attempt(() => proto[m].apply(receiver, args.map((a) => a.make())));
+                const out = attempt(() =>
+                    proto[m].apply(
+                        receiver,
+                        args.map((a) => a.make()),
+                    ),
+                );
                 if (!out.threw && out.value instanceof Promise) {
                     // async methods report through the promise
                     asyncResults.push(
@@ -1209,7 +1397,8 @@ describe('wrong receivers and calls without new', () => {
                                 throw new Error(`${String(m)} on ${rr.label}: resolved`);
                             },
                             (e) => {
-                                if (!(e instanceof TypeError)) throw new Error(`${String(m)} on ${rr.label}: rejected with ${show(e)}`);
+                                if (!(e instanceof TypeError))
+                                    throw new Error(`${String(m)} on ${rr.label}: rejected with ${show(e)}`);
                             },
                         ),
                     );
@@ -1222,7 +1411,8 @@ describe('wrong receivers and calls without new', () => {
                 if (!out.threw && delegates && typeof (receiver as any)?.getOperationalStatistics === 'function') return;
                 if (out.threw && out.error instanceof Boom) return;
                 if (!out.threw) throw new Error(`${String(m)} on ${rr.label}: returned ${show(out.value)} instead of throwing`);
-                if (!(out.error instanceof TypeError)) throw new Error(`${String(m)} on ${rr.label}: threw ${show(out.error)}, not a TypeError`);
+                if (!(out.error instanceof TypeError))
+                    throw new Error(`${String(m)} on ${rr.label}: threw ${show(out.error)}, not a TypeError`);
             }),
             { numRuns: 300 },
         );
@@ -1236,9 +1426,16 @@ describe('wrong receivers and calls without new', () => {
         const nativeReceivers = receivers.filter((r) => r.label !== 'a native client');
         fc.assert(
             fc.property(fc.constantFrom(...methods), fc.constantFrom(...nativeReceivers), argsArb, (m, rr, args) => {
-                const out = attempt(() => Native.prototype[m].apply(rr.make(), args.map((a) => a.make())));
+                const out = attempt(() =>
+                    Native.prototype[m].apply(
+                        rr.make(),
+                        args.map((a) => a.make()),
+                    ),
+                );
                 if (!out.threw || !(out.error instanceof TypeError)) {
-                    throw new Error(`native ${m} on ${rr.label}: ${out.threw ? `threw ${show(out.error)}` : 'returned'} instead of a TypeError`);
+                    throw new Error(
+                        `native ${m} on ${rr.label}: ${out.threw ? `threw ${show(out.error)}` : 'returned'} instead of a TypeError`,
+                    );
                 }
             }),
             { numRuns: 300 },
@@ -1247,7 +1444,11 @@ describe('wrong receivers and calls without new', () => {
             fc.property(fc.array(plainHostile, { maxLength: 3 }), fc.constantFrom('call', 'apply', 'bind'), (args, how) => {
                 const a = args.map((r) => r.make());
                 const out = attempt(() =>
-                    how === 'call' ? Native(...a) : how === 'apply' ? Reflect.apply(Native, undefined, a) : Native.bind(null, ...a)(),
+                    how === 'call'
+                        ? Native(...a)
+                        : how === 'apply'
+                          ? Reflect.apply(Native, undefined, a)
+                          : Native.bind(null, ...a)(),
                 );
                 if (!out.threw || !(out.error instanceof TypeError)) {
                     throw new Error(`NativeMqtt5Client() without new (${how}): ${out.threw ? show(out.error) : 'returned'}`);
@@ -1270,7 +1471,9 @@ describe('the native class called directly', () => {
     it('new NativeMqtt5Client(hostile config, hostile sink): clean error naming the field, or a client', () => {
         fc.assert(
             fc.property(
-                fc.constantFrom(...CONFIG_FIELDS).chain((f) => fc.tuple(fc.constant(f), fc.oneof(valuesFor(f), fc.constantFrom(...trappedObjects)))),
+                fc
+                    .constantFrom(...CONFIG_FIELDS)
+                    .chain((f) => fc.tuple(fc.constant(f), fc.oneof(valuesFor(f), fc.constantFrom(...trappedObjects)))),
                 fc.oneof(fc.constant(noopSink), plainHostile),
                 ([f, r]: [Field, Recipe], sink: Recipe) => {
                     const cfg = withValue(baseNativeConfig(), f.path, r.make());
@@ -1286,7 +1489,10 @@ describe('the native class called directly', () => {
                 // the native walker reads array elements and user properties without try/catch
                 examples: [
                     [[fieldAt(CONFIG_FIELDS, '.connectProperties.userProperties'), trapped('[element getter throws]')], noopSink],
-                    [[fieldAt(CONFIG_FIELDS, '.connectProperties.userProperties[0]'), trapped('Proxy({}, get throws)')], noopSink],
+                    [
+                        [fieldAt(CONFIG_FIELDS, '.connectProperties.userProperties[0]'), trapped('Proxy({}, get throws)')],
+                        noopSink,
+                    ],
                 ],
             },
         );
@@ -1298,9 +1504,12 @@ describe('the native class called directly', () => {
             const packetArb = fc.oneof(
                 ...ROOTS.map((root) =>
                     fc.constantFrom(...root.fields).chain((f) =>
-                        fc
-                            .oneof(valuesFor(f), fc.constantFrom(...trappedObjects))
-                            .map((r) => ({ root, f, r, [fc.toStringMethod]: () => `${display(root.name, f.path)} = ${r.label}` })),
+                        fc.oneof(valuesFor(f), fc.constantFrom(...trappedObjects)).map((r) => ({
+                            root,
+                            f,
+                            r,
+                            [fc.toStringMethod]: () => `${display(root.name, f.path)} = ${r.label}`,
+                        })),
                     ),
                 ),
             );
@@ -1313,16 +1522,30 @@ describe('the native class called directly', () => {
                 {
                     numRuns: 400,
                     examples: [
-                        [{ root: ROOTS[0], f: fieldAt(ROOTS[0].fields, '.userProperties[0]'), r: trapped('Proxy({}, get throws)') }],
+                        [
+                            {
+                                root: ROOTS[0],
+                                f: fieldAt(ROOTS[0].fields, '.userProperties[0]'),
+                                r: trapped('Proxy({}, get throws)'),
+                            },
+                        ],
                         [{ root: ROOTS[2], f: fieldAt(ROOTS[2].fields, '.topicFilters'), r: trapped('[element getter throws]') }],
                     ] as any,
                 },
             );
             fc.assert(
-                fc.property(fc.oneof(fc.array(nastyNumber, { maxLength: 5 }).map((rs) => recipe(`[${rs.map((x) => x.label)}]`, () => rs.map((x) => x.make()))), plainHostile), (r) => {
-                    const out = attempt(() => nc.acknowledge(r.make()));
-                    judge('controlIds', 'ok', out, r.label);
-                }),
+                fc.property(
+                    fc.oneof(
+                        fc
+                            .array(nastyNumber, { maxLength: 5 })
+                            .map((rs) => recipe(`[${rs.map((x) => x.label)}]`, () => rs.map((x) => x.make()))),
+                        plainHostile,
+                    ),
+                    (r) => {
+                        const out = attempt(() => nc.acknowledge(r.make()));
+                        judge('controlIds', 'ok', out, r.label);
+                    },
+                ),
                 { numRuns: 200 },
             );
             fc.assert(
@@ -1363,7 +1586,10 @@ describe('builder, SocketOptions and packet classes', () => {
     it('Mqtt5ClientBuilder setters with hostile values: build() throws naming the field, or builds', () => {
         fc.assert(
             fc.property(
-                fc.array(fc.tuple(fc.constantFrom(...setters), fc.oneof(plainHostile, nastyNumber, nastyString)), { minLength: 1, maxLength: 3 }),
+                fc.array(fc.tuple(fc.constantFrom(...setters), fc.oneof(plainHostile, nastyNumber, nastyString)), {
+                    minLength: 1,
+                    maxLength: 3,
+                }),
                 (calls) => {
                     const b: any = new Mqtt5ClientBuilder('127.0.0.1', 1);
                     for (const [[setter], r] of calls) {
@@ -1395,7 +1621,16 @@ describe('builder, SocketOptions and packet classes', () => {
     });
 
     it('io.SocketOptions with hostile constructor arguments: the client names config.socketOptions.<field>', () => {
-        const so = ['type', 'domain', 'connect_timeout_ms', 'keepalive', 'keep_alive_interval_sec', 'keep_alive_timeout_sec', 'keep_alive_max_failed_probes', 'tcp_nodelay'];
+        const so = [
+            'type',
+            'domain',
+            'connect_timeout_ms',
+            'keepalive',
+            'keep_alive_interval_sec',
+            'keep_alive_timeout_sec',
+            'keep_alive_max_failed_probes',
+            'tcp_nodelay',
+        ];
         fc.assert(
             fc.property(fc.integer({ min: 0, max: so.length - 1 }), fc.oneof(plainHostile, nastyNumber), (i, r) => {
                 const args: unknown[] = [0, 0, 1000, false, 0, 0, 0, 0];
@@ -1425,11 +1660,18 @@ describe('builder, SocketOptions and packet classes', () => {
                                 case 'publish':
                                     return new Mqtt5.PublishPacket(a, b, c);
                                 case 'subscribe':
-                                    return new Mqtt5.SubscribePacket().withSubscription(new Mqtt5.Subscription(a, b).withNoLocal(c));
+                                    return new Mqtt5.SubscribePacket().withSubscription(
+                                        new Mqtt5.Subscription(a, b).withNoLocal(c),
+                                    );
                                 case 'unsubscribe':
-                                    return new Mqtt5.UnsubscribePacket().withTopicFilter(a).withUserProperty(new Mqtt5.UserProperty(b, c));
+                                    return new Mqtt5.UnsubscribePacket()
+                                        .withTopicFilter(a)
+                                        .withUserProperty(new Mqtt5.UserProperty(b, c));
                                 default:
-                                    return new Mqtt5.DisconnectPacket().withReasonCode(a).withReasonString(b).withSessionExpiryIntervalSec(c);
+                                    return new Mqtt5.DisconnectPacket()
+                                        .withReasonCode(a)
+                                        .withReasonString(b)
+                                        .withSessionExpiryIntervalSec(c);
                             }
                         });
                         if (build.threw) return judge(null, 'ok', build, label);
@@ -1465,14 +1707,28 @@ describe('builder, SocketOptions and packet classes', () => {
 });
 
 describe('io.ClientTlsContext options', () => {
-    const strings = ['ca_filepath', 'ca_dirpath', 'certificate_authority', 'certificate_filepath', 'certificate', 'private_key_filepath', 'private_key', 'pkcs12_filepath', 'pkcs12_password'];
+    const strings = [
+        'ca_filepath',
+        'ca_dirpath',
+        'certificate_authority',
+        'certificate_filepath',
+        'certificate',
+        'private_key_filepath',
+        'private_key',
+        'pkcs12_filepath',
+        'pkcs12_password',
+    ];
     const oracle: Record<string, (v: unknown) => Expect> = {
-        min_tls_version: (v) => (v == null ? 'ok' : typeof v !== 'number' ? 'type' : [0, 1, 2, 3, 4, 128].includes(v) ? 'ok' : 'range'),
-        tls_cipher_preference: (v) => (v == null ? 'ok' : typeof v !== 'number' ? 'type' : Number.isInteger(v) && v >= 0 && v <= 255 ? 'ok' : 'range'),
+        min_tls_version: (v) =>
+            v == null ? 'ok' : typeof v !== 'number' ? 'type' : [0, 1, 2, 3, 4, 128].includes(v) ? 'ok' : 'range',
+        tls_cipher_preference: (v) =>
+            v == null ? 'ok' : typeof v !== 'number' ? 'type' : Number.isInteger(v) && v >= 0 && v <= 255 ? 'ok' : 'range',
         alpn_list: (v) => (v == null ? 'ok' : Array.isArray(v) && v.every((x) => typeof x === 'string') ? 'ok' : 'type'),
         verify_peer: () => 'ok',
         pkcs11_options: () => 'ok',
-        ...Object.fromEntries(strings.map((k) => [k, (v: unknown) => (v == null || typeof v === 'string' ? 'ok' : 'type') as Expect])),
+        ...Object.fromEntries(
+            strings.map((k) => [k, (v: unknown) => (v == null || typeof v === 'string' ? 'ok' : 'type') as Expect]),
+        ),
     };
     // ALPN lists made only of strings reach the CRT, and some of them crash it: those are the
     // child-process cases below, not this worker's.
@@ -1494,7 +1750,12 @@ describe('io.ClientTlsContext options', () => {
                 ([field, r]) => {
                     const v = r.make();
                     const options = Object.assign(new io.TlsContextOptions(), { [field]: v });
-                    judge('tlsContextOptions', oracle[field](v), attempt(() => new io.ClientTlsContext(options)), `${field} = ${r.label}`);
+                    judge(
+                        'tlsContextOptions',
+                        oracle[field](v),
+                        attempt(() => new io.ClientTlsContext(options)),
+                        `${field} = ${r.label}`,
+                    );
                 },
             ),
             { numRuns: 250 },
@@ -1505,7 +1766,12 @@ describe('io.ClientTlsContext options', () => {
         fc.assert(
             fc.property(fc.constantFrom(...Object.keys(oracle)), thrown, (field, t) => {
                 const options = withThrowingRead(new io.TlsContextOptions(), [field], 'accessor', t.make);
-                judge(`tlsContextOptions.${field}`, 'type', attempt(() => new io.ClientTlsContext(options)), `throwing ${t.label}`);
+                judge(
+                    `tlsContextOptions.${field}`,
+                    'type',
+                    attempt(() => new io.ClientTlsContext(options)),
+                    `throwing ${t.label}`,
+                );
             }),
             { numRuns: 40 },
         );
@@ -1526,48 +1792,52 @@ describe('close() settles everything', () => {
 
     it('any sequence of operations (started or not), then close(): every promise settles, every method then throws a CrtError', async () => {
         await fc.assert(
-            fc.asyncProperty(fc.array(fc.tuple(op, plainHostile), { minLength: 1, maxLength: 25 }), fc.integer({ min: 0, max: 20 }), async (ops, waitMs) => {
-                const client = new Mqtt5Client({ ...CONFIG, minReconnectDelayMs: 10, maxReconnectDelayMs: 20 });
-                const tracker = new Tracker();
-                for (const [name, r] of ops) {
-                    const out = attempt((): unknown => {
-                        switch (name) {
-                            case 'publish0':
-                                return client.publish({ topicName: 'a/b', qos: 0, payload: 'x' });
-                            case 'publish1':
-                                return client.publish({ topicName: 'a/b', qos: 1, payload: Buffer.alloc(100) });
-                            case 'subscribe':
-                                return client.subscribe({ subscriptions: [{ topicFilter: 'a/#', qos: 1 }] });
-                            case 'unsubscribe':
-                                return client.unsubscribe({ topicFilters: ['a/#'] });
-                            case 'stats':
-                                return client.getOperationalStatistics();
-                            case 'stop':
-                                return client.stop();
-                            case 'start':
-                                return client.start();
-                            default:
-                                return client.publish(r.make() as any);
-                        }
-                    });
-                    judge(null, 'ok', out, `${name} ${r.label}`);
-                    if (!out.threw) tracker.track(out.value, name);
-                }
-                if (waitMs) await new Promise((res) => setTimeout(res, waitMs));
-                client.close();
-                await tracker.expectAllSettled();
-                for (const call of [
-                    () => client.start(),
-                    () => client.stop(),
-                    () => client.publish(basePublish()),
-                    () => client.subscribe(baseSubscribe()),
-                    () => client.unsubscribe(baseUnsubscribe()),
-                    () => client.getOperationalStatistics(),
-                ]) {
-                    expect(call).toThrow(CrtError);
-                }
-                client.close();
-            }),
+            fc.asyncProperty(
+                fc.array(fc.tuple(op, plainHostile), { minLength: 1, maxLength: 25 }),
+                fc.integer({ min: 0, max: 20 }),
+                async (ops, waitMs) => {
+                    const client = new Mqtt5Client({ ...CONFIG, minReconnectDelayMs: 10, maxReconnectDelayMs: 20 });
+                    const tracker = new Tracker();
+                    for (const [name, r] of ops) {
+                        const out = attempt((): unknown => {
+                            switch (name) {
+                                case 'publish0':
+                                    return client.publish({ topicName: 'a/b', qos: 0, payload: 'x' });
+                                case 'publish1':
+                                    return client.publish({ topicName: 'a/b', qos: 1, payload: Buffer.alloc(100) });
+                                case 'subscribe':
+                                    return client.subscribe({ subscriptions: [{ topicFilter: 'a/#', qos: 1 }] });
+                                case 'unsubscribe':
+                                    return client.unsubscribe({ topicFilters: ['a/#'] });
+                                case 'stats':
+                                    return client.getOperationalStatistics();
+                                case 'stop':
+                                    return client.stop();
+                                case 'start':
+                                    return client.start();
+                                default:
+                                    return client.publish(r.make() as any);
+                            }
+                        });
+                        judge(null, 'ok', out, `${name} ${r.label}`);
+                        if (!out.threw) tracker.track(out.value, name);
+                    }
+                    if (waitMs) await new Promise((res) => setTimeout(res, waitMs));
+                    client.close();
+                    await tracker.expectAllSettled();
+                    for (const call of [
+                        () => client.start(),
+                        () => client.stop(),
+                        () => client.publish(basePublish()),
+                        () => client.subscribe(baseSubscribe()),
+                        () => client.unsubscribe(baseUnsubscribe()),
+                        () => client.getOperationalStatistics(),
+                    ]) {
+                        expect(call).toThrow(CrtError);
+                    }
+                    client.close();
+                },
+            ),
             { numRuns: 60 },
         );
     });
@@ -1597,10 +1867,16 @@ describe('credentials providers', () => {
                                 (out.value as any).getCredentials().then(
                                     () => {},
                                     (e: unknown) => {
-                                        if (!(e instanceof CrtError)) throw new Error(`${label}: getCredentials rejected with ${show(e)}`);
+                                        if (!(e instanceof CrtError))
+                                            throw new Error(`${label}: getCredentials rejected with ${show(e)}`);
                                     },
                                 ),
-                                new Promise((_, reject) => setTimeout(() => reject(new Error(`${label}: getCredentials still pending after 5 s`)), 5000).unref()),
+                                new Promise((_, reject) =>
+                                    setTimeout(
+                                        () => reject(new Error(`${label}: getCredentials still pending after 5 s`)),
+                                        5000,
+                                    ).unref(),
+                                ),
                             ]) as Promise<void>,
                         );
                     }
@@ -1643,7 +1919,13 @@ async function childCase(body: string, timeoutMs = 60_000): Promise<{ r: ChildRe
 }
 
 function expectCleanChild(expect: ExpectStatic, label: string, { r, result }: { r: ChildResult; result: any }): void {
-    const died = r.timedOut ? 'did not exit (killed after the timeout)' : r.signal ? `was killed by ${r.signal}` : r.code !== 0 ? `exited with code ${r.code}` : '';
+    const died = r.timedOut
+        ? 'did not exit (killed after the timeout)'
+        : r.signal
+          ? `was killed by ${r.signal}`
+          : r.code !== 0
+            ? `exited with code ${r.code}`
+            : '';
     expect(died, `${label}: the process ${died}; result: ${JSON.stringify(result)}\n${r.stderr.slice(0, 600)}`).toBe('');
     expect(result, `${label}: no result\n${r.stdout}\n${r.stderr}`).toBeDefined();
     if (result.threw) expect(result.clean, `${label}: threw ${result.name}: ${result.message}`).toBe(true);
@@ -1654,12 +1936,30 @@ function expectCleanChild(expect: ExpectStatic, label: string, { r, result }: { 
 // must not leave the native call holding a released CRT client.
 describe.concurrent('re-entrant close() from inside a packet getter (child processes)', () => {
     const cases: [string, string][] = [
-        ['publish: retain getter calls client.close()', `const c = new Mqtt5Client(config); return c.publish({ topicName: 't', qos: 1, get retain() { c.close(); return false; } });`],
-        ['publish on a started client: correlationData getter calls client.close()', `const c = new Mqtt5Client(config); c.start(); return c.publish({ topicName: 't', qos: 1, get correlationData() { c.close(); return 'x'; } });`],
-        ['subscribe: subscriptions[0].qos getter calls client.close()', `const c = new Mqtt5Client(config); return c.subscribe({ subscriptions: [{ topicFilter: 'a', get qos() { c.close(); return 1; } }] });`],
-        ['stop: disconnect.reasonCode getter calls client.close()', `const c = new Mqtt5Client(config); return c.stop({ get reasonCode() { c.close(); return 0; } });`],
-        ['publish: Proxy get trap calls client.close()', `const c = new Mqtt5Client(config); return c.publish(new Proxy({ topicName: 't', qos: 1 }, { get(t, k) { if (k === 'messageExpiryIntervalSeconds') c.close(); return t[k]; } }));`],
-        ['native publish: retain getter calls nativeClient.close()', `const n = new binding.NativeMqtt5Client(config, () => {}); return n.publish({ topicName: 't', qos: 1, get retain() { n.close(); return false; } });`],
+        [
+            'publish: retain getter calls client.close()',
+            `const c = new Mqtt5Client(config); return c.publish({ topicName: 't', qos: 1, get retain() { c.close(); return false; } });`,
+        ],
+        [
+            'publish on a started client: correlationData getter calls client.close()',
+            `const c = new Mqtt5Client(config); c.start(); return c.publish({ topicName: 't', qos: 1, get correlationData() { c.close(); return 'x'; } });`,
+        ],
+        [
+            'subscribe: subscriptions[0].qos getter calls client.close()',
+            `const c = new Mqtt5Client(config); return c.subscribe({ subscriptions: [{ topicFilter: 'a', get qos() { c.close(); return 1; } }] });`,
+        ],
+        [
+            'stop: disconnect.reasonCode getter calls client.close()',
+            `const c = new Mqtt5Client(config); return c.stop({ get reasonCode() { c.close(); return 0; } });`,
+        ],
+        [
+            'publish: Proxy get trap calls client.close()',
+            `const c = new Mqtt5Client(config); return c.publish(new Proxy({ topicName: 't', qos: 1 }, { get(t, k) { if (k === 'messageExpiryIntervalSeconds') c.close(); return t[k]; } }));`,
+        ],
+        [
+            'native publish: retain getter calls nativeClient.close()',
+            `const n = new binding.NativeMqtt5Client(config, () => {}); return n.publish({ topicName: 't', qos: 1, get retain() { n.close(); return false; } });`,
+        ],
     ];
     for (const [label, body] of cases) {
         it.concurrent(label, async ({ expect }) => {
@@ -1672,12 +1972,30 @@ describe.concurrent('re-entrant close() from inside a packet getter (child proce
 // an allocation by the length before it has looked at the elements (std::bad_alloc aborts the process).
 describe.concurrent('huge sparse arrays (child processes)', () => {
     const cases: [string, string][] = [
-        ['native publish: userProperties of length 2^32-1', `const n = new binding.NativeMqtt5Client(config, () => {}); return n.publish({ topicName: 't', qos: 0, userProperties: huge() });`],
-        ['native subscribe: subscriptions of length 2^32-1', `const n = new binding.NativeMqtt5Client(config, () => {}); return n.subscribe({ subscriptions: huge() });`],
-        ['native unsubscribe: topicFilters of length 2^32-1', `const n = new binding.NativeMqtt5Client(config, () => {}); return n.unsubscribe({ topicFilters: huge() });`],
-        ['native constructor: metrics.metadata of length 2^32-1', `return new binding.NativeMqtt5Client({ ...config, metrics: { libraryName: 'x', metadata: huge() } }, () => {});`],
-        ['unsubscribe: topicFilters of length 2^32-1 with its own forEach', `const c = new Mqtt5Client(config); const a = huge(); a.forEach = () => {}; return c.unsubscribe({ topicFilters: a });`],
-        ['subscribe: subscriptions of length 2^32-1 with its own forEach', `const c = new Mqtt5Client(config); const a = huge(); a.forEach = () => {}; return c.subscribe({ subscriptions: a });`],
+        [
+            'native publish: userProperties of length 2^32-1',
+            `const n = new binding.NativeMqtt5Client(config, () => {}); return n.publish({ topicName: 't', qos: 0, userProperties: huge() });`,
+        ],
+        [
+            'native subscribe: subscriptions of length 2^32-1',
+            `const n = new binding.NativeMqtt5Client(config, () => {}); return n.subscribe({ subscriptions: huge() });`,
+        ],
+        [
+            'native unsubscribe: topicFilters of length 2^32-1',
+            `const n = new binding.NativeMqtt5Client(config, () => {}); return n.unsubscribe({ topicFilters: huge() });`,
+        ],
+        [
+            'native constructor: metrics.metadata of length 2^32-1',
+            `return new binding.NativeMqtt5Client({ ...config, metrics: { libraryName: 'x', metadata: huge() } }, () => {});`,
+        ],
+        [
+            'unsubscribe: topicFilters of length 2^32-1 with its own forEach',
+            `const c = new Mqtt5Client(config); const a = huge(); a.forEach = () => {}; return c.unsubscribe({ topicFilters: a });`,
+        ],
+        [
+            'subscribe: subscriptions of length 2^32-1 with its own forEach',
+            `const c = new Mqtt5Client(config); const a = huge(); a.forEach = () => {}; return c.subscribe({ subscriptions: a });`,
+        ],
     ];
     for (const [label, body] of cases) {
         it.concurrent(label, async ({ expect }) => {
@@ -1689,7 +2007,8 @@ describe.concurrent('huge sparse arrays (child processes)', () => {
 // The ALPN list is handed to the CRT joined with ';': entries that contain ';', are empty, or are
 // longer than a protocol name may be (255 bytes) must be refused, not passed on.
 describe.concurrent('TLS ALPN lists (child processes)', () => {
-    const alpn = (list: string) => `return new io.ClientTlsContext(Object.assign(new io.TlsContextOptions(), { alpn_list: ${list} }));`;
+    const alpn = (list: string) =>
+        `return new io.ClientTlsContext(Object.assign(new io.TlsContextOptions(), { alpn_list: ${list} }));`;
     const cases: [string, string][] = [
         ["alpn_list ['h2', 'a;b'] (separator inside an entry)", alpn(`['h2', 'a;b']`)],
         ["alpn_list ['h2', ''] (an empty entry)", alpn(`['h2', '']`)],
@@ -1740,7 +2059,10 @@ describe.concurrent('hostile websocket handshake transforms (child processes)', 
             const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
             expect(line, `${r.stdout}\n${r.stderr}`).toBeDefined();
             const result = JSON.parse(line!.slice('RESULT '.length));
-            expect(result.stopped, `no 'stopped' within 1 s of stop(); events: ${JSON.stringify(result.events)}, uncaught: ${JSON.stringify(result.errors)}`).toBe(true);
+            expect(
+                result.stopped,
+                `no 'stopped' within 1 s of stop(); events: ${JSON.stringify(result.events)}, uncaught: ${JSON.stringify(result.errors)}`,
+            ).toBe(true);
             expect(result.publish.settled).not.toMatch(/^(pending|rejected with)/);
         });
     }
@@ -1750,9 +2072,15 @@ describe.concurrent('hostile websocket handshake transforms (child processes)', 
 // process alive forever).
 describe.concurrent('credentials delegates returning hostile values (child processes)', () => {
     const cases: [string, string][] = [
-        ['an object whose accessKeyId getter throws', `({ get accessKeyId() { throw new Error('getter'); }, secretAccessKey: 's' })`],
+        [
+            'an object whose accessKeyId getter throws',
+            `({ get accessKeyId() { throw new Error('getter'); }, secretAccessKey: 's' })`,
+        ],
         ['a Proxy whose get trap throws', `new Proxy({}, { get() { throw new Error('trap'); } })`],
-        ['a promise of an object whose getter throws', `Promise.resolve({ get aws_access_key_id() { throw new Error('getter'); } })`],
+        [
+            'a promise of an object whose getter throws',
+            `Promise.resolve({ get aws_access_key_id() { throw new Error('getter'); } })`,
+        ],
     ];
     for (const [label, value] of cases) {
         it.concurrent(`a delegate returning ${label}: getCredentials() settles`, async ({ expect }) => {
@@ -1794,7 +2122,9 @@ describe.concurrent('a throwing messageReceived listener (broker, child process)
             console.log('RESULT ' + JSON.stringify({ seen, first, errors }));
         })();`;
 
-    it.concurrent('the other listener still gets all 50 messages, the client keeps working, and the error surfaces once as uncaught', async ({ expect }) => {
+    it.concurrent('the other listener still gets all 50 messages, the client keeps working, and the error surfaces once as uncaught', async ({
+        expect,
+    }) => {
         const r = await runNode(script(true), { timeoutMs: 20_000 });
         expect(r.signal, r.stderr).toBeNull();
         expect(r.timedOut, r.stderr).toBe(false);
@@ -1810,7 +2140,9 @@ describe.concurrent('a throwing messageReceived listener (broker, child process)
         expect(r.code).toBe(0);
     });
 
-    it.concurrent('without an uncaughtException handler the error is not swallowed: the process dies of it, not of a signal', async ({ expect }) => {
+    it.concurrent('without an uncaughtException handler the error is not swallowed: the process dies of it, not of a signal', async ({
+        expect,
+    }) => {
         const r = await runNode(script(false), { timeoutMs: 20_000 });
         expect(r.signal, r.stderr).toBeNull();
         expect(r.timedOut).toBe(false);
@@ -1818,7 +2150,9 @@ describe.concurrent('a throwing messageReceived listener (broker, child process)
         expect(r.stderr).toContain('listener boom on message 3');
     });
 
-    it.concurrent('a sink handed to the native class that throws: the error surfaces as uncaught and later batches still arrive', async ({ expect }) => {
+    it.concurrent('a sink handed to the native class that throws: the error surfaces as uncaught and later batches still arrive', async ({
+        expect,
+    }) => {
         const r = await runNode(
             `const { binding } = require(${JSON.stringify(distNative)});
              const errors = [];

@@ -19,7 +19,9 @@ function watch(p: Promise<unknown>) {
 describe('PendingOperations', () => {
     it('settles each id once, by value or error; unknown and settled ids are ignored', async () => {
         const t = new PendingOperations();
-        const a = watch(t.add(1)), b = watch(t.add(2)), c = watch(t.add(3));
+        const a = watch(t.add(1)),
+            b = watch(t.add(2)),
+            c = watch(t.add(3));
         t.resolve(1, 'one');
         t.reject(2, new Error('two'));
         t.resolve(2, 'late'); // settled already

@@ -25,7 +25,10 @@ interface PresignInput {
 }
 
 function presign(i: PresignInput): string {
-    const amzDate = i.date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const amzDate = i.date
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}/, '');
     const day = amzDate.slice(0, 8);
     const scope = `${day}/${i.region}/${i.service}/aws4_request`;
     const q: Record<string, string> = {
@@ -59,7 +62,16 @@ const HOST = 'abc123-ats.iot.us-east-1.amazonaws.com';
 const NOW = new Date('2024-03-01T10:20:30Z');
 const IOT = { region: 'us-east-1', service: 'iotdevicegateway', now: new Date(NOW.getTime() + 5000) };
 const iotUrl = (over: Partial<PresignInput> = {}) =>
-    presign({ host: HOST, path: '/mqtt', service: 'iotdevicegateway', region: 'us-east-1', ...CREDS, date: NOW, expires: 3600, ...over });
+    presign({
+        host: HOST,
+        path: '/mqtt',
+        service: 'iotdevicegateway',
+        region: 'us-east-1',
+        ...CREDS,
+        date: NOW,
+        expires: 3600,
+        ...over,
+    });
 const req = (url: string, host = HOST) => ({ method: 'GET', url, headers: { host, upgrade: 'websocket' } });
 
 describe('reference presigner', () => {
@@ -147,7 +159,12 @@ describe('verifyPresignedUrl', () => {
         const r = verifyPresignedUrl(req(iotUrl()), CREDS, IOT);
         expect(r.reason).toBeUndefined();
         expect(r.ok).toBe(true);
-        expect(r.details).toMatchObject({ region: 'us-east-1', service: 'iotdevicegateway', expires: 3600, payloadHash: EMPTY_SHA256 });
+        expect(r.details).toMatchObject({
+            region: 'us-east-1',
+            service: 'iotdevicegateway',
+            expires: 3600,
+            payloadHash: EMPTY_SHA256,
+        });
         expect(r.details.sessionTokenSigned).toBeUndefined();
     });
 
@@ -157,18 +174,25 @@ describe('verifyPresignedUrl', () => {
         const r = verifyPresignedUrl(req(url), CREDS, { ...IOT, now: new Date(NOW.getTime() + 901_000) });
         expect(r.ok).toBe(false);
         expect(r.reason).toMatch(/too old/);
-        expect(verifyPresignedUrl(req(url), CREDS, { ...IOT, requireExpires: true }).reason).toMatch(/missing query parameter X-Amz-Expires/);
+        expect(verifyPresignedUrl(req(url), CREDS, { ...IOT, requireExpires: true }).reason).toMatch(
+            /missing query parameter X-Amz-Expires/,
+        );
     });
 
     it('accepts UNSIGNED-PAYLOAD and an explicit X-Amz-Content-Sha256', () => {
-        expect(verifyPresignedUrl(req(iotUrl({ payloadHash: UNSIGNED_PAYLOAD })), CREDS, IOT).details.payloadHash).toBe(UNSIGNED_PAYLOAD);
+        expect(verifyPresignedUrl(req(iotUrl({ payloadHash: UNSIGNED_PAYLOAD })), CREDS, IOT).details.payloadHash).toBe(
+            UNSIGNED_PAYLOAD,
+        );
         const hash = crypto.createHash('sha256').update('body').digest('hex');
         const url = iotUrl({ payloadHash: hash, extraQuery: { 'X-Amz-Content-Sha256': hash } });
         const r = verifyPresignedUrl(req(url), CREDS, IOT);
         expect(r.reason).toBeUndefined();
         expect(r.details.payloadHash).toBe(hash);
         // Restricting the accepted hashes refuses the others.
-        expect(verifyPresignedUrl(req(iotUrl({ payloadHash: UNSIGNED_PAYLOAD })), CREDS, { ...IOT, payloadHashes: [EMPTY_SHA256] }).ok).toBe(false);
+        expect(
+            verifyPresignedUrl(req(iotUrl({ payloadHash: UNSIGNED_PAYLOAD })), CREDS, { ...IOT, payloadHashes: [EMPTY_SHA256] })
+                .ok,
+        ).toBe(false);
     });
 
     it('accepts the session token signed or appended after signing, and reports which', () => {
@@ -180,12 +204,26 @@ describe('verifyPresignedUrl', () => {
         expect(signed.reason).toBeUndefined();
         expect(signed.details.sessionTokenSigned).toBe(true);
         // Modes.
-        expect(verifyPresignedUrl(req(iotUrl({ sessionToken: creds.sessionToken, signToken: false })), creds, { ...IOT, sessionTokenMode: 'signed' }).ok).toBe(false);
-        expect(verifyPresignedUrl(req(iotUrl({ sessionToken: creds.sessionToken, signToken: true })), creds, { ...IOT, sessionTokenMode: 'unsigned' }).ok).toBe(false);
+        expect(
+            verifyPresignedUrl(req(iotUrl({ sessionToken: creds.sessionToken, signToken: false })), creds, {
+                ...IOT,
+                sessionTokenMode: 'signed',
+            }).ok,
+        ).toBe(false);
+        expect(
+            verifyPresignedUrl(req(iotUrl({ sessionToken: creds.sessionToken, signToken: true })), creds, {
+                ...IOT,
+                sessionTokenMode: 'unsigned',
+            }).ok,
+        ).toBe(false);
         // Missing, wrong, or unexpected token.
         expect(verifyPresignedUrl(req(iotUrl()), creds, IOT).reason).toMatch(/missing X-Amz-Security-Token/);
-        expect(verifyPresignedUrl(req(iotUrl({ sessionToken: 'other', signToken: false })), creds, IOT).reason).toMatch(/does not match/);
-        expect(verifyPresignedUrl(req(iotUrl({ sessionToken: creds.sessionToken, signToken: false })), CREDS, IOT).reason).toMatch(/unexpected/);
+        expect(verifyPresignedUrl(req(iotUrl({ sessionToken: 'other', signToken: false })), creds, IOT).reason).toMatch(
+            /does not match/,
+        );
+        expect(
+            verifyPresignedUrl(req(iotUrl({ sessionToken: creds.sessionToken, signToken: false })), CREDS, IOT).reason,
+        ).toMatch(/unexpected/);
     });
 
     it('double-encodes the path for non-S3 services', () => {
@@ -204,9 +242,13 @@ describe('verifyPresignedUrl', () => {
 
     it('rejects a wrong access key, region or service', () => {
         expect(verifyPresignedUrl(req(iotUrl({ accessKeyId: 'AKIDOTHER' })), CREDS, IOT).reason).toMatch(/unknown access key id/);
-        expect(verifyPresignedUrl(req(iotUrl({ region: 'eu-west-1' })), CREDS, IOT).reason).toMatch(/region eu-west-1, expected us-east-1/);
+        expect(verifyPresignedUrl(req(iotUrl({ region: 'eu-west-1' })), CREDS, IOT).reason).toMatch(
+            /region eu-west-1, expected us-east-1/,
+        );
         expect(verifyPresignedUrl(req(iotUrl()), CREDS, { ...IOT, region: 'eu-west-1' }).ok).toBe(false);
-        expect(verifyPresignedUrl(req(iotUrl({ service: 'iot' })), CREDS, IOT).reason).toMatch(/service iot, expected iotdevicegateway/);
+        expect(verifyPresignedUrl(req(iotUrl({ service: 'iot' })), CREDS, IOT).reason).toMatch(
+            /service iot, expected iotdevicegateway/,
+        );
         // Region rewritten in the URL after signing: the scope check passes, the signature does not.
         const moved = iotUrl({ region: 'eu-west-1' }).replace('%2Feu-west-1%2F', '%2Fus-east-1%2F');
         expect(verifyPresignedUrl(req(moved), CREDS, IOT).reason).toMatch(/signature mismatch/);
@@ -216,15 +258,21 @@ describe('verifyPresignedUrl', () => {
         const url = iotUrl({ extraQuery: { 'x-amz-customauthorizer-name': 'auth1' } });
         expect(verifyPresignedUrl(req(url), CREDS, IOT).ok).toBe(true);
         expect(verifyPresignedUrl(req(url.replace('auth1', 'auth2')), CREDS, IOT).reason).toMatch(/signature mismatch/);
-        expect(verifyPresignedUrl(req(url.replace('X-Amz-Expires=3600', 'X-Amz-Expires=7200')), CREDS, IOT).reason).toMatch(/signature mismatch/);
+        expect(verifyPresignedUrl(req(url.replace('X-Amz-Expires=3600', 'X-Amz-Expires=7200')), CREDS, IOT).reason).toMatch(
+            /signature mismatch/,
+        );
         expect(verifyPresignedUrl(req(url + '&extra=1'), CREDS, IOT).reason).toMatch(/signature mismatch/);
         expect(verifyPresignedUrl(req(url.replace('/mqtt?', '/mqtt2?')), CREDS, IOT).reason).toMatch(/signature mismatch/);
         expect(verifyPresignedUrl(req(url, 'other.example.com'), CREDS, IOT).reason).toMatch(/signature mismatch/);
-        expect(verifyPresignedUrl({ method: 'GET', url, headers: {} }, CREDS, IOT).reason).toMatch(/signed header host is missing/);
+        expect(verifyPresignedUrl({ method: 'GET', url, headers: {} }, CREDS, IOT).reason).toMatch(
+            /signed header host is missing/,
+        );
         const sig = /X-Amz-Signature=([0-9a-f]{64})/.exec(url)![1];
         const flipped = sig.slice(0, -1) + (sig.endsWith('0') ? '1' : '0');
         expect(verifyPresignedUrl(req(url.replace(sig, flipped)), CREDS, IOT).reason).toMatch(/signature mismatch/);
-        expect(verifyPresignedUrl(req(url.replace(/&X-Amz-Signature=[0-9a-f]+/, '')), CREDS, IOT).reason).toMatch(/missing query parameter X-Amz-Signature/);
+        expect(verifyPresignedUrl(req(url.replace(/&X-Amz-Signature=[0-9a-f]+/, '')), CREDS, IOT).reason).toMatch(
+            /missing query parameter X-Amz-Signature/,
+        );
     });
 
     it('rejects an expired X-Amz-Date + X-Amz-Expires, and a signing time in the future', () => {
@@ -233,7 +281,9 @@ describe('verifyPresignedUrl', () => {
         const r = verifyPresignedUrl(req(url), CREDS, { ...IOT, now: new Date(NOW.getTime() + 61_000) });
         expect(r.ok).toBe(false);
         expect(r.reason).toMatch(/expired/);
-        expect(verifyPresignedUrl(req(url), CREDS, { ...IOT, now: new Date(NOW.getTime() - 3600_000) }).reason).toMatch(/in the future/);
+        expect(verifyPresignedUrl(req(url), CREDS, { ...IOT, now: new Date(NOW.getTime() - 3600_000) }).reason).toMatch(
+            /in the future/,
+        );
         expect(verifyPresignedUrl(req(iotUrl({ expires: 604801 })), CREDS, IOT).reason).toMatch(/out of range/);
     });
 });
