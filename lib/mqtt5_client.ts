@@ -1,0 +1,453 @@
+// The MQTT 5 client: checks what callers pass, hands it to the native client, settles the
+// operations' promises and fans the native event batches out to listeners.
+import { CrtError, ErrorCodes } from './error';
+import { HttpHeaders, HttpRequest } from './http';
+import { type PublishAcknowledgementHandle, PublishAcknowledgementHandleWrapper } from './mqtt5_ack';
+import { readConfig } from './mqtt5_config';
+import type {
+    DisconnectPacket,
+    PublishPacket,
+    SubackPacket,
+    SubscribePacket,
+    UnsubackPacket,
+    UnsubscribePacket,
+} from './mqtt5_packet';
+import { PacketType, PubackReasonCode } from './mqtt5_packet';
+import {
+    type ClientStatistics,
+    type ConnectionFailureEvent,
+    type DisconnectionEvent,
+    type Mqtt5ClientConfig,
+    type Mqtt5ClientEvents,
+    type PublishCompletionResult,
+    SIGV4_TRANSFORM,
+    type Sigv4Setup,
+    type WebsocketHandshakeTransform,
+} from './mqtt5_types';
+import {
+    binding,
+    type NativeEvent,
+    NativeEventType,
+    NativeMessageBits,
+    type NativeMqtt5Client,
+    NativeRecord,
+    type NativeSink,
+} from './native';
+import { PendingOperations } from './pending';
+import { TypedEventEmitter } from './typed_emitter';
+import * as validate from './validate';
+
+/**
+ * An MQTT 5 client over aws-c-mqtt. Create it, add listeners, `start()` it; it connects and keeps
+ * reconnecting until `stop()`. Operations return promises settled by the server's acknowledgement.
+ * A started client keeps the process alive (like a socket); a stopped or closed one does not.
+ */
+export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
+    /** Event name `error`. */
+    static readonly ERROR = 'error';
+    /** Event name `attemptingConnect`. */
+    static readonly ATTEMPTING_CONNECT = 'attemptingConnect';
+    /** Event name `connectionSuccess`. */
+    static readonly CONNECTION_SUCCESS = 'connectionSuccess';
+    /** Event name `connectionFailure`. */
+    static readonly CONNECTION_FAILURE = 'connectionFailure';
+    /** Event name `disconnection`. */
+    static readonly DISCONNECTION = 'disconnection';
+    /** Event name `stopped`. */
+    static readonly STOPPED = 'stopped';
+    /** Event name `messageReceived`. */
+    static readonly MESSAGE_RECEIVED = 'messageReceived';
+
+    #native: NativeMqtt5Client | undefined;
+    // start() was called and 'stopped' has not been emitted since.
+    #started = false;
+    #transform: WebsocketHandshakeTransform | undefined;
+    readonly #pending = new PendingOperations();
+    // Held here so the native side can keep only a weak reference while the client is stopped.
+    readonly #sink: NativeSink;
+    // The last topic that passed the topic checks: publishers mostly reuse a few topics.
+    #checkedTopic: string | undefined;
+
+    /**
+     * @param config the client configuration; checked synchronously (TypeError/RangeError name the field)
+     */
+    constructor(config: Mqtt5ClientConfig) {
+        super();
+        const nativeConfig = readConfig(config);
+        const transform = nativeConfig.websocketHandshakeTransform as WebsocketHandshakeTransform | undefined;
+        delete nativeConfig.websocketHandshakeTransform;
+        if (transform !== undefined) {
+            if (typeof transform !== 'function') {
+                throw new TypeError('config.websocketHandshakeTransform must be a function (request, done) => void');
+            }
+            let sigv4: Sigv4Setup | undefined;
+            try {
+                sigv4 = (transform as { [SIGV4_TRANSFORM]?: Sigv4Setup })[SIGV4_TRANSFORM];
+            } catch (e) {
+                throw validate.unreadable('config.websocketHandshakeTransform', e);
+            }
+            nativeConfig.websocket = sigv4
+                ? {
+                      sigv4: {
+                          region: sigv4.region,
+                          service: sigv4.service,
+                          credentialsProvider: sigv4.credentialsProvider.native,
+                      },
+                  }
+                : { transform: true };
+            this.#transform = transform;
+        }
+        this.#sink = (objects, records, count) => this.#onEvents(objects, records, count);
+        this.#native = new binding.NativeMqtt5Client(nativeConfig, this.#sink);
+    }
+
+    /** Starts connecting; the client reconnects by itself until {@link stop}. */
+    start(): void {
+        this.#live().start();
+        this.#started = true;
+    }
+
+    /**
+     * Stops the client: sends the DISCONNECT (if given) and closes the connection. Every incomplete
+     * operation fails; `stopped` is emitted when done. A later `start()` begins a new session.
+     */
+    stop(disconnectPacket?: DisconnectPacket): void {
+        this.#live();
+        const disconnect = disconnectPacket === undefined ? undefined : validate.readDisconnect(disconnectPacket);
+        this.#live().stop(disconnect);
+    }
+
+    /**
+     * Publishes a message. Resolves with the PUBACK for QoS 1 (check its `reasonCode`), or
+     * `undefined` for QoS 0 once written to the socket. Rejects with a {@link CrtError} on failure.
+     */
+    publish(packet: PublishPacket): Promise<PublishCompletionResult> {
+        const native = this.#live();
+        if (typeof packet !== 'object' || packet === null) validate.requireObject(packet, 'publish');
+        // The common PUBLISH (topic, payload, QoS, retain and nothing else) goes positionally to
+        // the native fast path; anything else is read into a checked snapshot first.
+        let topic: unknown, payload: unknown, qos: unknown, retain: unknown, plain: boolean;
+        let field = 'topicName';
+        try {
+            topic = packet.topicName;
+            field = 'payload';
+            payload = packet.payload;
+            field = 'qos';
+            qos = packet.qos;
+            field = 'retain';
+            retain = packet.retain;
+            // Named reads (not a loop over names): they stay monomorphic on the hot path.
+            field = 'userProperties';
+            plain = packet.userProperties === undefined;
+            field = 'payloadFormat';
+            plain = plain && packet.payloadFormat === undefined;
+            field = 'messageExpiryIntervalSeconds';
+            plain = plain && packet.messageExpiryIntervalSeconds === undefined;
+            field = 'topicAlias';
+            plain = plain && packet.topicAlias === undefined;
+            field = 'responseTopic';
+            plain = plain && packet.responseTopic === undefined;
+            field = 'correlationData';
+            plain = plain && packet.correlationData === undefined;
+            field = 'contentType';
+            plain = plain && packet.contentType === undefined;
+            field = 'subscriptionIdentifiers';
+            plain = plain && packet.subscriptionIdentifiers === undefined;
+        } catch (e) {
+            throw validate.unreadable(`publish.${field}`, e);
+        }
+        if (
+            plain &&
+            typeof topic === 'string' &&
+            (qos === 0 || qos === 1) &&
+            (retain === undefined || typeof retain === 'boolean') &&
+            (payload === undefined ||
+                typeof payload === 'string' ||
+                (ArrayBuffer.isView(payload) && !(payload.buffer instanceof SharedArrayBuffer)))
+        ) {
+            if (topic !== this.#checkedTopic) {
+                validate.checkTopicName(topic, 'publish.topicName');
+                this.#checkedTopic = topic;
+            }
+            const id = native.publishFast(topic, payload, qos, retain === true);
+            // The addon queues these; once per turn they go to the CRT's thread together.
+            if (!this.#flushQueued) {
+                this.#flushQueued = true;
+                queueMicrotask(this.#flushPublishes);
+            }
+            return this.#track(id);
+        }
+        const p = validate.readPublish(packet, 'publish');
+        // Reading the packet ran the caller's getters, which may have closed the client.
+        return this.#track(this.#live().publish(p));
+    }
+
+    /** Subscribes. Resolves with the SUBACK, whose `reasonCodes` tell per subscription what was granted. */
+    subscribe(packet: SubscribePacket): Promise<SubackPacket> {
+        this.#live();
+        const p = validate.readSubscribe(packet);
+        return this.#track(this.#live().subscribe(p));
+    }
+
+    /** Unsubscribes. Resolves with the UNSUBACK. */
+    unsubscribe(packet: UnsubscribePacket): Promise<UnsubackPacket> {
+        this.#live();
+        const p = validate.readUnsubscribe(packet);
+        return this.#track(this.#live().unsubscribe(p));
+    }
+
+    /** The counts and sizes of incomplete and unacknowledged operations. */
+    getOperationalStatistics(): ClientStatistics {
+        return this.#live().getOperationalStatistics();
+    }
+
+    /** @deprecated use {@link getOperationalStatistics} */
+    getQueueStatistics(): ClientStatistics {
+        return this.getOperationalStatistics();
+    }
+
+    /** C++ name (`GetOperationStatistics`) of {@link getOperationalStatistics}. */
+    getOperationStatistics(): ClientStatistics {
+        return this.getOperationalStatistics();
+    }
+
+    /** C++ `InvokePublishAcknowledgement(handle)`: sends a PUBACK taken over earlier. */
+    invokePublishAcknowledgement(handle: PublishAcknowledgementHandle): void {
+        this.#live();
+        handle.invokeAcknowledgement();
+    }
+
+    /**
+     * C++ `Mqtt5Client::NewMqtt5Client(options)`: builds a client from {@link Mqtt5ClientOptions}
+     * (the builder) or from a plain config.
+     */
+    static newMqtt5Client(options: { build(): Mqtt5Client } | Mqtt5ClientConfig): Mqtt5Client {
+        if (options && typeof (options as { build?: unknown }).build === 'function') {
+            return (options as { build(): Mqtt5Client }).build();
+        }
+        return new Mqtt5Client(options as Mqtt5ClientConfig);
+    }
+
+    /**
+     * For `await using client = ...`: stops the client if it runs (sending DISCONNECT, waiting at
+     * most 5 s for `stopped`), then {@link close}s it.
+     */
+    async [Symbol.asyncDispose](): Promise<void> {
+        if (this.#native && this.#started) {
+            await new Promise<void>((resolve) => {
+                const timer = setTimeout(done, 5000);
+                function done() {
+                    clearTimeout(timer);
+                    resolve();
+                }
+                this.once('stopped', done);
+                try {
+                    this.stop();
+                } catch {
+                    done();
+                }
+            });
+        }
+        this.close();
+    }
+
+    /**
+     * Releases the native client now. Idempotent. Every pending operation rejects with
+     * `AWS_ERROR_MQTT5_CLIENT_TERMINATED`; afterwards every method throws.
+     */
+    close(): void {
+        const native = this.#native;
+        if (!native) return;
+        this.#native = undefined;
+        native.close();
+        this.#pending.rejectAll(() => new CrtError(ErrorCodes.MQTT5_CLIENT_TERMINATED, 'the client was closed'));
+    }
+
+    #live(): NativeMqtt5Client {
+        const native = this.#native;
+        if (!native) throw new CrtError(ErrorCodes.MQTT5_CLIENT_TERMINATED, 'the client is closed');
+        return native;
+    }
+
+    #track<T>(id: number): Promise<T> {
+        return this.#pending.add<T>(id);
+    }
+
+    #settle(event: NativeEvent, value: unknown): void {
+        if (event.errorCode) this.#pending.reject(event.id!, new CrtError(event.errorCode));
+        else this.#pending.resolve(event.id!, value);
+    }
+
+    #onEvents(objects: unknown[], records: Float64Array, count: number): void {
+        if (!this.#native) return; // closed: everything pending was rejected already
+        const pending = this.#pending;
+        const autoAck: number[] = [];
+        let k = 0;
+        let arena: ArrayBuffer | undefined;
+        let topic = '';
+        for (let j = 0; j < count; ) {
+            const kind = records[j];
+            try {
+                if (kind === NativeRecord.Message) {
+                    const bits = records[j + 1];
+                    const ackId = records[j + 2];
+                    const offset = records[j + 3];
+                    const length = records[j + 4];
+                    j += 5;
+                    if (bits & NativeMessageBits.NewTopic) topic = objects[k++] as string;
+                    const payload =
+                        bits & NativeMessageBits.External ? (objects[k++] as Buffer) : Buffer.from(arena!, offset, length);
+                    const message: PublishPacket = {
+                        type: PacketType.Publish,
+                        payload,
+                        qos: bits & NativeMessageBits.QosMask,
+                        retain: (bits & NativeMessageBits.Retain) !== 0,
+                        topicName: topic,
+                    };
+                    if (ackId === 0) this.#emitSafely('messageReceived', { message });
+                    else this.#deliverAcked(message, ackId, autoAck);
+                } else if (kind === NativeRecord.Done || kind === NativeRecord.Puback) {
+                    const id = records[j + 1];
+                    j += 2;
+                    pending.resolve(
+                        id,
+                        kind === NativeRecord.Done
+                            ? undefined
+                            : { type: PacketType.Puback, reasonCode: PubackReasonCode.Success },
+                    );
+                } else if (kind === NativeRecord.Arena) {
+                    j += 1;
+                    arena = objects[k++] as ArrayBuffer;
+                } else {
+                    j += 1;
+                    const ev = objects[k++] as NativeEvent;
+                    if (ev.event !== NativeEventType.MessageReceived) this.#dispatch(ev);
+                    else if (ev.ackId === undefined) this.#emitSafely('messageReceived', { message: ev.packet });
+                    else this.#deliverAcked(ev.packet, ev.ackId, autoAck);
+                }
+            } catch (err) {
+                this.#raise(err);
+            }
+        }
+        // The PUBACKs nobody took over go out together, in one call per batch.
+        if (autoAck.length > 0 && this.#native) this.#native.acknowledge(autoAck);
+    }
+
+    /**
+     * An error from a listener (or a transform): reported as an uncaught exception on the next
+     * tick, as EventEmitter would, without costing the rest of the batch or the other listeners.
+     */
+    #raise(err: unknown): void {
+        process.nextTick(() => {
+            throw err;
+        });
+    }
+
+    /** emit() that runs every listener even when one throws (each error is raised separately). */
+    #emitSafely(event: keyof Mqtt5ClientEvents & string, payload: unknown): void {
+        const listeners = this.rawListeners(event) as Array<(arg: unknown) => void>;
+        for (let i = 0; i < listeners.length; i++) {
+            try {
+                listeners[i].call(this, payload);
+            } catch (err) {
+                this.#raise(err);
+            }
+        }
+    }
+
+    /** A QoS 1 message: listeners may take over its PUBACK; otherwise it joins this batch's. */
+    #deliverAcked(message: PublishPacket, ackId: number, autoAck: number[]): void {
+        const wrapper = new PublishAcknowledgementHandleWrapper(
+            (this.#ackOne ??= (id: number) => this.#native?.acknowledge([id])),
+            ackId,
+        );
+        try {
+            this.#emitSafely('messageReceived', { message, acknowledgementControl: wrapper });
+        } finally {
+            if (wrapper.release()) autoAck.push(ackId);
+        }
+    }
+
+    #flushQueued = false;
+    readonly #flushPublishes = (): void => {
+        this.#flushQueued = false;
+        this.#native?.flushPublishes();
+    };
+
+    /** Sends one PUBACK (made on first use: most clients never need it). */
+    #ackOne: ((ackId: number) => void) | undefined;
+
+    #runTransform(id: number, snapshot: { method: string; path: string; headers: Array<[string, string]> }): void {
+        const request = new HttpRequest(snapshot.method, snapshot.path, new HttpHeaders(snapshot.headers));
+        let settled = false;
+        const finish = (code: number, rewritten?: { path: string; headers: Array<[string, string]> }) => {
+            settled = true;
+            this.#native?.completeWebsocketTransform(id, code, rewritten);
+        };
+        const done = (errorCode?: number) => {
+            if (settled) return;
+            if (typeof errorCode === 'number' && errorCode !== 0) return finish(errorCode);
+            // Whatever the transform did to the request, the handshake must go on or fail now.
+            let rewritten: { path: string; headers: Array<[string, string]> };
+            try {
+                const headers = request.headers;
+                if (!(headers instanceof HttpHeaders)) throw new TypeError('request.headers must be an http.HttpHeaders');
+                if (typeof request.path !== 'string') throw new TypeError('request.path must be a string');
+                rewritten = { path: request.path, headers: headers._pairs() };
+                for (const [name, value] of rewritten.headers) {
+                    if (typeof name !== 'string' || typeof value !== 'string') {
+                        throw new TypeError('request.headers must hold string names and values');
+                    }
+                }
+            } catch (err) {
+                finish(ErrorCodes.INVALID_ARGUMENT);
+                throw err;
+            }
+            finish(0, rewritten);
+        };
+        try {
+            this.#transform!(request, done);
+        } catch (err) {
+            // A throwing transform fails this connection attempt (and the error surfaces).
+            if (!settled) finish(ErrorCodes.INVALID_ARGUMENT);
+            throw err;
+        }
+    }
+
+    #dispatch(ev: NativeEvent): void {
+        switch (ev.event) {
+            case NativeEventType.PublishComplete:
+                this.#settle(ev, ev.packet);
+                break;
+            case NativeEventType.SubscribeComplete:
+            case NativeEventType.UnsubscribeComplete:
+                this.#settle(ev, ev.packet);
+                break;
+            case NativeEventType.AttemptingConnect:
+                this.#emitSafely('attemptingConnect', {});
+                break;
+            case NativeEventType.ConnectionSuccess:
+                this.#emitSafely('connectionSuccess', { connack: ev.packet, settings: ev.settings });
+                break;
+            case NativeEventType.ConnectionFailure: {
+                const event: ConnectionFailureEvent = { error: new CrtError(ev.errorCode ?? 0) };
+                if (ev.packet) event.connack = ev.packet;
+                this.#emitSafely('connectionFailure', event);
+                break;
+            }
+            case NativeEventType.Disconnection: {
+                const event: DisconnectionEvent = { error: new CrtError(ev.errorCode ?? 0) };
+                if (ev.packet) event.disconnect = ev.packet;
+                this.#emitSafely('disconnection', event);
+                break;
+            }
+            case NativeEventType.WebsocketTransform:
+                this.#runTransform(ev.id!, ev.packet);
+                break;
+            case NativeEventType.Stopped:
+                this.#started = false;
+                this.#emitSafely('stopped', {});
+                break;
+        }
+    }
+}
