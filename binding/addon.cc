@@ -92,7 +92,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : keys_(std::make_unique<KeyCa
 void Addon::Cleanup(Addon *addon) {
     std::vector<ClientCore *> cores(addon->live_cores.begin(), addon->live_cores.end());
     for (ClientCore *core : cores) {
-        core->Shutdown(addon->client_ctor.Env());
+        core->Shutdown();
         core->Detach();  // wrappers finalized after this must not reach back into the addon
     }
     addon->live_cores.clear();

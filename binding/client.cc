@@ -8,17 +8,11 @@
 #include "addon.h"
 #include "client_core.h"
 #include "credentials.h"
+#include "operations.h"
 #include "packets.h"
 #include "tls_context.h"
 
 namespace mqtt5crt {
-
-// Defined in client_core.cc: the completion callbacks and their per-operation context.
-void *NewOpContext(ClientCore *core, double id);
-void DeleteOpContext(void *ctx);
-void OnPublishComplete(enum aws_mqtt5_packet_type type, const void *packet, int error_code, void *ctx);
-void OnSubscribeComplete(const aws_mqtt5_packet_suback_view *suback, int error_code, void *ctx);
-void OnUnsubscribeComplete(const aws_mqtt5_packet_unsuback_view *unsuback, int error_code, void *ctx);
 
 namespace {
 // TLS connection options made from a NativeTlsContext for one host (SNI and name checks).
@@ -64,12 +58,13 @@ Napi::Value Submit(Napi::Env env, Addon *addon, ClientCore &core,
                    int (*submit)(aws_mqtt5_client *, const View *, const Options *), const View &view, Callback callback) {
     core.FlushPublishes();  // queued publishes go first
     double id = core.NextId();
+    OpContext *op = NewOpContext(core.events(), id);
     Options done{};
     done.completion_callback = callback;
-    done.completion_user_data = NewOpContext(&core, id);
+    done.completion_user_data = op;
     if (submit(core.client(), &view, &done) != AWS_OP_SUCCESS) {
         int error = aws_last_error();
-        DeleteOpContext(done.completion_user_data);
+        DeleteOpContext(op);
         addon->ThrowCrtError(env, error);
     }
     return Napi::Number::New(env, id);
@@ -204,7 +199,7 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
 NativeMqtt5Client::~NativeMqtt5Client() {
     if (core_) {
         try {
-            core_->Shutdown(Env());
+            core_->Shutdown();
         } catch (...) {
             // A destructor must not throw; Shutdown only fails if the environment is gone.
         }
@@ -224,7 +219,7 @@ Napi::Value NativeMqtt5Client::Start(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = *this;
     ClientCore &core = self.Core(info);
     if (aws_mqtt5_client_start(core.client()) != AWS_OP_SUCCESS) self.addon_->ThrowCrtError(info.Env(), aws_last_error());
-    core.SetRunning(info.Env(), true);
+    core.SetRunning(true);
     return info.Env().Undefined();
 }
 
@@ -247,8 +242,8 @@ Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
     // A handshake transform still waiting for JS would hold the stop up: fail it, after the stop
     // request (the CRT runs both in order): failed first, the attempt's failure could schedule a
     // reconnect that starts before the stop arrives, with a new transform nobody fails.
-    core.FailPendingTransforms(AWS_ERROR_MQTT5_USER_REQUESTED_STOP);
-    core.SetRunning(info.Env(), false);
+    core.handshake().FailPending(AWS_ERROR_MQTT5_USER_REQUESTED_STOP);
+    core.SetRunning(false);
     return info.Env().Undefined();
 }
 
@@ -401,7 +396,7 @@ Napi::Value NativeMqtt5Client::CompleteWebsocketTransform(const Napi::CallbackIn
             headers.emplace_back(n.As<Napi::String>().Utf8Value(), v.As<Napi::String>().Utf8Value());
         }
     }
-    self.core_->CompleteTransform(id, error, has_request ? &path : nullptr, has_request ? &headers : nullptr);
+    self.core_->handshake().Complete(id, error, has_request ? &path : nullptr, has_request ? &headers : nullptr);
     return env.Undefined();
 }
 
@@ -410,7 +405,7 @@ Napi::Value NativeMqtt5Client::CompleteWebsocketTransform(const Napi::CallbackIn
 Napi::Value NativeMqtt5Client::Close(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = *this;
     if (self.core_) {
-        self.core_->Shutdown(info.Env());
+        self.core_->Shutdown();
         self.core_->Unref();
         self.core_ = nullptr;
     }

@@ -31,7 +31,10 @@ aws_byte_cursor Cur(const std::string &s) { return aws_byte_cursor_from_array(s.
 //
 // The CRT asks on one of its threads; the request travels to JS through a thread-safe function,
 // the JS function's result (an object or a promise of one) comes back through `settle`, and the
-// CRT callback is invoked from the JS thread (the CRT accepts that).
+// CRT callback is invoked from the JS thread (the CRT accepts that). A thread-safe function here,
+// where client events use a libuv async handle: each request is rare, stands alone and carries its
+// own callback, which is what a TSFN queues; client events are many, already queued in order, and
+// need only a coalescing "look" (waker.h says more).
 
 struct DelegateRequest {
     aws_on_get_credentials_callback_fn *callback;

@@ -1,0 +1,26 @@
+// The CRT event loop a client's connection runs on. The CRT does not say which loop of the group it
+// picked, so it is learnt from the first callback that runs on one; a client keeps its loop for
+// life. Tasks of the batchers and of the event queue run on it, in order with the CRT's own.
+#pragma once
+
+#include <atomic>
+
+struct aws_event_loop;
+struct aws_task;
+
+namespace mqtt5crt {
+
+class ClientLoop {
+public:
+    // Any thread: the loop, or null until a callback ran on it.
+    aws_event_loop *Get() const { return loop_.load(std::memory_order_relaxed); }
+    // Any thread: the client's loop when the caller runs on it (learning it on first sight), else null.
+    aws_event_loop *IfCurrent();
+    // Any thread: runs `task` on the loop as soon as it can. The loop must be known.
+    void ScheduleNow(aws_task *task) const;
+
+private:
+    std::atomic<aws_event_loop *> loop_{nullptr};
+};
+
+}  // namespace mqtt5crt

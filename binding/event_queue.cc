@@ -1,0 +1,187 @@
+#include "event_queue.h"
+
+#include <aws/io/event_loop.h>
+#include <aws/mqtt/v5/mqtt5_client.h>
+
+#include <cstring>
+
+#include "client_loop.h"
+#include "ref_counted.h"
+#include "stored_packets.h"
+#include "waker.h"
+
+namespace mqtt5crt {
+namespace {
+
+// A segment closes at this many events or arena bytes.
+constexpr size_t kSegmentEvents = 1024;
+constexpr size_t kSegmentBytes = 64 * 1024;
+
+// Received payloads at least this large are handed to JS as external Buffers of their own (no
+// copy on the JS thread); smaller ones share their segment's arena.
+constexpr size_t kExternalPayloadMin = 4096;
+
+// Nothing but topic, payload, QoS and retain: the common message, carried compactly.
+bool IsPlain(const aws_mqtt5_packet_publish_view *p) {
+    return !p->payload_format && !p->message_expiry_interval_seconds && !p->topic_alias && !p->response_topic &&
+           !p->correlation_data && p->subscription_identifier_count == 0 && !p->content_type && p->user_property_count == 0 &&
+           p->topic.len <= UINT32_MAX;
+}
+
+// Writes a plain message's topic (unless it repeats the segment's previous one) and, unless it
+// travels on its own, its payload into the segment's arena. False: out of memory.
+bool StoreInArena(Segment &seg, Event &ev, const aws_mqtt5_packet_publish_view *publish, bool external) {
+    const size_t topic_len = publish->topic.len, payload_len = publish->payload.len;
+    const bool same_topic =
+        seg.has_topic && seg.last_topic_len == topic_len &&
+        (topic_len == 0 || std::memcmp(seg.arena.get() + seg.last_topic_off, publish->topic.ptr, topic_len) == 0);
+    if (!seg.Reserve((same_topic ? 0 : topic_len) + (external ? 0 : payload_len))) return false;
+    ev.simple = Simple::Message;
+    ev.bits = (publish->qos & 3) | (publish->retain ? kMsgRetain : 0) | (external ? kMsgExternal : 0);
+    if (!same_topic) {
+        ev.bits |= kMsgNewTopic;
+        ev.topic_off = seg.size;
+        ev.topic_len = static_cast<uint32_t>(topic_len);
+        if (topic_len) std::memcpy(seg.arena.get() + seg.size, publish->topic.ptr, topic_len);
+        seg.size += topic_len;
+        seg.last_topic_off = ev.topic_off;
+        seg.last_topic_len = ev.topic_len;
+        seg.has_topic = true;
+    }
+    ev.payload_len = payload_len;
+    if (!external) {
+        ev.payload_off = seg.size;
+        if (payload_len) std::memcpy(seg.arena.get() + seg.size, publish->payload.ptr, payload_len);
+        seg.size += payload_len;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool Segment::Reserve(size_t more) {
+    if (size + more <= capacity) return true;
+    size_t want = capacity ? capacity : 4096;
+    while (want < size + more) want *= 2;
+    auto *grown = static_cast<uint8_t *>(std::realloc(arena.get(), want));
+    if (!grown) return false;
+    arena.release();
+    arena.reset(grown);
+    capacity = want;
+    return true;
+}
+
+Segment &EventQueue::OpenSegment() {
+    if (queue_.empty() || queue_.back()->events.size() >= kSegmentEvents || queue_.back()->size >= kSegmentBytes) {
+        queue_.push_back(std::make_unique<Segment>());
+    }
+    return *queue_.back();
+}
+
+void EventQueue::Push(Event &&event) {
+    bool wake;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!open_) return;  // the environment is gone; drop it
+        OpenSegment().events.push_back(std::move(event));
+        wake = Signal();
+    }
+    if (wake) waker_.Wake();
+}
+
+void EventQueue::PushMessage(const aws_mqtt5_packet_publish_view *publish, double ack_id) {
+    Event ev;
+    ev.type = EventType::MessageReceived;
+    ev.ack_id = ack_id;
+    const bool plain = IsPlain(publish);
+    const size_t payload_len = publish->payload.len;
+    const bool external = plain && payload_len >= kExternalPayloadMin;
+    if (external) {
+        // Copied outside the lock; the Buffer will own this block.
+        ev.payload.reset(static_cast<uint8_t *>(std::malloc(payload_len)));
+        if (ev.payload) std::memcpy(ev.payload.get(), publish->payload.ptr, payload_len);
+    }
+    if (!plain || (external && !ev.payload)) ev.packet = CopyPacket(publish);
+
+    bool wake;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!open_) return;
+        Segment &seg = OpenSegment();
+        if (!ev.packet && !StoreInArena(seg, ev, publish, external)) {
+            ev.payload.reset();
+            ev.packet = CopyPacket(publish);  // out of memory for the arena: the slow way
+        }
+        seg.events.push_back(std::move(ev));
+        wake = Signal();
+    }
+    if (wake) waker_.Wake();
+}
+
+// mu_ held. On the client's event-loop thread the wake-up waits for a task that runs once the
+// loop has handled the current I/O (everything one socket read produced goes to JS as one
+// batch); from any other thread the caller wakes JS at once.
+bool EventQueue::Signal() {
+    if (signaled_ || flush_scheduled_) return false;
+    if (loop_.IfCurrent()) {
+        flush_scheduled_ = true;
+        owner_.Ref();  // the task holds the client
+        aws_task_init(&flush_task_, OnFlush, this, "mqtt5-crt-flush");
+        loop_.ScheduleNow(&flush_task_);
+        return false;
+    }
+    signaled_ = true;
+    return true;
+}
+
+void EventQueue::OnFlush(aws_task *, void *arg, aws_task_status) {
+    auto *self = static_cast<EventQueue *>(arg);
+    bool wake = false;
+    {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        self->flush_scheduled_ = false;
+        if (!self->signaled_ && self->open_ && !self->queue_.empty()) wake = self->signaled_ = true;
+    }
+    if (wake) self->waker_.Wake(true);
+    self->owner_.Unref();
+}
+
+void EventQueue::End() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+}
+
+EventBatch EventQueue::Take(size_t max_events) {
+    EventBatch batch;
+    bool more;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        size_t taken = 0;
+        while (taken < queue_.size() && (taken == 0 || batch.events + queue_[taken]->events.size() <= max_events)) {
+            batch.events += queue_[taken]->events.size();
+            batch.segments.push_back(std::move(queue_[taken++]));
+        }
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+        more = !queue_.empty();
+        signaled_ = more;
+    }
+    if (more) waker_.Wake();
+    return batch;
+}
+
+bool EventQueue::Finished() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ended_ && queue_.empty();
+}
+
+void EventQueue::Shut() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = false;
+}
+
+bool EventQueue::IsOpen() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return open_;
+}
+
+}  // namespace mqtt5crt

@@ -1,0 +1,90 @@
+// A client's events on their way from CRT threads to JS: pushed by CRT callbacks (copied, never
+// touching N-API), taken by the JS thread in batches and encoded for the sink (event_encoder.cc).
+//
+// Events queue in segments. A segment's plain messages keep their topics and small payloads in the
+// segment's arena, which becomes one ArrayBuffer in JS (each payload a Buffer view of it); a
+// segment is delivered whole, in one wake-up, and is closed at a bounded size so that a payload
+// kept by the application keeps little else alive.
+#pragma once
+
+#include <aws/common/task_scheduler.h>
+#include <napi.h>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "events.h"
+
+struct aws_mqtt5_packet_publish_view;
+
+namespace mqtt5crt {
+
+class ClientLoop;
+class RefCounted;
+class Waker;
+
+struct Segment {
+    std::vector<Event> events;
+    Bytes arena;
+    const uint8_t *handed = nullptr;  // JS thread: the arena, once an ArrayBuffer owns it
+    size_t size = 0, capacity = 0;
+    size_t last_topic_off = 0;
+    uint32_t last_topic_len = 0;
+    bool has_topic = false;
+    bool Reserve(size_t more);
+};
+
+// What the JS thread takes in one wake-up: whole segments.
+struct EventBatch {
+    std::vector<std::unique_ptr<Segment>> segments;
+    size_t events = 0;
+};
+
+class EventQueue {
+public:
+    // `owner` is held by the task that defers a wake-up to the end of a loop iteration.
+    EventQueue(RefCounted &owner, ClientLoop &loop, Waker &waker) : owner_(owner), loop_(loop), waker_(waker) {}
+
+    // Any thread: queues the event and wakes JS (see Signal). Dropped once the queue is shut.
+    void Push(Event &&event);
+    // CRT thread: a received PUBLISH (ack_id: its manual PUBACK control id at QoS 1, else 0).
+    void PushMessage(const aws_mqtt5_packet_publish_view *publish, double ack_id);
+    // CRT thread: the client terminated; nothing more will be pushed.
+    void End();
+
+    // JS thread: whole segments, at least one, up to `max_events` events; wakes JS again when
+    // more is left.
+    EventBatch Take(size_t max_events);
+    // JS thread: End() was called and every event was taken.
+    bool Finished();
+    // JS thread: drops whatever is pushed from now on (the client's handles are closing).
+    void Shut();
+    // Any thread: not shut.
+    bool IsOpen();
+
+private:
+    Segment &OpenSegment();  // mu_ held
+    bool Signal();           // mu_ held: true when the caller must wake JS (after unlocking)
+    static void OnFlush(aws_task *task, void *arg, aws_task_status status);
+
+    RefCounted &owner_;
+    ClientLoop &loop_;
+    Waker &waker_;
+    std::mutex mu_;
+    // A vector, not a deque: an idle client's empty deque would still hold its first 512-byte block.
+    std::vector<std::unique_ptr<Segment>> queue_;  // guarded by mu_
+    bool signaled_ = false;                        // guarded by mu_: a wake-up is pending
+    bool flush_scheduled_ = false;                 // guarded by mu_: OnFlush is scheduled on the loop
+    aws_task flush_task_{};                        // guarded by mu_
+    bool open_ = true;                             // guarded by mu_
+    bool ended_ = false;                           // guarded by mu_
+};
+
+// JS thread: writes the batch as numeric records (into `records`, room for EncodedSize numbers)
+// and the objects they refer to (appended to `objects`), as lib/native.ts reads them. Returns the
+// number of records written; `stopped` tells whether a Stopped event was among them.
+size_t EncodedSize(const EventBatch &batch);
+size_t EncodeBatch(napi_env env, KeyCache &keys, EventBatch &batch, double *records, napi_value objects, bool *stopped);
+
+}  // namespace mqtt5crt
