@@ -3,24 +3,18 @@
  * lifecycle callbacks, then `build()`. It only assembles an {@link Mqtt5ClientConfig} and listeners
  * for the one {@link Mqtt5Client}; nothing here talks to the native layer.
  */
-import { AwsCredentialsProvider } from './auth';
+import type { AwsCredentialsProvider } from './auth';
 import type { CrtError } from './error';
 import type { HttpProxyOptions } from './http';
 import {
-    applyCustomAuth,
-    CUSTOM_AUTH_ALPN,
+    awsIotConnection,
     DEFAULT_IOT_KEEP_ALIVE_SECONDS,
-    DIRECT_MQTT_ALPN_PORT,
-    DIRECT_MQTT_PORT,
+    type IotConnectionOptions,
+    iotDefaultPort,
     type MqttConnectCustomAuthConfig,
-    MTLS_ALPN_ON_443,
-    noopHandshakeTransform,
-    regionFromEndpoint,
-    sigv4HandshakeTransform,
-    WEBSOCKET_MQTT_PORT,
-} from './iot';
+} from './iot_connect';
 import type { ClientBootstrap, Pkcs11Options, SocketOptions, TlsCipherPreference } from './io';
-import { ClientTlsContext, is_alpn_available, TlsContextOptions } from './io';
+import { TlsContextOptions } from './io';
 import {
     ClientExtendedValidationAndFlowControl,
     type ClientOperationQueueBehavior,
@@ -185,37 +179,39 @@ export class Mqtt5ClientBuilder {
     protected tlsOptions?: TlsContextOptions;
     protected websocketConfig?: WebsocketConfig;
     protected customAuth?: MqttConnectCustomAuthConfig;
+    protected mtls = false;
+    protected websocket = false;
     protected sdkName?: string;
     protected sdkVersion?: string;
 
     // ---- AWS IoT Core factories (C++ `Aws::Iot::Mqtt5ClientBuilder`) ----------------------------
 
-    private static iot(endpoint: string, port: number, tls: TlsContextOptions): Mqtt5ClientBuilder {
-        const b = new Mqtt5ClientBuilder(endpoint, port);
-        b.tlsOptions = tls;
+    private static iot(endpoint: string, connection: IotConnectionOptions): Mqtt5ClientBuilder {
+        const b = new Mqtt5ClientBuilder(endpoint, iotDefaultPort(connection));
+        b.tlsOptions = connection.tls;
+        b.mtls = connection.mtls === true;
+        b.websocket = connection.websocket === true;
+        b.customAuth = connection.customAuth;
         b.config.extendedValidationAndFlowControlOptions = ClientExtendedValidationAndFlowControl.AwsIotCoreDefaults;
         b.config.connectProperties = { keepAliveIntervalSeconds: DEFAULT_IOT_KEEP_ALIVE_SECONDS };
         return b;
     }
-    private static mtls(endpoint: string, tls: TlsContextOptions): Mqtt5ClientBuilder {
-        if (is_alpn_available()) tls.alpn_list.unshift(MTLS_ALPN_ON_443);
-        return Mqtt5ClientBuilder.iot(endpoint, DIRECT_MQTT_PORT, tls);
-    }
     /** mTLS with certificate and private key files. */
     static createMqtt5ClientBuilderWithMtlsFromPath(endpoint: string, certPath: string, keyPath: string): Mqtt5ClientBuilder {
-        return Mqtt5ClientBuilder.mtls(endpoint, TlsContextOptions.create_client_with_mtls_from_path(certPath, keyPath));
+        const tls = TlsContextOptions.create_client_with_mtls_from_path(certPath, keyPath);
+        return Mqtt5ClientBuilder.iot(endpoint, { tls, mtls: true });
     }
     /** mTLS with certificate and private key in memory (PEM). */
     static createMqtt5ClientBuilderWithMtlsFromMemory(endpoint: string, cert: string, key: string): Mqtt5ClientBuilder {
-        return Mqtt5ClientBuilder.mtls(endpoint, TlsContextOptions.create_client_with_mtls(cert, key));
+        return Mqtt5ClientBuilder.iot(endpoint, { tls: TlsContextOptions.create_client_with_mtls(cert, key), mtls: true });
     }
     /** mTLS with the private key in a PKCS#11 token. */
     static createMqtt5ClientBuilderWithMtlsPkcs11(endpoint: string, options: Pkcs11Options): Mqtt5ClientBuilder {
-        return Mqtt5ClientBuilder.mtls(endpoint, TlsContextOptions.create_client_with_mtls_pkcs11(options));
+        return Mqtt5ClientBuilder.iot(endpoint, { tls: TlsContextOptions.create_client_with_mtls_pkcs11(options), mtls: true });
     }
     /** Websockets (wss, port 443) with the handshake presigned by SigV4. */
     static createMqtt5ClientBuilderWithWebsocket(endpoint: string, config: WebsocketConfig): Mqtt5ClientBuilder {
-        const b = Mqtt5ClientBuilder.iot(endpoint, WEBSOCKET_MQTT_PORT, new TlsContextOptions());
+        const b = Mqtt5ClientBuilder.iot(endpoint, { tls: new TlsContextOptions(), websocket: true });
         b.websocketConfig = config ?? new WebsocketConfig();
         return b;
     }
@@ -224,11 +220,7 @@ export class Mqtt5ClientBuilder {
         endpoint: string,
         customAuth: MqttConnectCustomAuthConfig,
     ): Mqtt5ClientBuilder {
-        const tls = new TlsContextOptions();
-        tls.alpn_list = [CUSTOM_AUTH_ALPN];
-        const b = Mqtt5ClientBuilder.iot(endpoint, DIRECT_MQTT_ALPN_PORT, tls);
-        b.customAuth = customAuth;
-        return b;
+        return Mqtt5ClientBuilder.iot(endpoint, { tls: new TlsContextOptions(), customAuth });
     }
     /** A custom authorizer over websockets (wss, port 443), optionally also SigV4-signed. */
     static createMqtt5ClientBuilderWithCustomAuthorizerWebsocket(
@@ -236,10 +228,8 @@ export class Mqtt5ClientBuilder {
         customAuth: MqttConnectCustomAuthConfig,
         config?: WebsocketConfig,
     ): Mqtt5ClientBuilder {
-        const b = Mqtt5ClientBuilder.iot(endpoint, WEBSOCKET_MQTT_PORT, new TlsContextOptions());
-        b.customAuth = customAuth;
+        const b = Mqtt5ClientBuilder.iot(endpoint, { tls: new TlsContextOptions(), websocket: true, customAuth });
         b.websocketConfig = config;
-        b.config.websocketHandshakeTransform = noopHandshakeTransform;
         return b;
     }
     /** The seed guide's (older) names. */
@@ -423,20 +413,22 @@ export class Mqtt5ClientBuilder {
     /** The configuration assembled so far, in aws-crt's shape (creates the TLS context, if any). */
     buildConfig(): Mqtt5ClientConfig {
         const config = { ...this.config } as Mqtt5ClientConfig;
-        if (this.tlsOptions) config.tlsCtx = new ClientTlsContext(this.tlsOptions);
-        if (this.websocketConfig) {
-            const ws = this.websocketConfig;
-            config.websocketHandshakeTransform = sigv4HandshakeTransform(
-                ws.signingRegion ?? regionFromEndpoint(config.hostName) ?? '',
-                ws.credentialsProvider ?? AwsCredentialsProvider.newDefault(),
-                ws.serviceName,
-            );
-        }
-        if (this.customAuth) {
-            const connect = { ...(config.connectProperties ?? { keepAliveIntervalSeconds: DEFAULT_IOT_KEEP_ALIVE_SECONDS }) };
-            applyCustomAuth(connect, this.customAuth);
-            config.connectProperties = connect;
-        }
+        const ws = this.websocketConfig;
+        const c = awsIotConnection(
+            config.hostName,
+            {
+                tls: this.tlsOptions,
+                mtls: this.mtls,
+                websocket: this.websocket,
+                customAuth: this.customAuth,
+                sigv4: ws && { region: ws.signingRegion, credentialsProvider: ws.credentialsProvider, service: ws.serviceName },
+                port: config.port,
+            },
+            config.connectProperties,
+        );
+        if (c.tlsCtx) config.tlsCtx = c.tlsCtx;
+        if (c.websocketHandshakeTransform) config.websocketHandshakeTransform = c.websocketHandshakeTransform;
+        if (c.connectProperties) config.connectProperties = c.connectProperties;
         if (this.sdkName !== undefined || this.sdkVersion !== undefined) {
             config.metrics = {
                 libraryName: this.sdkName,
