@@ -55,17 +55,23 @@ else()
 endif()
 message(STATUS "mqtt5-crt: CRT sources from ${MQTT5_CRT_SOURCE_DIR}")
 
-# --- the cache key: CRT version + pinned commits, compiler, flags, generator ----------------
+# --- the cache key: CRT version + pinned commits, patches, compiler, flags, generator -------
+include("${CMAKE_CURRENT_LIST_DIR}/CrtPatches.cmake")
+mqtt5_crt_patches_key(_crt_patches_key)
 file(READ "${MQTT5_CRT_ROOT}/scripts/crt-sources.json" _crt_pins)
 set(_crt_build_type Release)
 set(_crt_key_text
   "${MQTT5_CRT_VERSION}|${_crt_pins}|${CMAKE_C_COMPILER_ID}-${CMAKE_C_COMPILER_VERSION}|${CMAKE_C_COMPILER}"
   "|${CMAKE_C_FLAGS}|${_crt_build_type}|${CMAKE_SYSTEM_PROCESSOR}|${CMAKE_GENERATOR}"
   "|${_crt_args_aws-lc}|${_crt_args_s2n}|pic-static-v1")
+if(_crt_patches_key)
+  string(APPEND _crt_key_text "|patches:${_crt_patches_key}")
+endif()
 string(SHA256 _crt_key "${_crt_key_text}")
 string(SUBSTRING "${_crt_key}" 0 16 _crt_key)
 set(MQTT5_CRT_PREFIX "${MQTT5_CRT_CACHE}/build/${MQTT5_CRT_VERSION}-${CMAKE_SYSTEM_PROCESSOR}-${_crt_key}")
 set(_crt_stamp "${MQTT5_CRT_PREFIX}/install/.complete")
+mqtt5_crt_forget_stale_packages("${MQTT5_CRT_PREFIX}")
 
 cmake_host_system_information(RESULT _ncpu QUERY NUMBER_OF_LOGICAL_CORES)
 if(NOT EXISTS "${_crt_stamp}")
@@ -84,9 +90,10 @@ if(NOT EXISTS "${_crt_stamp}")
     set(bdir "${MQTT5_CRT_PREFIX}/work/${lib}")
     file(MAKE_DIRECTORY "${bdir}")
     message(STATUS "mqtt5-crt: CRT ${lib}")
+    mqtt5_crt_patched_source(${lib} "${MQTT5_CRT_SOURCE_DIR}" "${MQTT5_CRT_PREFIX}/work" _lib_src)
     execute_process(
       COMMAND "${CMAKE_COMMAND}" ${_gen_args}
-        -S "${MQTT5_CRT_SOURCE_DIR}/${lib}" -B "${bdir}"
+        -S "${_lib_src}" -B "${bdir}"
         -DCMAKE_BUILD_TYPE=${_crt_build_type}
         -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER}
         -DCMAKE_C_FLAGS=${CMAKE_C_FLAGS}

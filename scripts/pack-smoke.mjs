@@ -126,6 +126,8 @@ try {
         'scripts/crt-sources.json',
         'CMakeLists.txt',
         'cmake/CrtPrebuild.cmake',
+        'cmake/CrtPatches.cmake',
+        'patches/aws-c-mqtt/0001-mqtt5-reject-malformed-inbound-publish.patch',
         'binding/addon.cc',
         'binding/exports.map',
         `prebuilds/${process.platform}-${process.arch}/${fs.readdirSync(prebuild).find((n) => n.endsWith('.node'))}`,
