@@ -21,6 +21,7 @@
 #include "client_core.h"
 #include "credentials.h"
 #include "tls_context.h"
+#include "waker.h"
 
 namespace mqtt5crt {
 
@@ -82,6 +83,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : keys_(std::make_unique<KeyCa
                              InstanceMethod<&Addon::ErrorName>("errorName", napi_enumerable),
                              InstanceMethod<&Addon::ErrorString>("errorString", napi_enumerable),
                              InstanceMethod<&Addon::LiveClientCount>("_liveClientCount", napi_enumerable),
+                             InstanceMethod<&Addon::WakeDelay>("_wakeDelayUs", napi_enumerable),
                              InstanceValue("errorCodes", ErrorCodes(env), napi_enumerable),
                          });
     env.AddCleanupHook(Cleanup, this);
@@ -192,6 +194,11 @@ double *Addon::Records(napi_env env, size_t count, napi_value *array) {
 
 Napi::Value Addon::LiveClientCount(const Napi::CallbackInfo &info) {
     return Napi::Number::New(info.Env(), static_cast<double>(live_cores.size()));
+}
+
+// The wake-up moderation delay this process uses (tests: reading MQTT5_CRT_WAKE_DELAY_US).
+Napi::Value Addon::WakeDelay(const Napi::CallbackInfo &info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(WakeDelayUs()));
 }
 
 }  // namespace mqtt5crt

@@ -49,6 +49,7 @@ private:
     Napi::Value ErrorName(const Napi::CallbackInfo &info);
     Napi::Value ErrorString(const Napi::CallbackInfo &info);
     Napi::Value LiveClientCount(const Napi::CallbackInfo &info);
+    Napi::Value WakeDelay(const Napi::CallbackInfo &info);
     Napi::Value IsAlpnAvailable(const Napi::CallbackInfo &info);
     Napi::Value EnableLogging(const Napi::CallbackInfo &info);
     static void Cleanup(Addon *addon);

@@ -111,6 +111,8 @@ export interface NativeBinding {
     errorCodes: { MQTT5_CLIENT_TERMINATED: number; MQTT5_USER_REQUESTED_STOP: number; INVALID_ARGUMENT: number };
     /** Clients of this environment whose CRT client has not been released (tests). */
     _liveClientCount(): number;
+    /** The wake-up moderation delay in microseconds, as read from MQTT5_CRT_WAKE_DELAY_US (tests). */
+    _wakeDelayUs(): number;
 }
 
 const packageRoot = path.resolve(__dirname, '..');
