@@ -60,8 +60,18 @@ include("${CMAKE_CURRENT_LIST_DIR}/CrtPatches.cmake")
 mqtt5_crt_patches_key(_crt_patches_key)
 file(READ "${MQTT5_CRT_ROOT}/scripts/crt-sources.json" _crt_pins)
 set(_crt_build_type Release)
+set(_crt_cc "${CMAKE_C_COMPILER}")
+set(_crt_target "${CMAKE_SYSTEM_PROCESSOR}")
+if(CMAKE_CROSSCOMPILING)
+  # A cross build (scripts/prebuild.mjs --target ...) keys on the target system (the same processor
+  # can mean Linux or Windows) and on the compiler's name, not its path: the zig wrappers live in
+  # the checkout, and another clone must find the same cache. Native builds keep their key.
+  get_filename_component(_crt_cc "${CMAKE_C_COMPILER}" NAME)
+  set(_crt_cc "${CMAKE_SYSTEM_NAME}|${_crt_cc}")
+  set(_crt_target "${CMAKE_SYSTEM_NAME}-${CMAKE_SYSTEM_PROCESSOR}")
+endif()
 set(_crt_key_text
-  "${MQTT5_CRT_VERSION}|${_crt_pins}|${CMAKE_C_COMPILER_ID}-${CMAKE_C_COMPILER_VERSION}|${CMAKE_C_COMPILER}"
+  "${MQTT5_CRT_VERSION}|${_crt_pins}|${CMAKE_C_COMPILER_ID}-${CMAKE_C_COMPILER_VERSION}|${_crt_cc}"
   "|${CMAKE_C_FLAGS}|${_crt_build_type}|${CMAKE_SYSTEM_PROCESSOR}|${CMAKE_GENERATOR}"
   "|${_crt_args_aws-lc}|${_crt_args_s2n}|pic-static-v1")
 if(_crt_patches_key)
@@ -69,7 +79,7 @@ if(_crt_patches_key)
 endif()
 string(SHA256 _crt_key "${_crt_key_text}")
 string(SUBSTRING "${_crt_key}" 0 16 _crt_key)
-set(MQTT5_CRT_PREFIX "${MQTT5_CRT_CACHE}/build/${MQTT5_CRT_VERSION}-${CMAKE_SYSTEM_PROCESSOR}-${_crt_key}")
+set(MQTT5_CRT_PREFIX "${MQTT5_CRT_CACHE}/build/${MQTT5_CRT_VERSION}-${_crt_target}-${_crt_key}")
 set(_crt_stamp "${MQTT5_CRT_PREFIX}/install/.complete")
 mqtt5_crt_forget_stale_packages("${MQTT5_CRT_PREFIX}")
 
@@ -86,6 +96,12 @@ if(NOT EXISTS "${_crt_stamp}")
   if(CMAKE_GENERATOR)
     set(_gen_args -G "${CMAKE_GENERATOR}")
   endif()
+  # The libraries are configured for the same target as the addon: a cross build passes its
+  # toolchain file on (without it they would configure for the host and fail in try_compile).
+  set(_toolchain_args)
+  if(CMAKE_TOOLCHAIN_FILE)
+    set(_toolchain_args "-DCMAKE_TOOLCHAIN_FILE=${CMAKE_TOOLCHAIN_FILE}")
+  endif()
   foreach(lib IN LISTS _crt_libs)
     set(bdir "${MQTT5_CRT_PREFIX}/work/${lib}")
     file(MAKE_DIRECTORY "${bdir}")
@@ -94,6 +110,7 @@ if(NOT EXISTS "${_crt_stamp}")
     execute_process(
       COMMAND "${CMAKE_COMMAND}" ${_gen_args}
         -S "${_lib_src}" -B "${bdir}"
+        ${_toolchain_args}
         -DCMAKE_BUILD_TYPE=${_crt_build_type}
         -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER}
         -DCMAKE_C_FLAGS=${CMAKE_C_FLAGS}

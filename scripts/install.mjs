@@ -3,7 +3,8 @@
 // there is nothing to do; otherwise fetch the CRT sources and build from source. When no binary
 // loads and the tools to build are missing, it says so in one message (platform, the prebuilds the
 // package ships, why loading failed, what is missing, how to fix it) and fails the install.
-// MQTT5_CRT_FORCE_BUILD=1 always builds.
+// MQTT5_CRT_FORCE_BUILD=1 always builds. The build tools it runs (cmake-js, node-addon-api) are
+// dependencies of the package, so a consumer needs only cmake and a compiler.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -61,7 +62,9 @@ function missingForBuild() {
     if (process.platform !== 'win32' && !['c++', 'g++', 'clang++'].some(onPath)) missing.push('a C/C++ compiler (c++)');
     const npmPkgs = ['cmake-js', 'node-addon-api'].filter((p) => !resolvable(`${p}/package.json`));
     if (npmPkgs.length)
-        missing.push(`the npm package${npmPkgs.length > 1 ? 's' : ''} ${npmPkgs.join(' and ')} (build-time only)`);
+        missing.push(
+            `the npm package${npmPkgs.length > 1 ? 's' : ''} ${npmPkgs.join(' and ')} (dependencies of mqtt5-crt: run npm install again)`,
+        );
     return missing;
 }
 
@@ -81,7 +84,6 @@ function cannotBuild(loadError, missing) {
             '        Debian/Ubuntu: apt-get install build-essential cmake python3-pip',
             '        Alpine:        apk add build-base cmake linux-headers python3 py3-pip',
             '        macOS:         xcode-select --install && brew install cmake',
-            '        and in your project: npm install --no-save cmake-js node-addon-api',
             '',
         ].join('\n'),
     );
@@ -101,7 +103,12 @@ if (first.ok) {
             : 'mqtt5-crt: no loadable binary for this platform; building from source',
     );
     const { build } = await import('./build.mjs');
-    build();
+    try {
+        await build();
+    } catch (err) {
+        console.error(`mqtt5-crt: ${err.message}`);
+        process.exit(1);
+    }
     const after = probe();
     if (!after.ok) {
         console.error(

@@ -10,10 +10,13 @@
 //      message naming what is missing.
 // Prints tarball size, unpacked size, file count and install time, and at the end one line
 // `PACK_SMOKE_RESULT {json}` (read by test/packaging/pack.test.ts).
+//   6. the tarball without prebuilds, installed with the compiler and cmake on PATH: npm install
+//      must build from source with the dependencies it brought (cmake-js, node-addon-api), show
+//      its phases and total time, and the result must pass the CommonJS smoke test.
 // Options: --no-prebuild, --no-build-ts (use dist/ and prebuilds/ as they are); --prebuild-copy
-// (instead of `npm run prebuild`, copy the already built build/Release/mqtt5_crt.node into
-// prebuilds/ under the same name, compiling nothing: what the vitest test uses, as `npm install`
-// has just built it); --keep (keep the temp folder); --no-negative (skip step 5).
+// (instead of `npm run prebuild`, let prebuildify pack the already built build/Release/mqtt5_crt.node,
+// compiling nothing: what the vitest test uses, as `npm install` has just built it); --keep (keep
+// the temp folder); --no-negative (skip step 5); --no-source-build (skip step 6).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -74,16 +77,18 @@ let broker;
 try {
     // ---- 1. build ------------------------------------------------------------------------------
     if (args.has('--prebuild-copy')) {
-        const built = path.join(root, 'build', 'Release', 'mqtt5_crt.node');
-        if (!fs.existsSync(built)) throw new Error('--prebuild-copy: no build/Release/mqtt5_crt.node (run `npm run build`)');
-        const libc =
-            process.platform === 'linux' ? (process.report.getReport().header.glibcVersionRuntime ? '.glibc' : '.musl') : '';
-        const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-        const dest = path.join(dir, `mqtt5-crt.napi${libc}.node`);
-        fs.mkdirSync(dir, { recursive: true });
-        fs.copyFileSync(built, `${dest}.tmp-${process.pid}`);
-        fs.renameSync(`${dest}.tmp-${process.pid}`, dest);
-        log(`copied build/Release/mqtt5_crt.node to ${path.relative(root, dest)}`);
+        const r = must(
+            run(
+                process.execPath,
+                [path.join(here, 'prebuild.mjs'), '--from', path.join(root, 'build', 'Release', 'mqtt5_crt.node')],
+                {
+                    cwd: root,
+                    env: cleanEnv(),
+                },
+            ),
+            'prebuild.mjs --from build/Release/mqtt5_crt.node',
+        );
+        log(r.stdout.trim().split('\n').pop());
     } else if (!args.has('--no-prebuild')) {
         const r = must(npm(['run', 'prebuild'], { cwd: root }), 'npm run prebuild');
         log(`npm run prebuild: ${(r.ms / 1000).toFixed(1)} s`);
@@ -280,6 +285,46 @@ try {
             .filter((l) => /^\s*(mqtt5-crt:|platform:|prebuilt binaries|loading failed|missing to build)/.test(l));
         log(`without prebuilds and toolchain the install hook fails (exit ${r.status}) with:\n    ${block.join('\n    ')}`);
         result.negative = 'ok';
+    }
+
+    // ---- 6. no prebuild, toolchain present: a consumer's build from source ------------------
+    if (!args.has('--no-source-build')) {
+        const unpacked = path.join(tmp, 'unpacked');
+        fs.mkdirSync(unpacked);
+        must(run('tar', ['-xzf', tarball, '-C', unpacked]), 'tar -x');
+        fs.rmSync(path.join(unpacked, 'package', 'prebuilds'), { recursive: true, force: true });
+        const sourceTgz = path.join(tmp, 'mqtt5-crt-no-prebuilds.tgz');
+        must(run('tar', ['-czf', sourceTgz, '-C', unpacked, 'package']), 'tar -c');
+        const app2 = path.join(tmp, 'app-source');
+        fs.mkdirSync(app2);
+        fs.writeFileSync(
+            path.join(app2, 'package.json'),
+            JSON.stringify({ name: 'source-app', private: true, version: '1.0.0' }),
+        );
+        // The machine's PATH (compiler, cmake) and CRT cache: a consumer who has built once before.
+        const r = npm(['install', sourceTgz, '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts'], {
+            cwd: app2,
+        });
+        must(r, 'npm install <tarball without prebuilds> (compiler on PATH)');
+        const out = `${r.stdout}\n${r.stderr}`;
+        const phases = out.split('\n').filter((l) => /^mqtt5-crt: \[/.test(l));
+        if (!/building from source/.test(out) || !phases.some((l) => /done: built from source in/.test(l))) {
+            throw new Error(`the install did not build from source with progress lines:\n${out}`);
+        }
+        log(
+            `npm install <tarball without prebuilds>: built from source in ${(r.ms / 1000).toFixed(1)} s:\n    ${phases.join('\n    ')}`,
+        );
+        fs.copyFileSync(path.join(here, 'smoke', 'smoke.cjs'), path.join(app2, 'smoke.cjs'));
+        const smoke = must(
+            run(process.execPath, ['smoke.cjs'], {
+                cwd: app2,
+                env: cleanEnv({ MQTT_PORT: String(broker.port) }),
+                timeout: 60_000,
+            }),
+            'smoke.cjs (built from source)',
+        );
+        log(smoke.stdout.trim());
+        result.sourceBuildMs = r.ms;
     }
 
     log(
