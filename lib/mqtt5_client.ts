@@ -112,16 +112,28 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
      * operation fails; `stopped` is emitted when done. A later `start()` begins a new session.
      */
     stop(disconnectPacket?: DisconnectPacket): void {
-        this.#live();
+        // A closed client has nothing to stop: clean-up code calls stop() and close() in any order.
+        if (this.#native === undefined) return;
         const disconnect = disconnectPacket === undefined ? undefined : validate.readDisconnect(disconnectPacket);
-        this.#live().stop(disconnect);
+        // Reading the packet ran the caller's getters, which may have closed the client.
+        this.#native?.stop(disconnect);
     }
 
     /**
      * Publishes a message. Resolves with the PUBACK for QoS 1 (check its `reasonCode`), or
-     * `undefined` for QoS 0 once written to the socket. Rejects with a {@link CrtError} on failure.
+     * `undefined` for QoS 0 once written to the socket. Every failure rejects, as with aws-crt: a
+     * TypeError/RangeError naming the field for bad input, a {@link CrtError} otherwise (also after
+     * {@link close}).
      */
     publish(packet: PublishPacket): Promise<PublishCompletionResult> {
+        try {
+            return this.#publish(packet);
+        } catch (err) {
+            return Promise.reject(err);
+        }
+    }
+
+    #publish(packet: PublishPacket): Promise<PublishCompletionResult> {
         const native = this.#live();
         if (typeof packet !== 'object' || packet === null) validate.requireObject(packet, 'publish');
         // The common PUBLISH (topic, payload, QoS, retain and nothing else) goes positionally to
@@ -182,18 +194,29 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         return this.#track(this.#live().publish(p));
     }
 
-    /** Subscribes. Resolves with the SUBACK, whose `reasonCodes` tell per subscription what was granted. */
+    /**
+     * Subscribes. Resolves with the SUBACK, whose `reasonCodes` tell per subscription what was
+     * granted. Every failure rejects: a TypeError/RangeError naming the field, or a {@link CrtError}.
+     */
     subscribe(packet: SubscribePacket): Promise<SubackPacket> {
-        this.#live();
-        const p = validate.readSubscribe(packet);
-        return this.#track(this.#live().subscribe(p));
+        try {
+            this.#live();
+            const p = validate.readSubscribe(packet);
+            return this.#track(this.#live().subscribe(p));
+        } catch (err) {
+            return Promise.reject(err);
+        }
     }
 
-    /** Unsubscribes. Resolves with the UNSUBACK. */
+    /** Unsubscribes. Resolves with the UNSUBACK. Failures reject, as for {@link subscribe}. */
     unsubscribe(packet: UnsubscribePacket): Promise<UnsubackPacket> {
-        this.#live();
-        const p = validate.readUnsubscribe(packet);
-        return this.#track(this.#live().unsubscribe(p));
+        try {
+            this.#live();
+            const p = validate.readUnsubscribe(packet);
+            return this.#track(this.#live().unsubscribe(p));
+        } catch (err) {
+            return Promise.reject(err);
+        }
     }
 
     /** The counts and sizes of incomplete and unacknowledged operations. */
@@ -253,7 +276,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
 
     /**
      * Releases the native client now. Idempotent. Every pending operation rejects with
-     * `AWS_ERROR_MQTT5_CLIENT_TERMINATED`; afterwards every method throws.
+     * `AWS_ERROR_MQTT5_CLIENT_TERMINATED`; afterwards `start()` and the statistics throw a CrtError,
+     * publish/subscribe/unsubscribe reject with one, and `stop()` does nothing.
      */
     close(): void {
         const native = this.#native;

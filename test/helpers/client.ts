@@ -51,10 +51,20 @@ export async function connectedClient(overrides: Partial<Mqtt5ClientConfig> = {}
     return client;
 }
 
+/** Whether close() was called (a closed client's statistics throw). */
+export function isClosed(client: Mqtt5Client): boolean {
+    try {
+        client.getOperationalStatistics();
+        return false;
+    } catch {
+        return true;
+    }
+}
+
 export async function stopAndClose(client: Mqtt5Client): Promise<void> {
-    if (active.get(client)) {
+    if (active.get(client) && !isClosed(client)) {
         try {
-            client.stop(); // throws if the test closed it already
+            client.stop();
             await once(client, 'stopped', 5000);
         } catch {
             /* closed, or never reported stopped: close() below releases it either way */

@@ -13,7 +13,7 @@ import {
     type ConnackPacket,
     type Mqtt5ClientConfig,
 } from '../../dist/index.js';
-import { brokerPort, once, uniqueTopic } from './client';
+import { brokerPort, isClosed, once, uniqueTopic } from './client';
 import type { TlsMaterial } from './tls';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -35,7 +35,7 @@ export function onCleanup<T>(thing: T, close: (t: T) => Promise<void> | void): T
 }
 
 export async function shutdown(client: Mqtt5Client): Promise<void> {
-    if (running.get(client)) {
+    if (running.get(client) && !isClosed(client)) {
         try {
             const stopped = once(client, 'stopped', 5000);
             client.stop();

@@ -313,6 +313,24 @@ export function attempt(f: () => unknown): Outcome {
     return { threw: false, value };
 }
 
+/**
+ * Calls an operation (publish/subscribe/unsubscribe return promises that report bad input by
+ * rejecting at once, as aws-crt's do): a throw, or a rejection before the next macrotask, is the
+ * outcome's error; a promise still pending then (the operation was accepted) is its value.
+ */
+export async function attemptOp(f: () => unknown): Promise<Outcome> {
+    const out = attempt(f);
+    if (out.threw || !(out.value instanceof Promise)) return out;
+    const early = await Promise.race([
+        out.value.then(
+            () => undefined,
+            (error: unknown) => ({ error }),
+        ),
+        new Promise<undefined>((r) => setImmediate(() => r(undefined))),
+    ]);
+    return early ? { threw: true, error: early.error } : out;
+}
+
 /** Throws (failing the property) unless `out` is what `exp` allows, with errors naming `names`. */
 export function judge(names: string | null, exp: Expect, out: Outcome, input: string): void {
     const where = `${names ?? '(receiver)'} = ${input}`;

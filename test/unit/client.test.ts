@@ -35,22 +35,28 @@ describe('config validation', () => {
 });
 
 describe('operation validation', () => {
-    it('throws synchronously, naming the field, for bad packets', () => {
+    it('rejects, naming the field, for bad packets (nothing thrown, as aws-crt)', async () => {
         const c = new Mqtt5Client(config);
         try {
-            expect(() => c.publish(null as any)).toThrow(new TypeError('publish must be an object (got null)'));
-            expect(() => c.publish({ qos: QoS.AtMostOnce } as any)).toThrow(new TypeError('publish.topicName is required'));
-            expect(() => c.publish({ topicName: 't' } as any)).toThrow(new TypeError('publish.qos is required'));
-            expect(() => c.publish({ topicName: 't', qos: QoS.ExactlyOnce })).toThrow(RangeError);
-            expect(() => c.publish({ topicName: 't', qos: 5 as any })).toThrow(/publish\.qos must be an integer from 0 to 2/);
-            expect(() => c.publish({ topicName: 't', qos: 0, payload: 42 as any })).toThrow(/publish\.payload must be a Buffer/);
-            expect(() => c.publish({ topicName: 't', qos: 0, userProperties: [{ name: 'a' }] as any })).toThrow(
+            await expect(c.publish(null as any)).rejects.toThrow(new TypeError('publish must be an object (got null)'));
+            await expect(c.publish({ qos: QoS.AtMostOnce } as any)).rejects.toThrow(
+                new TypeError('publish.topicName is required'),
+            );
+            await expect(c.publish({ topicName: 't' } as any)).rejects.toThrow(new TypeError('publish.qos is required'));
+            await expect(c.publish({ topicName: 't', qos: QoS.ExactlyOnce })).rejects.toThrow(RangeError);
+            await expect(c.publish({ topicName: 't', qos: 5 as any })).rejects.toThrow(
+                /publish\.qos must be an integer from 0 to 2/,
+            );
+            await expect(c.publish({ topicName: 't', qos: 0, payload: 42 as any })).rejects.toThrow(
+                /publish\.payload must be a Buffer/,
+            );
+            await expect(c.publish({ topicName: 't', qos: 0, userProperties: [{ name: 'a' }] as any })).rejects.toThrow(
                 new TypeError('publish.userProperties[0].value must be a string'),
             );
-            expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 1 }, { qos: 1 }] } as any)).toThrow(
+            await expect(c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 1 }, { qos: 1 }] } as any)).rejects.toThrow(
                 new TypeError('subscribe.subscriptions[1].topicFilter is required'),
             );
-            expect(() => c.unsubscribe({ topicFilters: 'a' } as any)).toThrow(
+            await expect(c.unsubscribe({ topicFilters: 'a' } as any)).rejects.toThrow(
                 new TypeError('unsubscribe.topicFilters must be an array'),
             );
         } finally {
@@ -58,48 +64,54 @@ describe('operation validation', () => {
         }
     });
 
-    it('checks topic rules before anything is sent', () => {
+    it('checks topic rules before anything is sent', async () => {
         const c = new Mqtt5Client(config);
         try {
-            expect(() => c.publish({ topicName: 'a/+/b', qos: 0 })).toThrow(
+            await expect(c.publish({ topicName: 'a/+/b', qos: 0 })).rejects.toThrow(
                 new RangeError("publish.topicName must not contain the wildcards '+' or '#' (got 'a/+/b')"),
             );
-            expect(() => c.publish({ topicName: '', qos: 0 })).toThrow(new RangeError('publish.topicName must not be empty'));
-            expect(() => c.publish({ topicName: 'a\uD800', qos: 0 })).toThrow(/publish\.topicName must be well-formed/);
-            expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a/#/b', qos: 0 }] })).toThrow(
+            await expect(c.publish({ topicName: '', qos: 0 })).rejects.toThrow(
+                new RangeError('publish.topicName must not be empty'),
+            );
+            await expect(c.publish({ topicName: 'a\uD800', qos: 0 })).rejects.toThrow(/publish\.topicName must be well-formed/);
+            await expect(c.subscribe({ subscriptions: [{ topicFilter: 'a/#/b', qos: 0 }] })).rejects.toThrow(
                 /subscribe\.subscriptions\[0\]\.topicFilter: '#' must be a whole level and the last one/,
             );
-            expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a/b+', qos: 0 }] })).toThrow(/'\+' must be a whole level/);
-            expect(() => c.subscribe({ subscriptions: [{ topicFilter: '$share/g', qos: 0 }] })).toThrow(
+            await expect(c.subscribe({ subscriptions: [{ topicFilter: 'a/b+', qos: 0 }] })).rejects.toThrow(
+                /'\+' must be a whole level/,
+            );
+            await expect(c.subscribe({ subscriptions: [{ topicFilter: '$share/g', qos: 0 }] })).rejects.toThrow(
                 /\$share\/<group>\/<filter>/,
             );
-            expect(() => c.subscribe({ subscriptions: [] })).toThrow(new RangeError('subscribe.subscriptions must not be empty'));
-            expect(() => c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 0 }], subscriptionIdentifier: 0 })).toThrow(
-                new RangeError('subscribe.subscriptionIdentifier must be an integer from 1 to 268435455 (got 0)'),
+            await expect(c.subscribe({ subscriptions: [] })).rejects.toThrow(
+                new RangeError('subscribe.subscriptions must not be empty'),
             );
-            expect(() =>
+            await expect(
+                c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 0 }], subscriptionIdentifier: 0 }),
+            ).rejects.toThrow(new RangeError('subscribe.subscriptionIdentifier must be an integer from 1 to 268435455 (got 0)'));
+            await expect(
                 c.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 0 }], subscriptionIdentifier: 268435456 }),
-            ).toThrow(RangeError);
-            expect(() => c.unsubscribe({ topicFilters: ['ok', 'x/#/y'] })).toThrow(/unsubscribe\.topicFilters\[1\]/);
-            expect(() => c.publish({ topicName: 't', qos: 0, topicAlias: 0 })).toThrow(
+            ).rejects.toThrow(RangeError);
+            await expect(c.unsubscribe({ topicFilters: ['ok', 'x/#/y'] })).rejects.toThrow(/unsubscribe\.topicFilters\[1\]/);
+            await expect(c.publish({ topicName: 't', qos: 0, topicAlias: 0 })).rejects.toThrow(
                 /publish\.topicAlias must be an integer from 1 to 65535/,
             );
-            expect(() => c.publish({ topicName: 't', qos: 0, subscriptionIdentifiers: [1] })).toThrow(TypeError);
+            await expect(c.publish({ topicName: 't', qos: 0, subscriptionIdentifiers: [1] })).rejects.toThrow(TypeError);
         } finally {
             c.close();
         }
     });
 
-    it('reports what the CRT itself rejects as a CrtError with the CRT code', () => {
+    it('reports what the CRT itself rejects as a CrtError with the CRT code', async () => {
         const c = new Mqtt5Client(config);
         try {
-            let caught: any;
-            try {
-                // The CRT rejects a PUBLISH with a payload format of UTF-8 whose payload is not UTF-8.
-                c.publish({ topicName: 'a/b', qos: QoS.AtMostOnce, payloadFormat: 1, payload: Buffer.from([0xff, 0xfe, 0xfd]) });
-            } catch (e) {
-                caught = e;
-            }
+            // The CRT rejects a PUBLISH with a payload format of UTF-8 whose payload is not UTF-8.
+            const caught: any = await c
+                .publish({ topicName: 'a/b', qos: QoS.AtMostOnce, payloadFormat: 1, payload: Buffer.from([0xff, 0xfe, 0xfd]) })
+                .then(
+                    () => undefined,
+                    (e) => e,
+                );
             expect(caught).toBeInstanceOf(CrtError);
             expect(caught.code).toMatch(/^AWS_ERROR_MQTT5_(PUBLISH_OPTIONS_VALIDATION|INVALID_UTF8_STRING)$/);
             expect(caught.error_name).toBe(caught.code);
@@ -125,23 +137,25 @@ describe('operation validation', () => {
 });
 
 describe('close', () => {
-    it('is idempotent, rejects what is pending, and makes every method throw', async () => {
+    it('is idempotent, rejects what is pending; then operations reject, sync methods throw, stop() does nothing', async () => {
         const c = new Mqtt5Client(config);
         const pending = c.publish({ topicName: 't', qos: QoS.AtLeastOnce, payload: 'x' });
         c.close();
         c.close();
         await expect(pending).rejects.toMatchObject({ code: 'AWS_ERROR_MQTT5_CLIENT_TERMINATED' });
         await expect(pending).rejects.toBeInstanceOf(CrtError);
-        for (const call of [
-            () => c.start(),
-            () => c.stop(),
-            () => c.publish({ topicName: 't', qos: 0 }),
-            () => c.subscribe({ subscriptions: [{ topicFilter: 't', qos: 0 }] }),
-            () => c.unsubscribe({ topicFilters: ['t'] }),
-            () => c.getOperationalStatistics(),
-        ]) {
+        for (const call of [() => c.start(), () => c.getOperationalStatistics()]) {
             expect(call).toThrow(CrtError);
             expect(call).toThrow(/closed/);
         }
+        for (const call of [
+            () => c.publish({ topicName: 't', qos: 0 }),
+            () => c.subscribe({ subscriptions: [{ topicFilter: 't', qos: 0 }] }),
+            () => c.unsubscribe({ topicFilters: ['t'] }),
+        ]) {
+            await expect(call()).rejects.toBeInstanceOf(CrtError);
+            await expect(call()).rejects.toThrow(/closed/);
+        }
+        expect(() => c.stop()).not.toThrow();
     });
 });

@@ -20,10 +20,13 @@ async function outcome(f) {
     let v;
     try { v = f(); } catch (e) { return describeError(e); }
     if (v && typeof v.then === 'function') {
+        // Operations report bad input by rejecting with a TypeError/RangeError (as aws-crt's): judged
+        // like a throw. A CrtError is how an accepted operation fails.
         const s = await Promise.race([
-            v.then(() => 'resolved', (e) => (e instanceof CrtError ? 'rejected' : 'rejected with ' + String(e))),
+            v.then(() => 'resolved', (e) => (e instanceof CrtError ? 'rejected' : { rejected: e })),
             new Promise((r) => setTimeout(() => r('pending'), 1500)),
         ]);
+        if (typeof s === 'object') return describeError(s.rejected);
         return { threw: false, settled: s };
     }
     return { threw: false };

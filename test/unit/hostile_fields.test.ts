@@ -21,7 +21,7 @@ import {
     trapProxy,
 } from '../helpers/hostile_values';
 import {
-    attempt,
+    attemptOp,
     baseConfig,
     CONFIG_FIELDS,
     construct,
@@ -50,9 +50,9 @@ describe('sanity of the bases the properties mutate', () => {
     it('every base input is accepted', async () => {
         const c = construct(baseConfig());
         expect(c.threw ? show(c.error) : 'accepted').toBe('accepted');
-        await withClient((client, tracker) => {
+        await withClient(async (client, tracker) => {
             for (const root of ROOTS) {
-                const out = attempt(() => root.call(client, root.base()));
+                const out = await attemptOp(() => root.call(client, root.base()));
                 expect(out.threw ? show(out.error) : 'accepted', root.name).toBe('accepted');
                 if (!out.threw) tracker.track(out.value, root.name);
             }
@@ -61,9 +61,9 @@ describe('sanity of the bases the properties mutate', () => {
 });
 
 describe('the constructor', () => {
-    it('rejects a config that is not an object with a TypeError naming config', () => {
-        fc.assert(
-            fc.property(plainHostile, (r) => {
+    it('rejects a config that is not an object with a TypeError naming config', async () => {
+        await fc.assert(
+            fc.asyncProperty(plainHostile, async (r) => {
                 const v = r.make();
                 const exp: Expect = typeof v === 'object' && v !== null ? 'ok' : 'type';
                 judge('config', exp, construct(v), r.label);
@@ -74,9 +74,9 @@ describe('the constructor', () => {
 
     for (const f of CONFIG_FIELDS) {
         const names = f.names ?? display('config', f.path);
-        it(`${display('config', f.path)}: wrong types, out-of-range numbers, odd strings and objects`, () => {
-            fc.assert(
-                fc.property(valuesFor(f), (r) => {
+        it(`${display('config', f.path)}: wrong types, out-of-range numbers, odd strings and objects`, async () => {
+            await fc.assert(
+                fc.asyncProperty(valuesFor(f), async (r) => {
                     const v = r.make();
                     judge(names, expectation(f, v), construct(withValue(baseConfig(), f.path, v)), r.label);
                 }),
@@ -87,14 +87,14 @@ describe('the constructor', () => {
 });
 
 describe('config.port', () => {
-    it('out-of-range ports are a RangeError stating the range 1-65535', () => {
-        fc.assert(
-            fc.property(
+    it('out-of-range ports are a RangeError stating the range 1-65535', async () => {
+        await fc.assert(
+            fc.asyncProperty(
                 fc.oneof(
                     fc.integer({ min: 65536, max: 2 ** 31 - 1 }),
                     fc.constantFrom(2 ** 32 - 1, 2 ** 32, 2 ** 40, MAX_SAFE, 1e300, -1, -(2 ** 32), 0),
                 ),
-                (port) => {
+                async (port) => {
                     const out = construct({ ...CONFIG, port });
                     judge('config.port', 'range', out, String(port));
                     const msg = (out as { error: Error }).error.message;
@@ -106,7 +106,7 @@ describe('config.port', () => {
         );
     });
 
-    it('port 0 is a RangeError naming config.port (not an anonymous CrtError)', () => {
+    it('port 0 is a RangeError naming config.port (not an anonymous CrtError)', async () => {
         judge('config.port', 'range', construct({ ...CONFIG, port: 0 }), '0');
         const out = construct({ ...CONFIG, port: 0 });
         if (out.threw) expect(out.error, 'port 0').toBeInstanceOf(RangeError);
@@ -129,12 +129,12 @@ describe('binary fields backed by a SharedArrayBuffer', () => {
             ),
         ];
         expect(binaryFields.length).toBeGreaterThanOrEqual(5);
-        await withClient((client, tracker) => {
-            fc.assert(
-                fc.property(fc.constantFrom(...binaryFields), fc.constantFrom(...sab), ({ root: rootName, f }, r) => {
+        await withClient(async (client, tracker) => {
+            await fc.assert(
+                fc.asyncProperty(fc.constantFrom(...binaryFields), fc.constantFrom(...sab), async ({ root: rootName, f }, r) => {
                     const root = ROOTS.find((x) => x.name === rootName);
                     const input = withValue(root ? root.base() : baseConfig(), f.path, r.make());
-                    const out = root ? attempt(() => root.call(client, input)) : construct(input);
+                    const out = root ? await attemptOp(() => root.call(client, input)) : construct(input);
                     judge(display(rootName, f.path), 'ok', out, r.label);
                     if (!out.threw) tracker.track(out.value, r.label);
                 }),
@@ -147,13 +147,13 @@ describe('binary fields backed by a SharedArrayBuffer', () => {
 describe('operations: every field of every packet', () => {
     for (const root of ROOTS) {
         it(`${root.name} itself: anything that is not an object is a TypeError naming ${root.name}`, async () => {
-            await withClient((client, tracker) => {
-                fc.assert(
-                    fc.property(plainHostile, (r) => {
+            await withClient(async (client, tracker) => {
+                await fc.assert(
+                    fc.asyncProperty(plainHostile, async (r) => {
                         const v = r.make();
                         let exp: Expect = typeof v === 'object' && v !== null ? 'ok' : 'type';
                         if (root.name === 'disconnect' && v === undefined) exp = 'ok'; // stop() without a packet
-                        const out = attempt(() => root.call(client, v));
+                        const out = await attemptOp(() => root.call(client, v));
                         judge(root.name, exp, out, r.label);
                         if (!out.threw) tracker.track(out.value, r.label);
                     }),
@@ -165,11 +165,11 @@ describe('operations: every field of every packet', () => {
         for (const f of root.fields) {
             const names = f.names ?? display(root.name, f.path);
             it(`${names}: wrong types, out-of-range numbers, odd strings and objects`, async () => {
-                await withClient((client, tracker) => {
-                    fc.assert(
-                        fc.property(valuesFor(f), (r) => {
+                await withClient(async (client, tracker) => {
+                    await fc.assert(
+                        fc.asyncProperty(valuesFor(f), async (r) => {
                             const v = r.make();
-                            const out = attempt(() => root.call(client, withValue(root.base(), f.path, v)));
+                            const out = await attemptOp(() => root.call(client, withValue(root.base(), f.path, v)));
                             judge(names, expectation(f, v), out, r.label);
                             if (!out.threw) tracker.track(out.value, r.label);
                         }),
@@ -197,21 +197,21 @@ describe('fields that cannot be read', () => {
         for (const f of fields) {
             const names = f.names ?? display(rootName, f.path);
             const parentIsArray = typeof f.path[f.path.length - 1] === 'number';
-            it(`${names}: a throwing getter or Proxy get trap is a TypeError naming the field`, () => {
-                fc.assert(
-                    fc.property(parentIsArray ? fc.constant<Style>('accessor') : styles, thrown, (style, t) => {
+            it(`${names}: a throwing getter or Proxy get trap is a TypeError naming the field`, async () => {
+                await fc.assert(
+                    fc.asyncProperty(parentIsArray ? fc.constant<Style>('accessor') : styles, thrown, async (style, t) => {
                         const input = withThrowingRead(base(), f.path, style, t.make);
-                        const out = attempt(() => call(input));
+                        const out = await attemptOp(() => call(input));
                         judge(names, 'type', out, `${style} throwing ${t.label}`);
                     }),
                     { numRuns: 40 },
                 );
             });
-            it(`${names}: a Proxy or revoked Proxy as the value is accepted or rejected naming the field`, () => {
-                fc.assert(
-                    fc.property(fc.constantFrom(...trappedObjects), (r) => {
+            it(`${names}: a Proxy or revoked Proxy as the value is accepted or rejected naming the field`, async () => {
+                await fc.assert(
+                    fc.asyncProperty(fc.constantFrom(...trappedObjects), async (r) => {
                         const v = r.make();
-                        const out = attempt(() => call(withValue(base(), f.path, v)));
+                        const out = await attemptOp(() => call(withValue(base(), f.path, v)));
                         judge(names, safeExpectation(f, v), out, r.label);
                         if (!out.threw) tracker?.track(out.value, r.label);
                     }),
@@ -243,16 +243,16 @@ describe('fields that cannot be read', () => {
 
     it('a config or packet that is itself a throwing Proxy: TypeError naming it, or accepted', async () => {
         const traps = ['get', 'has', 'ownKeys', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'revoked'] as const;
-        await withClient((client, tracker) => {
-            fc.assert(
-                fc.property(
+        await withClient(async (client, tracker) => {
+            await fc.assert(
+                fc.asyncProperty(
                     fc.constantFrom(...traps),
                     fc.constantFrom('config', ...ROOTS.map((r) => r.name)),
-                    (trap, rootName) => {
+                    async (trap, rootName) => {
                         const root = ROOTS.find((r) => r.name === rootName);
                         const base = root ? root.base() : baseConfig();
                         const input = trap === 'revoked' ? revoked() : trapProxy(trap, base);
-                        const out = root ? attempt(() => root.call(client, input)) : construct(input);
+                        const out = root ? await attemptOp(() => root.call(client, input)) : construct(input);
                         // Reads through get must fail; other traps may not be used at all.
                         judge(rootName, trap === 'get' || trap === 'revoked' ? 'type' : 'ok', out, `Proxy(${trap} throws)`);
                         if (!out.threw) tracker.track(out.value, trap);
@@ -264,19 +264,19 @@ describe('fields that cannot be read', () => {
     });
 
     it('getters that throw for reads other than the first (the native walker reads after the JS checks)', async () => {
-        await withClient((client, tracker) => {
+        await withClient(async (client, tracker) => {
             const all = [
                 ...CONFIG_FIELDS.map((f) => ({ root: 'config', f })),
                 ...ROOTS.flatMap((r) => r.fields.map((f) => ({ root: r.name, f }))),
             ];
-            fc.assert(
-                fc.property(fc.constantFrom(...all), thrown, ({ root: rootName, f }, t) => {
+            await fc.assert(
+                fc.asyncProperty(fc.constantFrom(...all), thrown, async ({ root: rootName, f }, t) => {
                     const root = ROOTS.find((r) => r.name === rootName);
                     const base = root ? root.base() : baseConfig();
                     const input = withChangingValue(base, f.path, valueAt(base, f.path), () => {
                         throw t.make();
                     });
-                    const out = root ? attempt(() => root.call(client, input)) : construct(input);
+                    const out = root ? await attemptOp(() => root.call(client, input)) : construct(input);
                     judge(f.names ?? display(rootName, f.path), 'ok', out, `getter valid once, then throwing ${t.label}`);
                     if (!out.threw) tracker.track(out.value, display(rootName, f.path));
                 }),
@@ -290,19 +290,19 @@ describe('fields that cannot be read', () => {
 // layer reads it: whatever the native layer gets must still be type- and range-checked.
 describe('values that change between reads', () => {
     it('valid on the first read, hostile afterwards: still a clean outcome', async () => {
-        await withClient((client, tracker) => {
+        await withClient(async (client, tracker) => {
             const all = [
                 ...CONFIG_FIELDS.map((f) => ({ root: 'config', f })),
                 ...ROOTS.flatMap((r) => r.fields.map((f) => ({ root: r.name, f }))),
             ];
-            fc.assert(
-                fc.property(
+            await fc.assert(
+                fc.asyncProperty(
                     fc.constantFrom(...all).chain((x) => fc.tuple(fc.constant(x), valuesFor(x.f))),
-                    ([{ root: rootName, f }, r]: [{ root: string; f: Field }, Recipe]) => {
+                    async ([{ root: rootName, f }, r]: [{ root: string; f: Field }, Recipe]) => {
                         const root = ROOTS.find((x) => x.name === rootName);
                         const base = root ? root.base() : baseConfig();
                         const input = withChangingValue(base, f.path, valueAt(base, f.path), r.make);
-                        const out = root ? attempt(() => root.call(client, input)) : construct(input);
+                        const out = root ? await attemptOp(() => root.call(client, input)) : construct(input);
                         judge(f.names ?? display(rootName, f.path), 'ok', out, `valid, then ${r.label}`);
                         if (!out.threw) tracker.track(out.value, display(rootName, f.path));
                     },
@@ -324,9 +324,9 @@ describe('topics and topic filters', () => {
     });
 
     it('wildcards in a topic name are a RangeError naming the field (publish, responseTopic, will)', async () => {
-        await withClient((client, tracker) => {
-            fc.assert(
-                fc.property(topicArb, fc.constantFrom('topicName', 'responseTopic', 'will'), (topic, where) => {
+        await withClient(async (client, tracker) => {
+            await fc.assert(
+                fc.asyncProperty(topicArb, fc.constantFrom('topicName', 'responseTopic', 'will'), async (topic, where) => {
                     const f: Field = { path: [], kind: { t: 'topicName' }, required: true };
                     const exp = expectation(f, topic);
                     if (where === 'will') {
@@ -339,7 +339,7 @@ describe('topics and topic filters', () => {
                     }
                     const packet =
                         where === 'topicName' ? { topicName: topic, qos: 0 } : { topicName: 'a', qos: 0, responseTopic: topic };
-                    const out = attempt(() => client.publish(packet));
+                    const out = await attemptOp(() => client.publish(packet));
                     judge(`publish.${where}`, exp, out, JSON.stringify(topic));
                     if (!out.threw) tracker.track(out.value, topic);
                 }),
@@ -349,9 +349,9 @@ describe('topics and topic filters', () => {
     });
 
     it('misplaced wildcards and malformed shared subscriptions in a filter are rejected naming it', async () => {
-        await withClient((client, tracker) => {
-            fc.assert(
-                fc.property(
+        await withClient(async (client, tracker) => {
+            await fc.assert(
+                fc.asyncProperty(
                     fc.oneof(
                         topicArb,
                         fc.constantFrom(
@@ -376,12 +376,12 @@ describe('topics and topic filters', () => {
                     ),
                     fc.integer({ min: 0, max: 3 }),
                     fc.boolean(),
-                    (filter, index, viaUnsubscribe) => {
+                    async (filter, index, viaUnsubscribe) => {
                         const f: Field = { path: [], kind: { t: 'topicFilter' }, required: true };
                         const filters = Array.from({ length: 4 }, (_, i) => (i === index ? filter : `ok/${i}/+`));
                         const out = viaUnsubscribe
-                            ? attempt(() => client.unsubscribe({ topicFilters: filters }))
-                            : attempt(() =>
+                            ? await attemptOp(() => client.unsubscribe({ topicFilters: filters }))
+                            : await attemptOp(() =>
                                   client.subscribe({ subscriptions: filters.map((topicFilter) => ({ topicFilter, qos: 1 })) }),
                               );
                         const names = viaUnsubscribe

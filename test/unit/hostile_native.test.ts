@@ -19,6 +19,7 @@ import {
 } from '../helpers/hostile_values';
 import {
     attempt,
+    attemptOp,
     baseConfig,
     baseNativeConfig,
     basePublish,
@@ -58,14 +59,17 @@ describe('huge inputs', () => {
         'config.connectProperties.will',
     ] as const;
 
-    function withProps(
+    async function withProps(
         site: (typeof sites)[number],
         userProperties: unknown[],
         client: Mqtt5Client,
-    ): { names: string; out: Outcome } {
+    ): Promise<{ names: string; out: Outcome }> {
         const root = ROOTS.find((r) => r.name === site);
         if (root)
-            return { names: `${site}.userProperties`, out: attempt(() => root.call(client, { ...root.base(), userProperties })) };
+            return {
+                names: `${site}.userProperties`,
+                out: await attemptOp(() => root.call(client, { ...root.base(), userProperties })),
+            };
         const cfg: any = baseConfig();
         if (site === 'config.connectProperties') cfg.connectProperties.userProperties = userProperties;
         else cfg.connectProperties.will.userProperties = userProperties;
@@ -73,16 +77,16 @@ describe('huge inputs', () => {
     }
 
     it(`${BIG_PROPS} user properties, one of them bad at a random index: the error names that index`, async () => {
-        await withClient((client, tracker) => {
-            fc.assert(
-                fc.property(
+        await withClient(async (client, tracker) => {
+            await fc.assert(
+                fc.asyncProperty(
                     fc.constantFrom(...sites),
                     fc.integer({ min: 0, max: BIG_PROPS - 1 }),
                     fc.constantFrom(...badEntries),
-                    (site, index, [bad, exp]) => {
+                    async (site, index, [bad, exp]) => {
                         const list: unknown[] = props(BIG_PROPS);
                         list[index] = bad.make();
-                        const { names, out } = withProps(site, list, client);
+                        const { names, out } = await withProps(site, list, client);
                         judge(`${names}[${index}]`, exp, out, `${bad.label} at ${index}`);
                         if (!out.threw) tracker.track(out.value, site);
                     },
@@ -93,9 +97,9 @@ describe('huge inputs', () => {
     });
 
     it(`${BIG_PROPS} valid user properties anywhere: a CrtError (the CRT's limit) or accepted`, async () => {
-        await withClient((client, tracker) => {
+        await withClient(async (client, tracker) => {
             for (const site of sites) {
-                const { names, out } = withProps(site, props(BIG_PROPS), client);
+                const { names, out } = await withProps(site, props(BIG_PROPS), client);
                 judge(names, 'ok', out, `${BIG_PROPS} user properties`);
                 if (!out.threw) tracker.track(out.value, site);
             }
@@ -103,25 +107,25 @@ describe('huge inputs', () => {
     });
 
     it('lists over the CRT limit of 1024 entries are a RangeError naming the list', async () => {
-        await withClient((client) => {
+        await withClient(async (client) => {
             const subs = Array.from({ length: 2000 }, (_, i) => ({ topicFilter: `big/${i}/+`, qos: 1 }));
             judge(
                 'subscribe.subscriptions',
                 'range',
-                attempt(() => client.subscribe({ subscriptions: subs })),
+                await attemptOp(() => client.subscribe({ subscriptions: subs })),
                 '2000 subscriptions',
             );
             judge(
                 'unsubscribe.topicFilters',
                 'range',
-                attempt(() => client.unsubscribe({ topicFilters: subs.map((s) => s.topicFilter) })),
+                await attemptOp(() => client.unsubscribe({ topicFilters: subs.map((s) => s.topicFilter) })),
                 '2000 filters',
             );
             const props = Array.from({ length: 5000 }, (_, i) => ({ name: `n${i}`, value: 'v' }));
             judge(
                 'publish.userProperties',
                 'range',
-                attempt(() => client.publish({ topicName: 't', qos: 0, userProperties: props })),
+                await attemptOp(() => client.publish({ topicName: 't', qos: 0, userProperties: props })),
                 '5000 properties',
             );
             const metadata = Array.from({ length: 5000 }, (_, i) => [`k${i}`, 'v']);
@@ -135,12 +139,12 @@ describe('huge inputs', () => {
     });
 
     it('1,000 subscriptions, 1,000 topic filters, 1,000 metadata pairs, 70,000-character strings everywhere', async () => {
-        await withClient((client, tracker) => {
+        await withClient(async (client, tracker) => {
             const subs = Array.from({ length: 1000 }, (_, i) => ({ topicFilter: `big/${i}/+`, qos: 1 }));
-            let out = attempt(() => client.subscribe({ subscriptions: subs }));
+            let out = await attemptOp(() => client.subscribe({ subscriptions: subs }));
             judge('subscribe', 'ok', out, '1000 subscriptions');
             if (!out.threw) tracker.track(out.value, 'subs');
-            out = attempt(() => client.unsubscribe({ topicFilters: subs.map((s) => s.topicFilter) }));
+            out = await attemptOp(() => client.unsubscribe({ topicFilters: subs.map((s) => s.topicFilter) }));
             judge('unsubscribe', 'ok', out, '1000 topic filters');
             if (!out.threw) tracker.track(out.value, 'unsubs');
             const metadata = Array.from({ length: 1000 }, (_, i) => [`k${i}`, 'v']);
@@ -155,19 +159,19 @@ describe('huge inputs', () => {
             judge(
                 'subscribe.subscriptions[1000].qos',
                 'type',
-                attempt(() => client.subscribe({ subscriptions: bad as any })),
+                await attemptOp(() => client.subscribe({ subscriptions: bad as any })),
                 'qos "one" at 1000',
             );
             const badFilters = [...subs.map((s) => s.topicFilter), 7];
             judge(
                 'unsubscribe.topicFilters[1000]',
                 'type',
-                attempt(() => client.unsubscribe({ topicFilters: badFilters as any })),
+                await attemptOp(() => client.unsubscribe({ topicFilters: badFilters as any })),
                 '7 at 1000',
             );
         });
         const huge = 'h'.repeat(70_000);
-        await withClient((client, tracker) => {
+        await withClient(async (client, tracker) => {
             const allStrings = [
                 ...CONFIG_FIELDS.filter((f) => ['string', 'topicName', 'topicFilter', 'bytes', 'payload'].includes(f.kind.t)).map(
                     (f) => ({ root: 'config', f }),
@@ -181,7 +185,7 @@ describe('huge inputs', () => {
             for (const { root: rootName, f } of allStrings) {
                 const root = ROOTS.find((r) => r.name === rootName);
                 const input = withValue(root ? root.base() : baseConfig(), f.path, huge);
-                const out = root ? attempt(() => root.call(client, input)) : construct(input);
+                const out = root ? await attemptOp(() => root.call(client, input)) : construct(input);
                 judge(f.names ?? display(rootName, f.path), expectation(f, huge), out, '70,000 characters');
                 if (!out.threw) tracker.track(out.value, display(rootName, f.path));
             }
