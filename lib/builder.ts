@@ -4,8 +4,24 @@
  * for the one {@link Mqtt5Client}; nothing here talks to the native layer.
  */
 import type { AwsCredentialsProvider } from './auth';
-import type { CrtError } from './error';
-import type { HttpProxyOptions } from './http';
+import { lifecycleListener } from './cpp/completion';
+import { errorCodeOf } from './cpp/errors';
+import type {
+    OnAttemptingConnectEventData,
+    OnConnectionFailureEventData,
+    OnConnectionSuccessEventData,
+    OnDisconnectionEventData,
+    OnStoppedEventData,
+    PublishReceivedEventData,
+} from './cpp/events';
+import {
+    type HttpClientConnectionProxyOptions,
+    IoTDeviceSDKMetrics,
+    type Pkcs12Options,
+    toHttpProxyOptions,
+} from './cpp/support';
+import { CrtError } from './error';
+import type { HttpProxyOptions, HttpRequest } from './http';
 import {
     awsIotConnection,
     DEFAULT_IOT_KEEP_ALIVE_SECONDS,
@@ -14,20 +30,28 @@ import {
     type MqttConnectCustomAuthConfig,
 } from './iot_connect';
 import type { ClientBootstrap, Pkcs11Options, SocketOptions, TlsCipherPreference } from './io';
-import { TlsContextOptions } from './io';
+import { ClientTlsContext, TlsConnectionOptions, TlsContextOptions } from './io';
 import {
     ClientExtendedValidationAndFlowControl,
     type ClientOperationQueueBehavior,
     type ClientSessionBehavior,
     Mqtt5Client,
     type Mqtt5ClientConfig,
-    type NegotiatedSettings,
-    type PublishAcknowledgementHandle,
+    type Mqtt5ClientEvents,
     type RetryJitterType,
     type TopicAliasingOptions,
+    type WebsocketHandshakeTransform,
 } from './mqtt5';
-import type { ConnackPacket, ConnectPacket, DisconnectPacket } from './mqtt5_packet';
-import { PublishPacket } from './packet_classes';
+import type { ConnectPacket } from './mqtt5_packet';
+
+export {
+    OnAttemptingConnectEventData,
+    OnConnectionFailureEventData,
+    OnConnectionSuccessEventData,
+    OnDisconnectionEventData,
+    OnStoppedEventData,
+    PublishReceivedEventData,
+} from './cpp/events';
 
 /** C++ `ReconnectOptions`. */
 export interface ReconnectOptions {
@@ -41,50 +65,38 @@ export interface ReconnectOptions {
     minConnectedTimeToResetReconnectDelayMs?: number;
 }
 
-/** C++ `OnConnectionSuccessEventData`. */
-export interface OnConnectionSuccessEventData {
-    /** The CONNACK sent by the server. */
-    connAckPacket: ConnackPacket;
-    /** The settings in effect for this connection. */
-    negotiatedSettings: NegotiatedSettings;
-}
-/** C++ `OnConnectionFailureEventData`. */
-export interface OnConnectionFailureEventData {
-    /** The CRT error code (same as `error.errorCode`). */
-    errorCode: number;
-    /** The error that failed the attempt. */
-    error: CrtError;
-    /** The CONNACK, when the server answered with a rejection. */
-    connAckPacket?: ConnackPacket;
-}
-/** C++ `OnDisconnectionEventData`. */
-export interface OnDisconnectionEventData {
-    /** The CRT error code (same as `error.errorCode`). */
-    errorCode: number;
-    /** The error that ended the connection. */
-    error: CrtError;
-    /** The DISCONNECT, when the server sent one. */
-    disconnectPacket?: DisconnectPacket;
-}
-/** C++ `PublishReceivedEventData`. */
-export interface PublishReceivedEventData {
-    /** The received message. */
-    publishPacket: PublishPacket;
-    /**
-     * Takes over the PUBACK of a QoS 1 message (call synchronously in the callback); null for
-     * QoS 0 or when already taken.
-     */
-    acquirePublishAcknowledgement(): PublishAcknowledgementHandle | null;
-}
+/**
+ * A lifecycle or publish-received callback in either form: the C++ one, `(client, eventData)`,
+ * or `(eventData)` alone. They are told apart by the function's declared parameter count
+ * (`length`): two or more means `(client, eventData)`. Note that `length` stops at the first
+ * parameter with a default value or a `...rest` one, so write `(client, eventData) => ...`
+ * plainly for the C++ form. In TypeScript, annotate the C++ form's parameters, as the C++ lambda
+ * does (`(client: Mqtt5Client, eventData: OnConnectionSuccessEventData) => ...`): the one-parameter
+ * form is the one TypeScript infers.
+ */
+export type Mqtt5Callback<E> = ((client: Mqtt5Client, eventData: E) => void) | ((eventData: E) => void);
+
+/** C++ `OnWebSocketHandshakeInterceptComplete`: call it once, with the (changed) request and 0 or an error code. */
+export type OnWebSocketHandshakeInterceptComplete = (request: HttpRequest, errorCode: number) => void;
+/** C++ `OnWebSocketHandshakeIntercept`: change the websocket upgrade request, then call `onComplete`. */
+export type OnWebSocketHandshakeIntercept = (request: HttpRequest, onComplete: OnWebSocketHandshakeInterceptComplete) => void;
 
 type Callbacks = {
-    connectionSuccess?: (data: OnConnectionSuccessEventData) => void;
-    connectionFailure?: (data: OnConnectionFailureEventData) => void;
-    disconnection?: (data: OnDisconnectionEventData) => void;
-    stopped?: (data: {}) => void;
-    attemptingConnect?: (data: {}) => void;
-    publishReceived?: (data: PublishReceivedEventData) => void;
+    connectionSuccess?: Mqtt5Callback<OnConnectionSuccessEventData>;
+    connectionFailure?: Mqtt5Callback<OnConnectionFailureEventData>;
+    disconnection?: Mqtt5Callback<OnDisconnectionEventData>;
+    stopped?: Mqtt5Callback<OnStoppedEventData>;
+    attemptingConnect?: Mqtt5Callback<OnAttemptingConnectEventData>;
+    publishReceived?: Mqtt5Callback<PublishReceivedEventData>;
 };
+
+function checkCallback(callback: unknown, method: string): void {
+    if (typeof callback !== 'function') {
+        throw new TypeError(
+            `${method}(callback): callback must be a function (client, eventData) => void; got ${typeof callback}`,
+        );
+    }
+}
 
 /** C++ `Aws::Iot::WebsocketConfig(signingRegion, credentialsProvider)`. */
 export class WebsocketConfig {
@@ -183,6 +195,9 @@ export class Mqtt5ClientBuilder {
     protected websocket = false;
     protected sdkName?: string;
     protected sdkVersion?: string;
+    protected sdkMetrics?: IoTDeviceSDKMetrics;
+    protected tlsConnectionOptions?: TlsConnectionOptions;
+    protected handshakeTransform?: WebsocketHandshakeTransform;
 
     // ---- AWS IoT Core factories (C++ `Aws::Iot::Mqtt5ClientBuilder`) ----------------------------
 
@@ -208,6 +223,42 @@ export class Mqtt5ClientBuilder {
     /** mTLS with the private key in a PKCS#11 token. */
     static createMqtt5ClientBuilderWithMtlsPkcs11(endpoint: string, options: Pkcs11Options): Mqtt5ClientBuilder {
         return Mqtt5ClientBuilder.iot(endpoint, { tls: TlsContextOptions.create_client_with_mtls_pkcs11(options), mtls: true });
+    }
+    /**
+     * mTLS with a PKCS#12 file (C++ `CreateMqtt5ClientBuilderWithMtlsPkcs12`). The CRT supports
+     * PKCS#12 on macOS only: elsewhere this throws the CRT's `AWS_ERROR_PLATFORM_NOT_SUPPORTED`
+     * CrtError at once (C++ returns no builder).
+     */
+    static createMqtt5ClientBuilderWithMtlsPkcs12(endpoint: string, options: Pkcs12Options): Mqtt5ClientBuilder {
+        if (typeof options !== 'object' || options === null) {
+            throw new TypeError(
+                'createMqtt5ClientBuilderWithMtlsPkcs12(endpoint, options): options must be {pkcs12_file, pkcs12_password}',
+            );
+        }
+        const tls = TlsContextOptions.create_client_with_mtls_pkcs12_from_path(options.pkcs12_file, options.pkcs12_password);
+        // Loads the file now, so a missing file, a wrong password or a platform without PKCS#12
+        // fails here, as in C++, rather than at build().
+        new ClientTlsContext(tls);
+        return Mqtt5ClientBuilder.iot(endpoint, { tls, mtls: true });
+    }
+    /**
+     * mTLS with a certificate from a Windows certificate store, e.g.
+     * `CurrentUser\\MY\\<thumbprint>` (C++ `CreateMqtt5ClientBuilderWithWindowsCertStorePath`).
+     * The CRT has certificate stores on Windows only, and this package's native layer does not
+     * pass the store path to it yet: this throws `AWS_ERROR_PLATFORM_NOT_SUPPORTED`.
+     */
+    static createMqtt5ClientBuilderWithWindowsCertStorePath(endpoint: string, windowsCertStorePath: string): Mqtt5ClientBuilder {
+        if (typeof windowsCertStorePath !== 'string' || windowsCertStorePath === '') {
+            throw new TypeError(
+                `createMqtt5ClientBuilderWithWindowsCertStorePath(endpoint, windowsCertStorePath): windowsCertStorePath must be a non-empty string; got ${JSON.stringify(windowsCertStorePath)}`,
+            );
+        }
+        throw new CrtError(
+            errorCodeOf('AWS_ERROR_PLATFORM_NOT_SUPPORTED'),
+            process.platform === 'win32'
+                ? `${endpoint}: Windows certificate store ${windowsCertStorePath}: not supported by this build of mqtt5-crt`
+                : `${endpoint}: Windows certificate store ${windowsCertStorePath}: only on Windows (this is ${process.platform})`,
+        );
     }
     /** Websockets (wss, port 443) with the handshake presigned by SigV4. */
     static createMqtt5ClientBuilderWithWebsocket(endpoint: string, config: WebsocketConfig): Mqtt5ClientBuilder {
@@ -238,6 +289,10 @@ export class Mqtt5ClientBuilder {
     static newMqtt5ClientBuilderWithMtlsFromMemory = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsFromMemory;
     /** Alias of {@link createMqtt5ClientBuilderWithMtlsPkcs11}. */
     static newMqtt5ClientBuilderWithMtlsPkcs11 = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsPkcs11;
+    /** Alias of {@link createMqtt5ClientBuilderWithMtlsPkcs12}. */
+    static newMqtt5ClientBuilderWithMtlsPkcs12 = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithMtlsPkcs12;
+    /** Alias of {@link createMqtt5ClientBuilderWithWindowsCertStorePath}. */
+    static newMqtt5ClientBuilderWithWindowsCertStorePath = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithWindowsCertStorePath;
     /** Alias of {@link createMqtt5ClientBuilderWithWebsocket}. */
     static newMqtt5ClientBuilderWithWebsocket = Mqtt5ClientBuilder.createMqtt5ClientBuilderWithWebsocket;
     /** Alias of {@link createMqtt5ClientBuilderWithCustomAuthorizer}. */
@@ -262,9 +317,61 @@ export class Mqtt5ClientBuilder {
         this.tlsOptions.tls_cipher_preference = pref;
         return this;
     }
-    /** Connects to the broker through this HTTP proxy. */
-    withHttpProxyOptions(options: HttpProxyOptions): this {
-        this.config.httpProxyOptions = options;
+    /**
+     * Connects to the broker through this HTTP proxy: aws-crt's `http.HttpProxyOptions`, or the
+     * C++ `HttpClientConnectionProxyOptions` with its fields set.
+     */
+    withHttpProxyOptions(options: HttpProxyOptions | HttpClientConnectionProxyOptions): this {
+        this.config.httpProxyOptions = toHttpProxyOptions(options);
+        return this;
+    }
+    /**
+     * C++ `WithTlsConnectionOptions`: TLS over this context, replacing any TLS settings made so
+     * far (the factories' and `withCertificateAuthority`'s). The client sends SNI and checks the
+     * certificate for the host name, and offers the context's ALPN list, so a `server_name`
+     * other than the host name or a connection-level `alpn_list` is refused (RangeError) rather
+     * than silently ignored.
+     */
+    withTlsConnectionOptions(options: TlsConnectionOptions): this {
+        if (!(options instanceof TlsConnectionOptions)) {
+            throw new TypeError('withTlsConnectionOptions(options): options must be an io.TlsConnectionOptions');
+        }
+        if (options.alpn_list.length > 0) {
+            throw new RangeError(
+                `withTlsConnectionOptions: alpn_list ${JSON.stringify(options.alpn_list)} must be empty; set the ALPN list on the TlsContextOptions the context is made from`,
+            );
+        }
+        this.tlsConnectionOptions = options;
+        return this;
+    }
+    /**
+     * C++ `WithWebsocketHandshakeTransformCallback`: MQTT over websockets; `callback(request,
+     * onComplete)` may change the upgrade request (headers, path), then calls
+     * `onComplete(request, errorCode)` once (0 to go on). Replaces the SigV4 signing of
+     * `createMqtt5ClientBuilderWithWebsocket`. aws-crt's `done(errorCode?)` form works too.
+     */
+    withWebsocketHandshakeTransformCallback(callback: OnWebSocketHandshakeIntercept): this {
+        if (typeof callback !== 'function') {
+            throw new TypeError(
+                `withWebsocketHandshakeTransformCallback(callback): callback must be a function (request, onComplete) => void; got ${typeof callback}`,
+            );
+        }
+        this.websocketConfig = undefined;
+        this.handshakeTransform = (request, done) =>
+            // C++ calls back (request, errorCode); aws-crt code calls done(errorCode?).
+            callback(request, ((a: unknown, b: unknown) =>
+                done(typeof a === 'number' ? a : typeof b === 'number' ? b : 0)) as OnWebSocketHandshakeInterceptComplete);
+        return this;
+    }
+    /**
+     * C++ `WithSdkMetrics`: the library name and metadata sent as SDK metrics in the CONNECT
+     * username (`withSdkName`/`withSdkVersion` set the same, and win where both are given).
+     */
+    withSdkMetrics(metrics: IoTDeviceSDKMetrics): this {
+        if (!(metrics instanceof IoTDeviceSDKMetrics)) {
+            throw new TypeError('withSdkMetrics(metrics): metrics must be an IoTDeviceSDKMetrics');
+        }
+        this.sdkMetrics = metrics;
         return this;
     }
     /** Uses this custom authorizer; its settings become the CONNECT username/password at build time. */
@@ -380,32 +487,50 @@ export class Mqtt5ClientBuilder {
     }
 
     /** Called each time a connection attempt succeeds. */
-    withClientConnectionSuccessCallback(cb: (data: OnConnectionSuccessEventData) => void): this {
+    withClientConnectionSuccessCallback(cb: (eventData: OnConnectionSuccessEventData) => void): this;
+    withClientConnectionSuccessCallback(cb: (client: Mqtt5Client, eventData: OnConnectionSuccessEventData) => void): this;
+    withClientConnectionSuccessCallback(cb: Mqtt5Callback<OnConnectionSuccessEventData>): this {
+        checkCallback(cb, 'withClientConnectionSuccessCallback');
         this.callbacks.connectionSuccess = cb;
         return this;
     }
     /** Called each time a connection attempt fails. */
-    withClientConnectionFailureCallback(cb: (data: OnConnectionFailureEventData) => void): this {
+    withClientConnectionFailureCallback(cb: (eventData: OnConnectionFailureEventData) => void): this;
+    withClientConnectionFailureCallback(cb: (client: Mqtt5Client, eventData: OnConnectionFailureEventData) => void): this;
+    withClientConnectionFailureCallback(cb: Mqtt5Callback<OnConnectionFailureEventData>): this {
+        checkCallback(cb, 'withClientConnectionFailureCallback');
         this.callbacks.connectionFailure = cb;
         return this;
     }
     /** Called when an established connection is lost or closed. */
-    withClientDisconnectionCallback(cb: (data: OnDisconnectionEventData) => void): this {
+    withClientDisconnectionCallback(cb: (eventData: OnDisconnectionEventData) => void): this;
+    withClientDisconnectionCallback(cb: (client: Mqtt5Client, eventData: OnDisconnectionEventData) => void): this;
+    withClientDisconnectionCallback(cb: Mqtt5Callback<OnDisconnectionEventData>): this {
+        checkCallback(cb, 'withClientDisconnectionCallback');
         this.callbacks.disconnection = cb;
         return this;
     }
     /** Called once the client has stopped after `stop()`. */
-    withClientStoppedCallback(cb: (data: {}) => void): this {
+    withClientStoppedCallback(cb: (eventData: OnStoppedEventData) => void): this;
+    withClientStoppedCallback(cb: (client: Mqtt5Client, eventData: OnStoppedEventData) => void): this;
+    withClientStoppedCallback(cb: Mqtt5Callback<OnStoppedEventData>): this {
+        checkCallback(cb, 'withClientStoppedCallback');
         this.callbacks.stopped = cb;
         return this;
     }
     /** Called at the start of each connection attempt. */
-    withClientAttemptingConnectCallback(cb: (data: {}) => void): this {
+    withClientAttemptingConnectCallback(cb: (eventData: OnAttemptingConnectEventData) => void): this;
+    withClientAttemptingConnectCallback(cb: (client: Mqtt5Client, eventData: OnAttemptingConnectEventData) => void): this;
+    withClientAttemptingConnectCallback(cb: Mqtt5Callback<OnAttemptingConnectEventData>): this {
+        checkCallback(cb, 'withClientAttemptingConnectCallback');
         this.callbacks.attemptingConnect = cb;
         return this;
     }
     /** Called for each message received from the server. */
-    withPublishReceivedCallback(cb: (data: PublishReceivedEventData) => void): this {
+    withPublishReceivedCallback(cb: (eventData: PublishReceivedEventData) => void): this;
+    withPublishReceivedCallback(cb: (client: Mqtt5Client, eventData: PublishReceivedEventData) => void): this;
+    withPublishReceivedCallback(cb: Mqtt5Callback<PublishReceivedEventData>): this {
+        checkCallback(cb, 'withPublishReceivedCallback');
         this.callbacks.publishReceived = cb;
         return this;
     }
@@ -417,7 +542,8 @@ export class Mqtt5ClientBuilder {
         const c = awsIotConnection(
             config.hostName,
             {
-                tls: this.tlsOptions,
+                // withTlsConnectionOptions replaces the TLS settings made from options.
+                tls: this.tlsConnectionOptions ? undefined : this.tlsOptions,
                 mtls: this.mtls,
                 websocket: this.websocket,
                 customAuth: this.customAuth,
@@ -427,46 +553,48 @@ export class Mqtt5ClientBuilder {
             config.connectProperties,
         );
         if (c.tlsCtx) config.tlsCtx = c.tlsCtx;
-        if (c.websocketHandshakeTransform) config.websocketHandshakeTransform = c.websocketHandshakeTransform;
+        if (this.handshakeTransform) config.websocketHandshakeTransform = this.handshakeTransform;
+        else if (c.websocketHandshakeTransform) config.websocketHandshakeTransform = c.websocketHandshakeTransform;
         if (c.connectProperties) config.connectProperties = c.connectProperties;
-        if (this.sdkName !== undefined || this.sdkVersion !== undefined) {
+        if (this.tlsConnectionOptions) {
+            const server = this.tlsConnectionOptions.server_name;
+            if (server !== undefined && server !== config.hostName) {
+                throw new RangeError(
+                    `withTlsConnectionOptions: server_name ${JSON.stringify(server)} must be the host name ${JSON.stringify(config.hostName)} (SNI and the certificate check use the host name)`,
+                );
+            }
+            config.tlsCtx = this.tlsConnectionOptions.tls_ctx;
+        }
+        if (this.sdkName !== undefined || this.sdkVersion !== undefined || this.sdkMetrics !== undefined) {
+            const metadata: Array<[string, string]> = (this.sdkMetrics?.metadata ?? []).filter(
+                ([k]) => this.sdkVersion === undefined || k !== 'Version',
+            );
+            if (this.sdkVersion !== undefined) metadata.push(['Version', this.sdkVersion]);
             config.metrics = {
-                libraryName: this.sdkName,
-                metadata: this.sdkVersion !== undefined ? [['Version', this.sdkVersion]] : undefined,
+                libraryName: this.sdkName ?? this.sdkMetrics?.libraryName,
+                metadata: metadata.length > 0 ? metadata : undefined,
             };
         }
         return config;
     }
 
-    /** Creates the client (not started) with the callbacks attached as event listeners. */
+    /**
+     * Creates the client (not started) with the callbacks attached as event listeners. Each
+     * callback gets the client's own event object (the C++ event data class, which also has
+     * aws-crt's fields), with the client first when it declares two parameters.
+     */
     build(): Mqtt5Client {
         const client = new Mqtt5Client(this.buildConfig());
         const cb = this.callbacks;
-        if (cb.connectionSuccess) {
-            const f = cb.connectionSuccess;
-            client.on('connectionSuccess', (e) => f({ connAckPacket: e.connack, negotiatedSettings: e.settings }));
-        }
-        if (cb.connectionFailure) {
-            const f = cb.connectionFailure;
-            client.on('connectionFailure', (e) => f({ errorCode: e.error.errorCode, error: e.error, connAckPacket: e.connack }));
-        }
-        if (cb.disconnection) {
-            const f = cb.disconnection;
-            client.on('disconnection', (e) =>
-                f({ errorCode: e.error.errorCode, error: e.error, disconnectPacket: e.disconnect }),
-            );
-        }
-        if (cb.stopped) client.on('stopped', cb.stopped);
-        if (cb.attemptingConnect) client.on('attemptingConnect', cb.attemptingConnect);
-        if (cb.publishReceived) {
-            const f = cb.publishReceived;
-            client.on('messageReceived', (e) =>
-                f({
-                    publishPacket: PublishPacket.from(e.message),
-                    acquirePublishAcknowledgement: () => e.acknowledgementControl?.acquireHandle() ?? null,
-                }),
-            );
-        }
+        const on = <K extends keyof Mqtt5ClientEvents>(event: K, callback: ((...args: never[]) => void) | undefined) => {
+            if (callback) client.on(event, lifecycleListener(client, callback, event) as Mqtt5ClientEvents[K]);
+        };
+        on('connectionSuccess', cb.connectionSuccess);
+        on('connectionFailure', cb.connectionFailure);
+        on('disconnection', cb.disconnection);
+        on('stopped', cb.stopped);
+        on('attemptingConnect', cb.attemptingConnect);
+        on('messageReceived', cb.publishReceived);
         return client;
     }
 }

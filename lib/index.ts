@@ -15,13 +15,50 @@ export * from './mqtt5_packet';
 export { CrtError } from './error';
 export { Mqtt5ClientBuilder, Mqtt5ClientOptions, Mqtt5CustomAuthConfig, WebsocketConfig } from './builder';
 export type {
+    Mqtt5Callback,
+    OnWebSocketHandshakeIntercept,
+    OnWebSocketHandshakeInterceptComplete,
     ReconnectOptions,
-    OnConnectionSuccessEventData,
-    OnConnectionFailureEventData,
-    OnDisconnectionEventData,
-    PublishReceivedEventData,
 } from './builder';
-/** The C++ SDK's packet classes (`Aws::Crt::Mqtt5::*`), usable wherever a packet object is. */
-export * as Mqtt5 from './packet_classes';
+// The C++ SDK's names (README: "C++ SDK → TypeScript names"). Those that would clash with an
+// aws-crt name at the top level (`DisconnectPacket`, `NegotiatedSettings`) are in `Mqtt5` only.
+export type {
+    OnPublishCompletionHandler,
+    OnSubscribeCompletionHandler,
+    OnUnsubscribeCompletionHandler,
+} from './cpp/completion';
+export {
+    ClientOperationQueueBehaviorType,
+    ClientSessionBehaviorType,
+    ExponentialBackoffJitterMode,
+    JitterMode,
+    PubAckReasonCode,
+    QOS,
+    SubAckReasonCode,
+    UnSubAckReasonCode,
+} from './cpp/enums';
+export { errorDebugString, errorName, errorString } from './cpp/errors';
+export {
+    OnAttemptingConnectEventData,
+    OnConnectionFailureEventData,
+    OnConnectionSuccessEventData,
+    OnDisconnectionEventData,
+    OnStoppedEventData,
+    PublishReceivedEventData,
+} from './cpp/events';
+export { ConnAckPacket, PubAckPacket, PublishResult, SubAckPacket, UnSubAckPacket } from './cpp/results';
+export {
+    byteCursorFromString,
+    CredentialsProvider,
+    CredentialsProviderChainDefaultConfig,
+    HttpClientConnectionProxyOptions,
+    IoTDeviceSDKMetrics,
+    type Pkcs12Options,
+} from './cpp/support';
+/**
+ * The C++ SDK's `Aws::Crt::Mqtt5` namespace: packet, result and event data classes, enums with
+ * their C++ spellings, the client; usable wherever the aws-crt shapes are.
+ */
+export * as Mqtt5 from './cpp/mqtt5_namespace';
 
 io.applyLoggingFromEnvironment();

@@ -1,22 +1,39 @@
 // The MQTT 5 client: checks what callers pass, hands it to the native client, settles the
 // operations' promises and fans the native event batches out to listeners.
+import {
+    completeOperation,
+    type CppSuback,
+    type CppUnsuback,
+    type OnPublishCompletionHandler,
+    type OnSubscribeCompletionHandler,
+    type OnUnsubscribeCompletionHandler,
+} from './cpp/completion';
+import {
+    OnAttemptingConnectEventData,
+    OnConnectionFailureEventData,
+    OnConnectionSuccessEventData,
+    OnDisconnectionEventData,
+    OnStoppedEventData,
+    PublishReceivedEventData,
+} from './cpp/events';
+import {
+    adoptConnack,
+    adoptDisconnect,
+    adoptPuback,
+    adoptSettings,
+    adoptSuback,
+    adoptUnsuback,
+    PubAckPacket,
+    ReceivedPublishPacket,
+} from './cpp/results';
 import { CrtError, ErrorCodes } from './error';
 import { HttpHeaders, HttpRequest } from './http';
 import { type PublishAcknowledgementHandle, PublishAcknowledgementHandleWrapper } from './mqtt5_ack';
 import { readConfig } from './mqtt5_config';
-import type {
-    DisconnectPacket,
-    PublishPacket,
-    SubackPacket,
-    SubscribePacket,
-    UnsubackPacket,
-    UnsubscribePacket,
-} from './mqtt5_packet';
-import { PacketType, PubackReasonCode } from './mqtt5_packet';
+import type { DisconnectPacket, PublishPacket, SubscribePacket, UnsubscribePacket } from './mqtt5_packet';
+import { PubackReasonCode } from './mqtt5_packet';
 import {
     type ClientStatistics,
-    type ConnectionFailureEvent,
-    type DisconnectionEvent,
     type Mqtt5ClientConfig,
     type Mqtt5ClientEvents,
     type PublishCompletionResult,
@@ -101,22 +118,30 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         this.#native = new binding.NativeMqtt5Client(nativeConfig, this.#sink);
     }
 
-    /** Starts connecting; the client reconnects by itself until {@link stop}. */
-    start(): void {
+    /**
+     * Starts connecting; the client reconnects by itself until {@link stop}. Returns true (C++
+     * `Start()` returns whether it was accepted, and guide code tests `if (!client.start())`).
+     */
+    start(): boolean {
         this.#live().start();
         this.#started = true;
+        return true;
     }
 
     /**
      * Stops the client: sends the DISCONNECT (if given) and closes the connection. Every incomplete
      * operation fails; `stopped` is emitted when done. A later `start()` begins a new session.
+     * Returns true when accepted (as C++ `Stop()`).
      */
-    stop(disconnectPacket?: DisconnectPacket): void {
-        // A closed client has nothing to stop: clean-up code calls stop() and close() in any order.
-        if (this.#native === undefined) return;
+    stop(disconnectPacket?: DisconnectPacket): boolean {
+        // A closed client has nothing to stop (false: not accepted): clean-up code calls stop()
+        // and close() in any order.
+        if (this.#native === undefined) return false;
         const disconnect = disconnectPacket === undefined ? undefined : validate.readDisconnect(disconnectPacket);
         // Reading the packet ran the caller's getters, which may have closed the client.
-        this.#native?.stop(disconnect);
+        if (this.#native === undefined) return false;
+        this.#native.stop(disconnect);
+        return true;
     }
 
     /**
@@ -124,8 +149,20 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
      * `undefined` for QoS 0 once written to the socket. Every failure rejects, as with aws-crt: a
      * TypeError/RangeError naming the field for bad input, a {@link CrtError} otherwise (also after
      * {@link close}).
+     *
+     * With `onComplete` (C++ `Publish(packet, callback)`): the callback gets every outcome as
+     * `(client, errorCode, result)` with `result.wasSuccessful()`, `getErrorCode()`, `getAck()`;
+     * the return value is the promise when the publish was accepted (truthy; its rejection is
+     * handled) or `false` when it was refused (bad packet, closed client).
      */
-    publish(packet: PublishPacket): Promise<PublishCompletionResult> {
+    publish(packet: PublishPacket): Promise<PublishCompletionResult>;
+    publish(packet: PublishPacket, onComplete: OnPublishCompletionHandler): Promise<PublishCompletionResult> | false;
+    publish(packet: PublishPacket, onComplete?: OnPublishCompletionHandler): Promise<PublishCompletionResult> | false {
+        if (onComplete != null) {
+            // Reading the private method checks the receiver: a wrong `this` throws here, not `false`.
+            const submit = this.#publish;
+            return completeOperation(this, 'publish', () => submit.call(this, packet), onComplete);
+        }
         try {
             return this.#publish(packet);
         } catch (err) {
@@ -133,6 +170,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         }
     }
 
+    // The submissions throw when an operation is refused: the promise forms turn that into a
+    // rejection, the C++ callback forms into `false` (and the callback).
     #publish(packet: PublishPacket): Promise<PublishCompletionResult> {
         const native = this.#live();
         if (typeof packet !== 'object' || packet === null) validate.requireObject(packet, 'publish');
@@ -197,26 +236,52 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     /**
      * Subscribes. Resolves with the SUBACK, whose `reasonCodes` tell per subscription what was
      * granted. Every failure rejects: a TypeError/RangeError naming the field, or a {@link CrtError}.
+     * With `onComplete`: the C++ form `(client, errorCode, suback)`, returning as {@link publish} does.
      */
-    subscribe(packet: SubscribePacket): Promise<SubackPacket> {
+    subscribe(packet: SubscribePacket): Promise<CppSuback>;
+    subscribe(packet: SubscribePacket, onComplete: OnSubscribeCompletionHandler): Promise<CppSuback> | false;
+    subscribe(packet: SubscribePacket, onComplete?: OnSubscribeCompletionHandler): Promise<CppSuback> | false {
+        if (onComplete != null) {
+            // Reading the private method checks the receiver: a wrong `this` throws here, not `false`.
+            const submit = this.#subscribe;
+            return completeOperation(this, 'subscribe', () => submit.call(this, packet), onComplete);
+        }
         try {
-            this.#live();
-            const p = validate.readSubscribe(packet);
-            return this.#track(this.#live().subscribe(p));
+            return this.#subscribe(packet);
         } catch (err) {
             return Promise.reject(err);
         }
     }
 
-    /** Unsubscribes. Resolves with the UNSUBACK. Failures reject, as for {@link subscribe}. */
-    unsubscribe(packet: UnsubscribePacket): Promise<UnsubackPacket> {
+    #subscribe(packet: SubscribePacket): Promise<CppSuback> {
+        this.#live();
+        const p = validate.readSubscribe(packet);
+        return this.#track(this.#live().subscribe(p));
+    }
+
+    /**
+     * Unsubscribes. Resolves with the UNSUBACK. Failures reject, as for {@link subscribe}.
+     * With `onComplete`: the C++ form `(client, errorCode, unsuback)`, returning as {@link publish} does.
+     */
+    unsubscribe(packet: UnsubscribePacket): Promise<CppUnsuback>;
+    unsubscribe(packet: UnsubscribePacket, onComplete: OnUnsubscribeCompletionHandler): Promise<CppUnsuback> | false;
+    unsubscribe(packet: UnsubscribePacket, onComplete?: OnUnsubscribeCompletionHandler): Promise<CppUnsuback> | false {
+        if (onComplete != null) {
+            // Reading the private method checks the receiver: a wrong `this` throws here, not `false`.
+            const submit = this.#unsubscribe;
+            return completeOperation(this, 'unsubscribe', () => submit.call(this, packet), onComplete);
+        }
         try {
-            this.#live();
-            const p = validate.readUnsubscribe(packet);
-            return this.#track(this.#live().unsubscribe(p));
+            return this.#unsubscribe(packet);
         } catch (err) {
             return Promise.reject(err);
         }
+    }
+
+    #unsubscribe(packet: UnsubscribePacket): Promise<CppUnsuback> {
+        this.#live();
+        const p = validate.readUnsubscribe(packet);
+        return this.#track(this.#live().unsubscribe(p));
     }
 
     /** The counts and sizes of incomplete and unacknowledged operations. */
@@ -321,24 +386,19 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                     if (bits & NativeMessageBits.NewTopic) topic = objects[k++] as string;
                     const payload =
                         bits & NativeMessageBits.External ? (objects[k++] as Buffer) : Buffer.from(arena!, offset, length);
-                    const message: PublishPacket = {
-                        type: PacketType.Publish,
+                    // A C++ PublishPacket too (its getters are on the prototype).
+                    const message: PublishPacket = new ReceivedPublishPacket(
                         payload,
-                        qos: bits & NativeMessageBits.QosMask,
-                        retain: (bits & NativeMessageBits.Retain) !== 0,
-                        topicName: topic,
-                    };
-                    if (ackId === 0) this.#emitSafely('messageReceived', { message });
+                        bits & NativeMessageBits.QosMask,
+                        (bits & NativeMessageBits.Retain) !== 0,
+                        topic,
+                    );
+                    if (ackId === 0) this.#emitSafely('messageReceived', new PublishReceivedEventData(message));
                     else this.#deliverAcked(message, ackId, autoAck);
                 } else if (kind === NativeRecord.Done || kind === NativeRecord.Puback) {
                     const id = records[j + 1];
                     j += 2;
-                    pending.resolve(
-                        id,
-                        kind === NativeRecord.Done
-                            ? undefined
-                            : { type: PacketType.Puback, reasonCode: PubackReasonCode.Success },
-                    );
+                    pending.resolve(id, kind === NativeRecord.Done ? undefined : new PubAckPacket(PubackReasonCode.Success));
                 } else if (kind === NativeRecord.Arena) {
                     j += 1;
                     arena = objects[k++] as ArrayBuffer;
@@ -346,7 +406,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                     j += 1;
                     const ev = objects[k++] as NativeEvent;
                     if (ev.event !== NativeEventType.MessageReceived) this.#dispatch(ev);
-                    else if (ev.ackId === undefined) this.#emitSafely('messageReceived', { message: ev.packet });
+                    else if (ev.ackId === undefined) this.#emitSafely('messageReceived', new PublishReceivedEventData(ev.packet));
                     else this.#deliverAcked(ev.packet, ev.ackId, autoAck);
                 }
             } catch (err) {
@@ -386,7 +446,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             ackId,
         );
         try {
-            this.#emitSafely('messageReceived', { message, acknowledgementControl: wrapper });
+            this.#emitSafely('messageReceived', new PublishReceivedEventData(message, wrapper));
         } finally {
             if (wrapper.release()) autoAck.push(ackId);
         }
@@ -440,37 +500,49 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
 
     #dispatch(ev: NativeEvent): void {
         switch (ev.event) {
+            // The packets the native layer builds become the C++ classes (same objects, getters added).
             case NativeEventType.PublishComplete:
-                this.#settle(ev, ev.packet);
+                this.#settle(ev, ev.packet ? adoptPuback(ev.packet) : ev.packet);
                 break;
             case NativeEventType.SubscribeComplete:
+                this.#settle(ev, ev.packet ? adoptSuback(ev.packet) : ev.packet);
+                break;
             case NativeEventType.UnsubscribeComplete:
-                this.#settle(ev, ev.packet);
+                this.#settle(ev, ev.packet ? adoptUnsuback(ev.packet) : ev.packet);
                 break;
             case NativeEventType.AttemptingConnect:
-                this.#emitSafely('attemptingConnect', {});
+                this.#emitSafely('attemptingConnect', new OnAttemptingConnectEventData());
                 break;
             case NativeEventType.ConnectionSuccess:
-                this.#emitSafely('connectionSuccess', { connack: ev.packet, settings: ev.settings });
+                this.#emitSafely(
+                    'connectionSuccess',
+                    new OnConnectionSuccessEventData(adoptConnack(ev.packet), adoptSettings(ev.settings)),
+                );
                 break;
-            case NativeEventType.ConnectionFailure: {
-                const event: ConnectionFailureEvent = { error: new CrtError(ev.errorCode ?? 0) };
-                if (ev.packet) event.connack = ev.packet;
-                this.#emitSafely('connectionFailure', event);
+            case NativeEventType.ConnectionFailure:
+                this.#emitSafely(
+                    'connectionFailure',
+                    new OnConnectionFailureEventData(
+                        new CrtError(ev.errorCode ?? 0),
+                        ev.packet ? adoptConnack(ev.packet) : undefined,
+                    ),
+                );
                 break;
-            }
-            case NativeEventType.Disconnection: {
-                const event: DisconnectionEvent = { error: new CrtError(ev.errorCode ?? 0) };
-                if (ev.packet) event.disconnect = ev.packet;
-                this.#emitSafely('disconnection', event);
+            case NativeEventType.Disconnection:
+                this.#emitSafely(
+                    'disconnection',
+                    new OnDisconnectionEventData(
+                        new CrtError(ev.errorCode ?? 0),
+                        ev.packet ? adoptDisconnect(ev.packet) : undefined,
+                    ),
+                );
                 break;
-            }
             case NativeEventType.WebsocketTransform:
                 this.#runTransform(ev.id!, ev.packet);
                 break;
             case NativeEventType.Stopped:
                 this.#started = false;
-                this.#emitSafely('stopped', {});
+                this.#emitSafely('stopped', new OnStoppedEventData());
                 break;
         }
     }

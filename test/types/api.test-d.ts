@@ -30,7 +30,6 @@ import {
     type ClientStatistics,
     type MessageReceivedEvent,
     type OnConnectionSuccessEventData,
-    type PublishReceivedEventData,
 } from 'mqtt5-crt';
 
 declare const client: Mqtt5Client;
@@ -100,12 +99,29 @@ describe('operations and packets', () => {
         expectTypeOf(client.publish({ topicName: 't', qos: QoS.AtLeastOnce, payload: 'x' })).toEqualTypeOf<
             Promise<PubackPacket | undefined>
         >();
-        expectTypeOf(client.subscribe({ subscriptions: [{ topicFilter: 't/#', qos: QoS.AtMostOnce }] })).toEqualTypeOf<
+        // aws-crt's result types, which are also the C++ classes (SubAckPacket, UnSubAckPacket).
+        expectTypeOf(client.subscribe({ subscriptions: [{ topicFilter: 't/#', qos: QoS.AtMostOnce }] })).toMatchTypeOf<
             Promise<SubackPacket>
         >();
-        expectTypeOf(client.unsubscribe({ topicFilters: ['t/#'] })).toEqualTypeOf<Promise<UnsubackPacket>>();
+        expectTypeOf(client.subscribe({ subscriptions: [] })).resolves.toMatchTypeOf<Mqtt5.SubAckPacket>();
+        expectTypeOf(client.unsubscribe({ topicFilters: ['t/#'] })).toMatchTypeOf<Promise<UnsubackPacket>>();
+        expectTypeOf(client.unsubscribe({ topicFilters: ['t/#'] })).resolves.toMatchTypeOf<Mqtt5.UnSubAckPacket>();
         expectTypeOf(client.getOperationalStatistics()).toEqualTypeOf<ClientStatistics>();
-        expectTypeOf(client.start()).toBeVoid();
+        // C++ Start()/Stop() return whether they were accepted.
+        expectTypeOf(client.start()).toBeBoolean();
+        // The C++ completion-callback forms: the promise when accepted, false when refused.
+        expectTypeOf(
+            client.publish({ topicName: 't', qos: QoS.AtLeastOnce }, (c, code, result) => {
+                expectTypeOf(c).toEqualTypeOf<Mqtt5Client>();
+                expectTypeOf(code).toBeNumber();
+                expectTypeOf(result.getAck()).toEqualTypeOf<Mqtt5.PubAckPacket | null>();
+            }),
+        ).toEqualTypeOf<Promise<PubackPacket | undefined> | false>();
+        client.subscribe({ subscriptions: [] }, (_c, _code, suback) => {
+            expectTypeOf(suback).toEqualTypeOf<Mqtt5.SubAckPacket | null>();
+        });
+        expectTypeOf(Mqtt5.QOS.AWS_MQTT5_QOS_AT_LEAST_ONCE).toMatchTypeOf<QoS>();
+        expectTypeOf(mqtt5.ConnectReasonCode.AWS_MQTT5_CRC_BANNED).toEqualTypeOf<mqtt5.ConnectReasonCode.Banned>();
         expectTypeOf(client.stop).parameter(0).toEqualTypeOf<DisconnectPacket | undefined>();
     });
 
@@ -139,11 +155,15 @@ describe('builders', () => {
         const b = Mqtt5ClientBuilder.newMqtt5ClientBuilder('localhost', 1883);
         expectTypeOf(b).toEqualTypeOf<Mqtt5ClientBuilder>();
         expectTypeOf(b.withPort(1884).withConnectOptions({ keepAliveIntervalSeconds: 30 })).toEqualTypeOf<Mqtt5ClientBuilder>();
-        expectTypeOf(b.withClientConnectionSuccessCallback)
-            .parameter(0)
-            .parameter(0)
-            .toEqualTypeOf<OnConnectionSuccessEventData>();
-        expectTypeOf(b.withPublishReceivedCallback).parameter(0).parameter(0).toEqualTypeOf<PublishReceivedEventData>();
+        // Both callback forms: (eventData) is inferred; the C++ (client, eventData) form is annotated.
+        b.withClientConnectionSuccessCallback((e) => expectTypeOf(e).toEqualTypeOf<OnConnectionSuccessEventData>());
+        b.withClientConnectionSuccessCallback((client: Mqtt5Client, e: OnConnectionSuccessEventData) => {
+            expectTypeOf(e.negotiatedSettings.getClientId()).toBeString();
+            expectTypeOf(client.start()).toBeBoolean();
+        });
+        b.withPublishReceivedCallback((e) => expectTypeOf(e.publishPacket.getTopic()).toBeString());
+        // @ts-expect-error: the event data of another callback
+        b.withPublishReceivedCallback((_client: Mqtt5Client, _e: OnConnectionSuccessEventData) => {});
         expectTypeOf(b.build()).toEqualTypeOf<Mqtt5Client>();
         expectTypeOf(b.buildConfig()).toEqualTypeOf<Mqtt5ClientConfig>();
         expectTypeOf(
