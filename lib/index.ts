@@ -20,6 +20,12 @@ export type {
     OnWebSocketHandshakeInterceptComplete,
     ReconnectOptions,
 } from './builder';
+export type { OperationOptions } from './abort';
+export { MessageStream, topicMatches } from './messages';
+export type { MessagesOptions } from './messages';
+export type { ClientMetrics, ConnectionState, LastError, OperationCounts } from './metrics';
+export { ChannelNames } from './tracing';
+export type { ConnectionChannelMessage, MessageChannelMessage, OperationTraceContext } from './tracing';
 // The C++ SDK's names (README: "C++ SDK → TypeScript names"). Those that would clash with an
 // aws-crt name at the top level (`DisconnectPacket`, `NegotiatedSettings`) are in `Mqtt5` only.
 export type {

@@ -26,14 +26,18 @@ import {
     PubAckPacket,
     ReceivedPublishPacket,
 } from './cpp/results';
+import type { OperationOptions } from './abort';
 import { CrtError, ErrorCodes } from './error';
 import { HttpHeaders, HttpRequest } from './http';
 import { type PublishAcknowledgementHandle, PublishAcknowledgementHandleWrapper } from './mqtt5_ack';
+import { MessageStream, type MessagesOptions } from './messages';
+import { type ClientMetrics, MetricsRecorder } from './metrics';
 import { readConfig } from './mqtt5_config';
 import type { DisconnectPacket, PublishPacket, SubscribePacket, UnsubscribePacket } from './mqtt5_packet';
 import { PubackReasonCode } from './mqtt5_packet';
 import {
     type ClientStatistics,
+    type ConnectionSuccessEvent,
     type Mqtt5ClientConfig,
     type Mqtt5ClientEvents,
     type PublishCompletionResult,
@@ -50,7 +54,9 @@ import {
     NativeRecord,
     type NativeSink,
 } from './native';
+import { runOperation } from './operation';
 import { PendingOperations } from './pending';
+import { channels } from './tracing';
 import { TypedEventEmitter } from './typed_emitter';
 import * as validate from './validate';
 
@@ -84,6 +90,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     readonly #sink: NativeSink;
     // The last topic that passed the topic checks: publishers mostly reuse a few topics.
     #checkedTopic: string | undefined;
+    // State, counts and last error for metrics(), connected() and messages() (lib/metrics.ts).
+    readonly #metrics = new MetricsRecorder(this);
 
     /**
      * @param config the client configuration; checked synchronously (TypeError/RangeError name the field)
@@ -125,6 +133,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     start(): boolean {
         this.#live().start();
         this.#started = true;
+        this.#metrics.onStart();
         return true;
     }
 
@@ -141,6 +150,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         // Reading the packet ran the caller's getters, which may have closed the client.
         if (this.#native === undefined) return false;
         this.#native.stop(disconnect);
+        this.#metrics.onStop();
         return true;
     }
 
@@ -154,14 +164,24 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
      * `(client, errorCode, result)` with `result.wasSuccessful()`, `getErrorCode()`, `getAck()`;
      * the return value is the promise when the publish was accepted (truthy; its rejection is
      * handled) or `false` when it was refused (bad packet, closed client).
+     *
+     * With `options` instead: `options.signal` aborts the wait (see {@link OperationOptions}).
      */
-    publish(packet: PublishPacket): Promise<PublishCompletionResult>;
+    publish(packet: PublishPacket, options?: OperationOptions): Promise<PublishCompletionResult>;
     publish(packet: PublishPacket, onComplete: OnPublishCompletionHandler): Promise<PublishCompletionResult> | false;
-    publish(packet: PublishPacket, onComplete?: OnPublishCompletionHandler): Promise<PublishCompletionResult> | false {
+    publish(
+        packet: PublishPacket,
+        onComplete?: OnPublishCompletionHandler | OperationOptions,
+    ): Promise<PublishCompletionResult> | false {
+        // With options (an object; a callback is a function), or watched through
+        // diagnostics_channel: lib/operation.ts.
+        if (onComplete == null ? channels.publish.hasSubscribers : typeof onComplete === 'object') {
+            return runOperation(this, 'publish', this.#publishBound, packet, onComplete);
+        }
         if (onComplete != null) {
             // Reading the private method checks the receiver: a wrong `this` throws here, not `false`.
             const submit = this.#publish;
-            return completeOperation(this, 'publish', () => submit.call(this, packet), onComplete);
+            return completeOperation(this, 'publish', () => submit.call(this, packet), onComplete as OnPublishCompletionHandler);
         }
         try {
             return this.#publish(packet);
@@ -221,6 +241,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 this.#checkedTopic = topic;
             }
             const id = native.publishFast(topic, payload, qos, retain === true);
+            this.#metrics.publishes.started++;
             // The addon queues these; once per turn they go to the CRT's thread together.
             if (!this.#flushQueued) {
                 this.#flushQueued = true;
@@ -230,21 +251,46 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         }
         const p = validate.readPublish(packet, 'publish');
         // Reading the packet ran the caller's getters, which may have closed the client.
-        return this.#track(this.#live().publish(p));
+        const id = this.#live().publish(p);
+        this.#metrics.publishes.started++;
+        return this.#track(id);
     }
+
+    // The submissions as lib/operation.ts calls them (made on first use).
+    get #publishBound(): (packet: unknown) => Promise<unknown> {
+        return (this.#publishFn ??= (packet) => this.#publish(packet as PublishPacket));
+    }
+    #publishFn: ((packet: unknown) => Promise<unknown>) | undefined;
+    get #subscribeBound(): (packet: unknown) => Promise<unknown> {
+        return (this.#subscribeFn ??= (packet) => this.#subscribe(packet as SubscribePacket));
+    }
+    #subscribeFn: ((packet: unknown) => Promise<unknown>) | undefined;
+    get #unsubscribeBound(): (packet: unknown) => Promise<unknown> {
+        return (this.#unsubscribeFn ??= (packet) => this.#unsubscribe(packet as UnsubscribePacket));
+    }
+    #unsubscribeFn: ((packet: unknown) => Promise<unknown>) | undefined;
 
     /**
      * Subscribes. Resolves with the SUBACK, whose `reasonCodes` tell per subscription what was
      * granted. Every failure rejects: a TypeError/RangeError naming the field, or a {@link CrtError}.
      * With `onComplete`: the C++ form `(client, errorCode, suback)`, returning as {@link publish} does.
+     * With `options`: `options.signal` aborts the wait.
      */
-    subscribe(packet: SubscribePacket): Promise<CppSuback>;
+    subscribe(packet: SubscribePacket, options?: OperationOptions): Promise<CppSuback>;
     subscribe(packet: SubscribePacket, onComplete: OnSubscribeCompletionHandler): Promise<CppSuback> | false;
-    subscribe(packet: SubscribePacket, onComplete?: OnSubscribeCompletionHandler): Promise<CppSuback> | false {
+    subscribe(packet: SubscribePacket, onComplete?: OnSubscribeCompletionHandler | OperationOptions): Promise<CppSuback> | false {
+        if (onComplete == null ? channels.subscribe.hasSubscribers : typeof onComplete === 'object') {
+            return runOperation(this, 'subscribe', this.#subscribeBound, packet, onComplete);
+        }
         if (onComplete != null) {
             // Reading the private method checks the receiver: a wrong `this` throws here, not `false`.
             const submit = this.#subscribe;
-            return completeOperation(this, 'subscribe', () => submit.call(this, packet), onComplete);
+            return completeOperation(
+                this,
+                'subscribe',
+                () => submit.call(this, packet),
+                onComplete as OnSubscribeCompletionHandler,
+            );
         }
         try {
             return this.#subscribe(packet);
@@ -256,20 +302,34 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     #subscribe(packet: SubscribePacket): Promise<CppSuback> {
         this.#live();
         const p = validate.readSubscribe(packet);
-        return this.#track(this.#live().subscribe(p));
+        const id = this.#live().subscribe(p);
+        this.#metrics.subscribes.started++;
+        return this.#track(id);
     }
 
     /**
      * Unsubscribes. Resolves with the UNSUBACK. Failures reject, as for {@link subscribe}.
      * With `onComplete`: the C++ form `(client, errorCode, unsuback)`, returning as {@link publish} does.
+     * With `options`: `options.signal` aborts the wait.
      */
-    unsubscribe(packet: UnsubscribePacket): Promise<CppUnsuback>;
+    unsubscribe(packet: UnsubscribePacket, options?: OperationOptions): Promise<CppUnsuback>;
     unsubscribe(packet: UnsubscribePacket, onComplete: OnUnsubscribeCompletionHandler): Promise<CppUnsuback> | false;
-    unsubscribe(packet: UnsubscribePacket, onComplete?: OnUnsubscribeCompletionHandler): Promise<CppUnsuback> | false {
+    unsubscribe(
+        packet: UnsubscribePacket,
+        onComplete?: OnUnsubscribeCompletionHandler | OperationOptions,
+    ): Promise<CppUnsuback> | false {
+        if (onComplete == null ? channels.unsubscribe.hasSubscribers : typeof onComplete === 'object') {
+            return runOperation(this, 'unsubscribe', this.#unsubscribeBound, packet, onComplete);
+        }
         if (onComplete != null) {
             // Reading the private method checks the receiver: a wrong `this` throws here, not `false`.
             const submit = this.#unsubscribe;
-            return completeOperation(this, 'unsubscribe', () => submit.call(this, packet), onComplete);
+            return completeOperation(
+                this,
+                'unsubscribe',
+                () => submit.call(this, packet),
+                onComplete as OnUnsubscribeCompletionHandler,
+            );
         }
         try {
             return this.#unsubscribe(packet);
@@ -281,7 +341,39 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     #unsubscribe(packet: UnsubscribePacket): Promise<CppUnsuback> {
         this.#live();
         const p = validate.readUnsubscribe(packet);
-        return this.#track(this.#live().unsubscribe(p));
+        const id = this.#live().unsubscribe(p);
+        this.#metrics.unsubscribes.started++;
+        return this.#track(id);
+    }
+
+    /**
+     * Waits for a connection: resolves with the current one's {@link ConnectionSuccessEvent} at
+     * once if connected, else with the next one's. Connection failures do not end the wait (the
+     * client keeps retrying); it rejects if `stop()` or `close()` is called first, or with an
+     * AbortError when `options.signal` aborts (`AbortSignal.timeout(ms)` for a deadline).
+     */
+    connected(options?: OperationOptions): Promise<ConnectionSuccessEvent> {
+        return this.#metrics.waitConnected(options);
+    }
+
+    /**
+     * The messages of a subscription to `filter`, for `for await`: subscribes now, yields each
+     * matching message, and unsubscribes when the loop ends. QoS 1 messages are acknowledged when
+     * the loop is done with them, so a slow loop holds back the broker (see {@link MessageStream}).
+     */
+    messages(filter: string, options?: MessagesOptions): MessageStream {
+        this.#live();
+        return new MessageStream(this, this.#metrics, filter, options);
+    }
+
+    /** A snapshot of the client's state, counts and last error (fields documented in {@link ClientMetrics}). */
+    metrics(): ClientMetrics {
+        const native = this.#native;
+        return this.#metrics.snapshot(
+            native
+                ? native.getOperationalStatistics()
+                : { incompleteOperationCount: 0, incompleteOperationSize: 0, unackedOperationCount: 0, unackedOperationSize: 0 },
+        );
     }
 
     /** The counts and sizes of incomplete and unacknowledged operations. */
@@ -349,6 +441,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         if (!native) return;
         this.#native = undefined;
         native.close();
+        this.#metrics.onClose();
         this.#pending.rejectAll(() => new CrtError(ErrorCodes.MQTT5_CLIENT_TERMINATED, 'the client was closed'));
     }
 
@@ -362,15 +455,24 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         return this.#pending.add<T>(id);
     }
 
-    #settle(event: NativeEvent, value: unknown): void {
-        if (event.errorCode) this.#pending.reject(event.id!, new CrtError(event.errorCode));
-        else this.#pending.resolve(event.id!, value);
+    #settle(event: NativeEvent, value: unknown, kind: 'publish' | 'subscribe' | 'unsubscribe'): void {
+        if (event.errorCode) {
+            const error = new CrtError(event.errorCode);
+            this.#metrics.onOperationError(kind, error);
+            this.#pending.reject(event.id!, error);
+        } else {
+            this.#metrics.countsOf(kind).succeeded++;
+            this.#pending.resolve(event.id!, value);
+        }
     }
 
     #onEvents(objects: unknown[], records: Float64Array, count: number): void {
         if (!this.#native) return; // closed: everything pending was rejected already
         const pending = this.#pending;
         const autoAck: number[] = [];
+        const metrics = this.#metrics;
+        // Someone listens on mqtt5-crt:message (asked once per batch).
+        const observe = channels.message.hasSubscribers;
         let k = 0;
         let arena: ArrayBuffer | undefined;
         let topic = '';
@@ -393,11 +495,14 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                         (bits & NativeMessageBits.Retain) !== 0,
                         topic,
                     );
+                    metrics.messages++;
+                    if (observe) channels.message.publish({ client: this, message });
                     if (ackId === 0) this.#emitSafely('messageReceived', new PublishReceivedEventData(message));
                     else this.#deliverAcked(message, ackId, autoAck);
                 } else if (kind === NativeRecord.Done || kind === NativeRecord.Puback) {
                     const id = records[j + 1];
                     j += 2;
+                    metrics.publishes.succeeded++;
                     pending.resolve(id, kind === NativeRecord.Done ? undefined : new PubAckPacket(PubackReasonCode.Success));
                 } else if (kind === NativeRecord.Arena) {
                     j += 1;
@@ -406,8 +511,12 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                     j += 1;
                     const ev = objects[k++] as NativeEvent;
                     if (ev.event !== NativeEventType.MessageReceived) this.#dispatch(ev);
-                    else if (ev.ackId === undefined) this.#emitSafely('messageReceived', new PublishReceivedEventData(ev.packet));
-                    else this.#deliverAcked(ev.packet, ev.ackId, autoAck);
+                    else {
+                        metrics.messages++;
+                        if (observe) channels.message.publish({ client: this, message: ev.packet });
+                        if (ev.ackId === undefined) this.#emitSafely('messageReceived', new PublishReceivedEventData(ev.packet));
+                        else this.#deliverAcked(ev.packet, ev.ackId, autoAck);
+                    }
                 }
             } catch (err) {
                 this.#raise(err);
@@ -502,46 +611,48 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         switch (ev.event) {
             // The packets the native layer builds become the C++ classes (same objects, getters added).
             case NativeEventType.PublishComplete:
-                this.#settle(ev, ev.packet ? adoptPuback(ev.packet) : ev.packet);
+                this.#settle(ev, ev.packet ? adoptPuback(ev.packet) : ev.packet, 'publish');
                 break;
             case NativeEventType.SubscribeComplete:
-                this.#settle(ev, ev.packet ? adoptSuback(ev.packet) : ev.packet);
+                this.#settle(ev, ev.packet ? adoptSuback(ev.packet) : ev.packet, 'subscribe');
                 break;
             case NativeEventType.UnsubscribeComplete:
-                this.#settle(ev, ev.packet ? adoptUnsuback(ev.packet) : ev.packet);
+                this.#settle(ev, ev.packet ? adoptUnsuback(ev.packet) : ev.packet, 'unsubscribe');
                 break;
             case NativeEventType.AttemptingConnect:
+                this.#metrics.onAttempt();
                 this.#emitSafely('attemptingConnect', new OnAttemptingConnectEventData());
                 break;
-            case NativeEventType.ConnectionSuccess:
-                this.#emitSafely(
-                    'connectionSuccess',
-                    new OnConnectionSuccessEventData(adoptConnack(ev.packet), adoptSettings(ev.settings)),
-                );
+            case NativeEventType.ConnectionSuccess: {
+                const data = new OnConnectionSuccessEventData(adoptConnack(ev.packet), adoptSettings(ev.settings));
+                this.#metrics.onSuccess(data);
+                this.#emitSafely('connectionSuccess', data);
                 break;
-            case NativeEventType.ConnectionFailure:
-                this.#emitSafely(
-                    'connectionFailure',
-                    new OnConnectionFailureEventData(
-                        new CrtError(ev.errorCode ?? 0),
-                        ev.packet ? adoptConnack(ev.packet) : undefined,
-                    ),
+            }
+            case NativeEventType.ConnectionFailure: {
+                const data = new OnConnectionFailureEventData(
+                    new CrtError(ev.errorCode ?? 0),
+                    ev.packet ? adoptConnack(ev.packet) : undefined,
                 );
+                this.#metrics.onFailure(data.error, data.connack);
+                this.#emitSafely('connectionFailure', data);
                 break;
-            case NativeEventType.Disconnection:
-                this.#emitSafely(
-                    'disconnection',
-                    new OnDisconnectionEventData(
-                        new CrtError(ev.errorCode ?? 0),
-                        ev.packet ? adoptDisconnect(ev.packet) : undefined,
-                    ),
+            }
+            case NativeEventType.Disconnection: {
+                const data = new OnDisconnectionEventData(
+                    new CrtError(ev.errorCode ?? 0),
+                    ev.packet ? adoptDisconnect(ev.packet) : undefined,
                 );
+                this.#metrics.onDisconnection(data.error, data.disconnect);
+                this.#emitSafely('disconnection', data);
                 break;
+            }
             case NativeEventType.WebsocketTransform:
                 this.#runTransform(ev.id!, ev.packet);
                 break;
             case NativeEventType.Stopped:
                 this.#started = false;
+                this.#metrics.onStopped();
                 this.#emitSafely('stopped', new OnStoppedEventData());
                 break;
         }

@@ -40,3 +40,28 @@ it('the README C++-style builder example runs and exits by itself', () => {
     expect(r.stdout).toContain('connected as builder-example');
     expect(r.stdout).toContain('received hello/builder hi');
 });
+
+it('the README servers example (iteration, signals, tracing, metrics) runs and exits by itself', () => {
+    const root = path.resolve(__dirname, '../..');
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const example = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes('client.messages('));
+    expect(example).toBeDefined();
+    const r = spawnSync(process.execPath, ['-e', example!], {
+        cwd: root,
+        env: { ...process.env, MQTT_PORT: String(brokerPort()) },
+        encoding: 'utf8',
+        timeout: 15_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(
+        [
+            'traced: publish sensors/kitchen/temp, reason code 0',
+            'traced: publish sensors/hall/temp, reason code 0',
+            'sensors/kitchen/temp: 21.5',
+            'sensors/hall/temp: 21.5',
+            'metrics: connected, 2 published, 2 received',
+            '',
+        ].join('\n'),
+    );
+});

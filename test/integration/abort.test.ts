@@ -1,0 +1,221 @@
+// AbortSignal on publish, subscribe, unsubscribe and connected(), at each stage: before the call,
+// while the operation waits (queued offline, or for its ACK), and after it completed.
+import { getEventListeners } from 'node:events';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CrtError, QoS } from '../../dist/index.js';
+import { closeAll, connectedClient, newClient, once, stopAndClose, uniqueTopic } from '../helpers/client';
+import { sleep, track, waitFor } from '../helpers/wait';
+
+afterAll(closeAll);
+
+function expectAbortError(e: any, cause?: unknown) {
+    expect(e).toBeInstanceOf(DOMException);
+    expect(e.name).toBe('AbortError');
+    expect(e.code).toBe(20);
+    if (cause !== undefined) expect(e.cause).toBe(cause);
+}
+
+const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
+
+describe('already aborted', () => {
+    it('publish, subscribe and unsubscribe reject with an AbortError and submit nothing', async () => {
+        const client = await connectedClient();
+        const topic = uniqueTopic('abort-pre');
+        const seen: unknown[] = [];
+        await client.subscribe({ subscriptions: [{ topicFilter: topic, qos: QoS.AtLeastOnce }] });
+        client.on('messageReceived', (e) => seen.push(e));
+        const before = client.metrics();
+        const reason = new Error('no longer wanted');
+        const signal = AbortSignal.abort(reason);
+        expectAbortError(
+            await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'x' }, { signal }).catch((e) => e),
+            reason,
+        );
+        expectAbortError(
+            await client.publish({ topicName: topic, qos: QoS.AtMostOnce, payload: 'x' }, { signal }).catch((e) => e),
+            reason,
+        );
+        expectAbortError(
+            await client.subscribe({ subscriptions: [{ topicFilter: 'x', qos: 0 }] }, { signal }).catch((e) => e),
+            reason,
+        );
+        expectAbortError(await client.unsubscribe({ topicFilters: [topic] }, { signal }).catch((e) => e), reason);
+        await sleep(300);
+        expect(seen).toEqual([]);
+        const after = client.metrics();
+        expect(after.publishes).toEqual(before.publishes);
+        expect(after.subscribes).toEqual(before.subscribes);
+        expect(after.unsubscribes).toEqual(before.unsubscribes);
+        expect(listeners(signal)).toBe(0);
+    });
+});
+
+describe('while waiting', () => {
+    it('a publish queued while offline: the promise rejects at once; the client drops the late outcome', async () => {
+        const client = newClient();
+        const controller = new AbortController();
+        const p = track(
+            client.publish(
+                { topicName: uniqueTopic('abort-queued'), qos: QoS.AtLeastOnce, payload: 'x' },
+                { signal: controller.signal },
+            ),
+        );
+        await sleep(100);
+        expect(p.settled).toBe(false);
+        expect(listeners(controller.signal)).toBe(1);
+        controller.abort();
+        await p.promise.catch(() => {});
+        expectAbortError(p.reason, controller.signal.reason);
+        expect(listeners(controller.signal)).toBe(0);
+        // The operation itself is still the client's: it goes out once connected, and completes.
+        expect(client.metrics().operations.incompleteOperationCount).toBe(1);
+        client.start();
+        await waitFor(
+            () => client.metrics().publishes.succeeded === 1,
+            10_000,
+            () => `the PUBACK (${JSON.stringify(client.metrics().publishes)})`,
+        );
+        expect(client.metrics().operations.incompleteOperationCount).toBe(0);
+    });
+
+    it('subscribe and unsubscribe waiting for their ACK (queued offline) reject with the AbortError', async () => {
+        const client = newClient();
+        const controller = new AbortController();
+        const sub = track(client.subscribe({ subscriptions: [{ topicFilter: 'x/y', qos: 1 }] }, { signal: controller.signal }));
+        const unsub = track(client.unsubscribe({ topicFilters: ['x/y'] }, { signal: controller.signal }));
+        await sleep(100);
+        expect(sub.settled || unsub.settled).toBe(false);
+        controller.abort('stop waiting');
+        await Promise.allSettled([sub.promise, unsub.promise]);
+        expectAbortError(sub.reason, 'stop waiting');
+        expectAbortError(unsub.reason, 'stop waiting');
+        expect(listeners(controller.signal)).toBe(0);
+        // Closing fails the operations inside the client; nothing else surfaces.
+        client.close();
+        expect(client.metrics().subscribes).toEqual({ started: 1, succeeded: 0, failed: 1 });
+    });
+
+    it('AbortSignal.timeout(ms) gives a deadline: the AbortError carries the TimeoutError', async () => {
+        const client = newClient();
+        const t0 = performance.now();
+        const e = await client
+            .publish({ topicName: 'a/b', qos: QoS.AtLeastOnce, payload: 'x' }, { signal: AbortSignal.timeout(200) })
+            .catch((x) => x);
+        expect(performance.now() - t0).toBeGreaterThanOrEqual(150);
+        expectAbortError(e);
+        expect(e.cause.name).toBe('TimeoutError');
+        client.close();
+    });
+});
+
+describe('after completion', () => {
+    it('the result stands, the listener is removed, and a later abort changes nothing', async () => {
+        const client = await connectedClient();
+        const controller = new AbortController();
+        const topic = uniqueTopic('abort-after');
+        const suback = await client.subscribe({ subscriptions: [{ topicFilter: topic, qos: 1 }] }, { signal: controller.signal });
+        expect(suback.reasonCodes).toEqual([1]);
+        const puback = await client.publish({ topicName: topic, qos: 1, payload: 'x' }, { signal: controller.signal });
+        expect(puback?.reasonCode).toBe(0);
+        expect(await client.publish({ topicName: topic, qos: 0, payload: 'x' }, { signal: controller.signal })).toBeUndefined();
+        const unsuback = await client.unsubscribe({ topicFilters: [topic] }, { signal: controller.signal });
+        expect(unsuback.reasonCodes).toEqual([0]);
+        expect(listeners(controller.signal)).toBe(0);
+        controller.abort();
+        expect(client.metrics().publishes.failed).toBe(0);
+    });
+
+    it('an operation that fails rejects with its own error, not an AbortError', async () => {
+        const client = newClient();
+        const controller = new AbortController();
+        const p = client.publish({ topicName: 'a/b', qos: 1, payload: 'x' }, { signal: controller.signal });
+        client.close();
+        await expect(p).rejects.toBeInstanceOf(CrtError);
+        expect(listeners(controller.signal)).toBe(0);
+    });
+});
+
+describe('options are checked', () => {
+    it('a bad signal rejects with a TypeError naming the field (an object is options, a function the C++ callback)', async () => {
+        const client = newClient();
+        const packet = { topicName: 'a', qos: QoS.AtMostOnce };
+        await expect(client.publish(packet, { signal: {} as never })).rejects.toThrow(
+            new TypeError('publish options.signal must be an AbortSignal (got Object)'),
+        );
+        await expect(client.subscribe({ subscriptions: [{ topicFilter: 'a', qos: 0 }] }, { signal: 1 as never })).rejects.toThrow(
+            new TypeError('subscribe options.signal must be an AbortSignal (got number)'),
+        );
+        await expect(client.unsubscribe({ topicFilters: ['a'] }, { signal: null as never })).rejects.toThrow(
+            new TypeError('unsubscribe options.signal must be an AbortSignal (got null)'),
+        );
+        const hostile = {
+            get signal(): AbortSignal {
+                throw new Error('boom');
+            },
+        };
+        await expect(client.publish(packet, hostile)).rejects.toThrow(
+            new TypeError('publish options.signal could not be read: boom'),
+        );
+        await expect(client.connected({ signal: 'x' as never })).rejects.toThrow(
+            new TypeError('connected options.signal must be an AbortSignal (got string)'),
+        );
+        expect(client.metrics().publishes.started).toBe(0);
+        client.close();
+    });
+
+    it('{} and { signal: undefined } are plain calls', async () => {
+        const client = await connectedClient();
+        const topic = uniqueTopic('abort-empty');
+        // No subscriber: the broker answers 16 (no matching subscribers), which is a success.
+        expect((await client.publish({ topicName: topic, qos: 1, payload: 'x' }, {}))?.reasonCode).toBe(16);
+        expect((await client.publish({ topicName: topic, qos: 1, payload: 'x' }, { signal: undefined }))?.reasonCode).toBe(16);
+        expect(client.metrics().publishes).toEqual({ started: 2, succeeded: 2, failed: 0 });
+    });
+});
+
+describe('connected()', () => {
+    it('waits through connection failures for the first connection; resolves at once when connected', async () => {
+        const client = newClient();
+        const waiting = track(client.connected({ signal: AbortSignal.timeout(20_000) }));
+        await sleep(100);
+        expect(waiting.settled).toBe(false);
+        client.start();
+        const event = await waiting.promise;
+        expect(event.settings.clientId).toMatch(/^test-/);
+        expect(event.connack.reasonCode).toBe(0);
+        const again = await client.connected();
+        expect(again).toBe(event);
+        await stopAndClose(client);
+    });
+
+    it('rejects with an AbortError on abort and on AbortSignal.timeout, leaving no listener', async () => {
+        // Nothing listens on this port: the client keeps failing and retrying.
+        const client = newClient({ port: 1, minReconnectDelayMs: 50, maxReconnectDelayMs: 100 });
+        client.start();
+        const controller = new AbortController();
+        const p = track(client.connected({ signal: controller.signal }));
+        await once(client, 'connectionFailure');
+        expect(p.settled).toBe(false);
+        controller.abort();
+        await p.promise.catch(() => {});
+        expectAbortError(p.reason);
+        expect(listeners(controller.signal)).toBe(0);
+        const e = await client.connected({ signal: AbortSignal.timeout(300) }).catch((x) => x);
+        expectAbortError(e);
+        expect(e.cause.name).toBe('TimeoutError');
+        expectAbortError(await client.connected({ signal: AbortSignal.abort() }).catch((x) => x));
+        await stopAndClose(client);
+    });
+
+    it('rejects when stop() or close() is called before a connection', async () => {
+        const client = newClient({ port: 1, minReconnectDelayMs: 50, maxReconnectDelayMs: 100 });
+        client.start();
+        const waiting = client.connected();
+        client.stop();
+        await expect(waiting).rejects.toMatchObject({ code: 'AWS_ERROR_MQTT5_USER_REQUESTED_STOP' });
+        const closing = client.connected();
+        client.close();
+        await expect(closing).rejects.toMatchObject({ code: 'AWS_ERROR_MQTT5_CLIENT_TERMINATED' });
+        await expect(client.connected()).rejects.toMatchObject({ code: 'AWS_ERROR_MQTT5_CLIENT_TERMINATED' });
+    });
+});
