@@ -179,9 +179,10 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             return runOperation(this, 'publish', this.#publishBound, packet, onComplete);
         }
         if (onComplete != null) {
-            // Reading the private method checks the receiver: a wrong `this` throws here, not `false`.
-            const submit = this.#publish;
-            return completeOperation(this, 'publish', () => submit.call(this, packet), onComplete as OnPublishCompletionHandler);
+            // Reading the private method checks the receiver: a wrong `this` throws here, not
+            // `false`. No closure here: one capturing `packet` would cost the promise form a
+            // context allocation on every call.
+            return completeOperation(this, 'publish', this.#publish, packet, onComplete as OnPublishCompletionHandler);
         }
         try {
             return this.#publish(packet);
@@ -283,14 +284,10 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             return runOperation(this, 'subscribe', this.#subscribeBound, packet, onComplete);
         }
         if (onComplete != null) {
-            // Reading the private method checks the receiver: a wrong `this` throws here, not `false`.
-            const submit = this.#subscribe;
-            return completeOperation(
-                this,
-                'subscribe',
-                () => submit.call(this, packet),
-                onComplete as OnSubscribeCompletionHandler,
-            );
+            // Reading the private method checks the receiver: a wrong `this` throws here, not
+            // `false`. No closure here: one capturing `packet` would cost the promise form a
+            // context allocation on every call.
+            return completeOperation(this, 'subscribe', this.#subscribe, packet, onComplete as OnSubscribeCompletionHandler);
         }
         try {
             return this.#subscribe(packet);
@@ -322,12 +319,14 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             return runOperation(this, 'unsubscribe', this.#unsubscribeBound, packet, onComplete);
         }
         if (onComplete != null) {
-            // Reading the private method checks the receiver: a wrong `this` throws here, not `false`.
-            const submit = this.#unsubscribe;
+            // Reading the private method checks the receiver: a wrong `this` throws here, not
+            // `false`. No closure here: one capturing `packet` would cost the promise form a
+            // context allocation on every call.
             return completeOperation(
                 this,
                 'unsubscribe',
-                () => submit.call(this, packet),
+                this.#unsubscribe,
+                packet,
                 onComplete as OnUnsubscribeCompletionHandler,
             );
         }

@@ -61,8 +61,9 @@ function publishOutcome(value: unknown, errorCode: number, error?: Error): Publi
 }
 
 /**
- * Runs an operation in its C++ callback form. `submit` is the client's own submission, which
- * throws when the operation is refused before it is queued (bad packet, closed client).
+ * Runs an operation in its C++ callback form. `submit` is the client's own submission (called
+ * with the client as `this` and `packet`), which throws when the operation is refused before it
+ * is queued (bad packet, closed client).
  *
  * - Accepted: returns the operation's promise (truthy, as C++ returns true; `await` still works),
  *   with a rejection handler attached, so a failure never becomes an unhandled rejection; the
@@ -72,10 +73,11 @@ function publishOutcome(value: unknown, errorCode: number, error?: Error): Publi
  *
  * @internal
  */
-export function completeOperation<T>(
+export function completeOperation<T, P>(
     client: Mqtt5Client,
     op: Operation,
-    submit: () => Promise<T>,
+    submit: (this: Mqtt5Client, packet: P) => Promise<T>,
+    packet: P,
     // biome-ignore lint/suspicious/noExplicitAny: PublishResult, SubAckPacket or UnSubAckPacket, by operation
     onComplete: (client: Mqtt5Client, errorCode: number, result: any) => void,
 ): Promise<T> | false {
@@ -86,7 +88,7 @@ export function completeOperation<T>(
     }
     let promise: Promise<T>;
     try {
-        promise = submit();
+        promise = submit.call(client, packet);
     } catch (error) {
         const e = asError(error);
         const code = codeOf(error, op);

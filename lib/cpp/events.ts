@@ -2,7 +2,9 @@
 // styles: aws-crt's fields (`connack`, `settings`, `error`, `message`, ...) are own properties
 // and the C++ names (`connAckPacket`, `negotiatedSettings`, `errorCode`, `publishPacket`, ...)
 // are getters on the prototype, so `client.on('connectionSuccess', ...)` listeners and the
-// builder's callbacks receive the same object, and the hot path allocates nothing more.
+// builder's callbacks receive the same object, and the hot path allocates nothing more. (Fields
+// are `declare`d and assigned in the constructors: class field definitions cost more per object
+// than plain stores.)
 import type { CrtError } from '../error';
 import type { PublishAcknowledgementHandle, PublishAcknowledgementHandleWrapper } from '../mqtt5_ack';
 import type * as p from '../mqtt5_packet';
@@ -19,9 +21,9 @@ export class OnStoppedEventData implements t.StoppedEvent {}
 /** C++ `OnConnectionSuccessEventData` (aws-crt `ConnectionSuccessEvent`). */
 export class OnConnectionSuccessEventData implements t.ConnectionSuccessEvent {
     /** aws-crt: the server's CONNACK. */
-    connack: ConnAckPacket;
+    declare connack: ConnAckPacket;
     /** aws-crt: the settings in force for this connection. */
-    settings: NegotiatedSettings;
+    declare settings: NegotiatedSettings;
     /** @internal */
     constructor(connack: ConnAckPacket, settings: NegotiatedSettings) {
         this.connack = connack;
@@ -40,7 +42,7 @@ export class OnConnectionSuccessEventData implements t.ConnectionSuccessEvent {
 /** C++ `OnConnectionFailureEventData` (aws-crt `ConnectionFailureEvent`). */
 export class OnConnectionFailureEventData implements t.ConnectionFailureEvent {
     /** aws-crt: why the attempt failed. */
-    error: CrtError;
+    declare error: CrtError;
     /** aws-crt: the CONNACK, when the server refused the connection. */
     declare connack?: ConnAckPacket;
     /** @internal */
@@ -61,7 +63,7 @@ export class OnConnectionFailureEventData implements t.ConnectionFailureEvent {
 /** C++ `OnDisconnectionEventData` (aws-crt `DisconnectionEvent`). */
 export class OnDisconnectionEventData implements t.DisconnectionEvent {
     /** aws-crt: why the connection ended. */
-    error: CrtError;
+    declare error: CrtError;
     /** aws-crt: the DISCONNECT, when the server sent one. */
     declare disconnect?: DisconnectPacket;
     /** @internal */
@@ -82,7 +84,7 @@ export class OnDisconnectionEventData implements t.DisconnectionEvent {
 /** C++ `PublishReceivedEventData` (aws-crt `MessageReceivedEvent`). */
 export class PublishReceivedEventData implements t.MessageReceivedEvent {
     /** aws-crt: the received PUBLISH. */
-    message: p.PublishPacket;
+    declare message: p.PublishPacket;
     /** aws-crt: present for QoS 1 messages, to take over the PUBACK (see `acquireHandle()`). */
     declare acknowledgementControl?: PublishAcknowledgementHandleWrapper;
     /** @internal */

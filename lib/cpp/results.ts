@@ -9,6 +9,8 @@ import { PacketType } from '../mqtt5_packet';
 import type * as t from '../mqtt5_types';
 import { DisconnectPacket, PublishPacket } from '../packet_classes';
 
+const PUBACK = PacketType.Puback;
+
 /** C++ `PubAckPacket`: the PUBACK of a QoS 1 publish. */
 export class PubAckPacket implements p.PubackPacket {
     declare readonly type: PacketType.Puback;
@@ -18,7 +20,7 @@ export class PubAckPacket implements p.PubackPacket {
 
     /** @param reasonCode the PUBACK reason code */
     constructor(reasonCode: p.PubackReasonCode) {
-        (this as { type: PacketType }).type = PacketType.Puback;
+        (this as { type: PacketType }).type = PUBACK;
         this.reasonCode = reasonCode;
     }
     /** The packet type (always `PacketType.Puback`). */
