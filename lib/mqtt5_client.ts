@@ -140,6 +140,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     /**
      * Stops the client: sends the DISCONNECT (if given) and closes the connection. Every incomplete
      * operation fails; `stopped` is emitted when done. A later `start()` begins a new session.
+     * Messages the client received before the stop took effect may still be emitted until
+     * `stopped`; to receive nothing more at once, call {@link close} (after `stop()`, or instead).
      * Returns true when accepted (as C++ `Stop()`).
      */
     stop(disconnectPacket?: DisconnectPacket): boolean {
@@ -235,7 +237,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             (retain === undefined || typeof retain === 'boolean') &&
             (payload === undefined ||
                 typeof payload === 'string' ||
-                (ArrayBuffer.isView(payload) && !(payload.buffer instanceof SharedArrayBuffer)))
+                // Empty views take the checked path: a view of a detached buffer is empty too.
+                (ArrayBuffer.isView(payload) && payload.byteLength !== 0 && !(payload.buffer instanceof SharedArrayBuffer)))
         ) {
             if (topic !== this.#checkedTopic) {
                 validate.checkTopicName(topic, 'publish.topicName');
@@ -520,6 +523,9 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             } catch (err) {
                 this.#raise(err);
             }
+            // A listener closed the client: nothing more may be emitted (its pending operations
+            // were rejected by close()), so the rest of the batch is dropped.
+            if (!this.#native) return;
         }
         // The PUBACKs nobody took over go out together, in one call per batch.
         if (autoAck.length > 0 && this.#native) this.#native.acknowledge(autoAck);
@@ -539,6 +545,9 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     #emitSafely(event: keyof Mqtt5ClientEvents & string, payload: unknown): void {
         const listeners = this.rawListeners(event) as Array<(arg: unknown) => void>;
         for (let i = 0; i < listeners.length; i++) {
+            // A listener closed the client: the later ones are not called (nothing is emitted
+            // after close() returns).
+            if (i > 0 && !this.#native) return;
             try {
                 listeners[i].call(this, payload);
             } catch (err) {

@@ -143,12 +143,46 @@ export function binary(value: unknown, field: string, json: boolean): unknown {
     }
 }
 
+/**
+ * Whether an ArrayBuffer's memory was transferred away (structuredClone/postMessage transfer):
+ * its byteLength reads 0 and the native layer would send 0 bytes. `detached` is missing before
+ * Node 22; there only an empty buffer can be detached, and making a view of it then throws.
+ */
+function isDetached(buffer: ArrayBuffer): boolean {
+    const detached = (buffer as { detached?: unknown }).detached;
+    if (typeof detached === 'boolean') return detached;
+    if (buffer.byteLength !== 0) return false;
+    try {
+        new Uint8Array(buffer);
+        return false;
+    } catch {
+        return true;
+    }
+}
+
+function detachedError(field: string): TypeError {
+    return new TypeError(
+        `${field} is a detached ArrayBuffer (or a view of one): its memory was transferred, there are no bytes to send`,
+    );
+}
+
 function binaryUnguarded(value: unknown, field: string, json: boolean): unknown {
-    if (typeof value === 'string' || value instanceof ArrayBuffer) return value;
+    if (typeof value === 'string') return value;
+    if (value instanceof ArrayBuffer) {
+        if (isDetached(value)) throw detachedError(field);
+        return value;
+    }
+    // Shared memory can change under the native layer while it is sent: send a copy of its bytes.
+    if (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer) {
+        return Buffer.from(new Uint8Array(value));
+    }
     if (ArrayBuffer.isView(value)) {
-        return value.buffer instanceof SharedArrayBuffer
-            ? Buffer.from(new Uint8Array(value.buffer, value.byteOffset, value.byteLength))
-            : value;
+        const buffer = value.buffer;
+        if (buffer instanceof SharedArrayBuffer) {
+            return Buffer.from(new Uint8Array(buffer, value.byteOffset, value.byteLength));
+        }
+        if (value.byteLength === 0 && isDetached(buffer)) throw detachedError(field);
+        return value;
     }
     if (json && typeof value === 'object' && value !== null) {
         try {
