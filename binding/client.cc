@@ -22,9 +22,13 @@ struct TlsOptions {
     ~TlsOptions() {
         if (initialized) aws_tls_connection_options_clean_up(&options);
     }
-    void Init(Napi::Env env, Addon *addon, aws_tls_ctx *ctx, aws_byte_cursor server_name) {
+    // The handshake is part of connecting: it is bounded by the socket's connect timeout
+    // (socketOptions.connect_timeout_ms, 10 s by default) rather than the CRT's fixed 10 s, which
+    // neither that timeout nor the CONNACK timeout covered.
+    void Init(Napi::Env env, Addon *addon, aws_tls_ctx *ctx, aws_byte_cursor server_name, uint32_t timeout_ms) {
         aws_tls_connection_options_init_from_ctx(&options, ctx);
         initialized = true;
+        if (timeout_ms) options.timeout_ms = timeout_ms;
         if (server_name.len && aws_tls_connection_options_set_server_name(&options, Crt::Get().allocator, &server_name)) {
             addon->ThrowCrtError(env, aws_last_error());
         }
@@ -137,7 +141,7 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
     TlsOptions tls;
     Napi::Value tls_ctx = SafeGet(config, "tlsCtx", "config.tlsCtx");
     if (Present(tls_ctx)) {
-        tls.Init(env, addon_, NativeTlsContext::From(tls_ctx, "config.tlsCtx"), options.host_name);
+        tls.Init(env, addon_, NativeTlsContext::From(tls_ctx, "config.tlsCtx"), options.host_name, socket.connect_timeout_ms);
         options.tls_options = &tls.options;
     }
 
@@ -165,7 +169,8 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
             // SNI and certificate name: TlsConnectionOptions.server_name when given, else the proxy host.
             std::string sni = OptStr(p, "tls_server_name", path);
             proxy_tls.Init(env, addon_, NativeTlsContext::From(ptls, "config.httpProxyOptions.tls_ctx"),
-                           sni.empty() ? proxy.host : aws_byte_cursor_from_array(sni.data(), sni.size()));
+                           sni.empty() ? proxy.host : aws_byte_cursor_from_array(sni.data(), sni.size()),
+                           socket.connect_timeout_ms);
             proxy.tls_options = &proxy_tls.options;
         }
         options.http_proxy_options = &proxy;

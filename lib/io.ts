@@ -40,7 +40,7 @@ export class SocketOptions {
     /**
      * @param type socket type (STREAM)
      * @param domain address family (IPV6; overridden per resolved address for TCP)
-     * @param connect_timeout_ms connection timeout in ms (5000)
+     * @param connect_timeout_ms connection timeout in ms (5000); it also bounds the TLS handshake
      * @param keepalive whether TCP keep-alive probes are sent (false)
      * @param keep_alive_interval_sec seconds between keep-alive probes (0: OS default)
      * @param keep_alive_timeout_sec seconds of idle before probing starts (0: OS default)

@@ -385,6 +385,68 @@ describe('a TLS client facing a server that is not TLS (item 8)', () => {
     }
 });
 
+describe('a TLS handshake that stalls (item 3)', () => {
+    /** A server that accepts TCP and never says a word. */
+    async function silent(): Promise<ScriptedServer> {
+        const server = await startScriptedServer(() => {});
+        servers.push(server);
+        return server;
+    }
+    function tlsCtx(): io.ClientTlsContext {
+        const options = new io.TlsContextOptions();
+        options.verify_peer = false;
+        return new io.ClientTlsContext(options);
+    }
+
+    it('is bounded by the socket connect timeout, not the CRT default of 10 s', async () => {
+        const server = await silent();
+        const client = newClient({
+            port: server.port,
+            tlsCtx: tlsCtx(),
+            socketOptions: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 1000),
+            minReconnectDelayMs: 60_000,
+            maxReconnectDelayMs: 60_000,
+        });
+        const failed = once<ConnectionFailureEvent>(client, 'connectionFailure', 30_000);
+        const t0 = performance.now();
+        client.start();
+        const e = await failed;
+        const ms = performance.now() - t0;
+        expectCrtError(e.error, 'AWS_IO_TLS_NEGOTIATION_TIMEOUT');
+        // 1 s configured; the CRT's own bound was 10 s. Generous for a busy machine.
+        expect(ms).toBeLessThan(7000);
+    }, 40_000);
+
+    it('stop() during the handshake emits stopped at once, and the process can exit', async () => {
+        const server = await silent();
+        const script = `
+            const { Mqtt5Client, io } = require(${JSON.stringify(distIndex)});
+            const options = new io.TlsContextOptions();
+            options.verify_peer = false;
+            const client = new Mqtt5Client({ hostName: '127.0.0.1', port: ${server.port}, tlsCtx: new io.ClientTlsContext(options),
+                connectProperties: { keepAliveIntervalSeconds: 60 } });
+            let stopAt = 0;
+            const events = [];
+            client.on('connectionFailure', (e) => events.push(e.error.code));
+            client.on('stopped', () => {
+                console.log(JSON.stringify({ stoppedMs: performance.now() - stopAt, events }));
+                client.close();
+            });
+            client.start();
+            // Stop once the server has the TCP connection (the handshake is then under way).
+            setTimeout(() => { stopAt = performance.now(); client.stop(); }, 500);
+        `;
+        const r = await runNode(script, { timeoutMs: 30_000 });
+        expect(r.timedOut).toBe(false);
+        expect(r.code).toBe(0);
+        expect(server.connections.length).toBe(1);
+        const { stoppedMs, events } = JSON.parse(r.stdout.trim());
+        expect(events).toEqual(['AWS_ERROR_MQTT5_USER_REQUESTED_STOP']);
+        // It used to wait for the handshake timeout (10 s); it is now a matter of milliseconds.
+        expect(stoppedMs).toBeLessThan(5000);
+    }, 40_000);
+});
+
 // The raw builder is exported for tests that need bytes no helper makes; keep it exercised.
 it('the scripted server splits what the client sends into packets', async () => {
     const o = await observe(acceptThen((conn) => conn.send(GOOD)));
