@@ -9,7 +9,8 @@ set(_crt_patches_dir "${MQTT5_CRT_ROOT}/patches")
 
 # Sets <out_key> to a hash of every patch (names and contents), or "" when there are none.
 function(mqtt5_crt_patches_key out_key)
-  file(GLOB _patches RELATIVE "${_crt_patches_dir}" "${_crt_patches_dir}/*/*.patch")
+  # CONFIGURE_DEPENDS: a patch added or removed later reconfigures an existing build folder.
+  file(GLOB _patches RELATIVE "${_crt_patches_dir}" CONFIGURE_DEPENDS "${_crt_patches_dir}/*/*.patch")
   list(SORT _patches)
   set(_text "")
   foreach(p IN LISTS _patches)
