@@ -63,7 +63,8 @@ export const SUB_HELP = `Usage: ${PROG} sub -t <filter> [-t <filter>...] [option
 
 Subscribes to one or more topic filters and prints each message's payload on its own line
 (with -v: the topic, a space, then the payload). Runs until -C messages arrived, -W seconds
-passed, or Ctrl-C.
+passed, or Ctrl-C. A lost connection (e.g. a broker restart) is retried with backoff, with a line
+on stderr per attempt, until then; a first connection that fails exits with code 1.
 
 Subscription:
   -t, --topic <filter>         topic filter to subscribe to (repeatable; wildcards + and #)
@@ -79,6 +80,7 @@ Subscription:
       --retain-as-published    keep the retain flag as the publisher set it
       --retain-handling <0|1|2>  0: send retained messages on subscribe (default),
                                1: only for new subscriptions, 2: never
+      --no-reconnect           exit with code 1 when the connection is lost
 
 ${CONNECTION_HELP}
 

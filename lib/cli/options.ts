@@ -61,6 +61,7 @@ export const SUB_OPTIONS = {
     'no-local': { type: 'boolean' },
     'retain-as-published': { type: 'boolean' },
     'retain-handling': { type: 'string' },
+    'no-reconnect': { type: 'boolean' },
 } as const;
 
 export const PUB_OPTIONS = {

@@ -22,6 +22,14 @@ export interface RunOptions {
     onConnected(settings: NegotiatedSettings, first: boolean, api: RunApi): unknown;
     /** The exit code of Ctrl-C (sub: 0, pub: 130). */
     interruptCode: number;
+    /**
+     * After a first connection: true retries a lost connection (the client's backoff, a line on
+     * stderr per failed attempt) until interrupted (sub); false ends the run with exit code 1 when
+     * the connection is lost (sub --no-reconnect); absent, a lost connection is retried once its
+     * DISCONNECT is reported but a failed attempt ends the run (pub). A first connection that
+     * fails always ends the run.
+     */
+    reconnect?: boolean;
 }
 
 /** An error of one operation, labelled for the "<operation> failed" line. */
@@ -135,7 +143,10 @@ class ClientRun implements RunApi {
                 text += `; CONNACK reason code ${connack.reasonCode} (${enumName(lib.ConnectReasonCode, connack.reasonCode)})`;
                 if (connack.reasonString) text += `: ${connack.reasonString}`;
             }
-            this.fail(text);
+            // After a first connection the server is known to exist (e.g. it is restarting):
+            // the client retries with its backoff until interrupted.
+            if (this.options.reconnect && this.#connections > 0) errorLine(`${text}; reconnecting`);
+            else this.fail(text);
         });
         client.on('disconnection', ({ error, disconnect }) => {
             if (this.finishing) return debug('disconnected');
@@ -143,7 +154,8 @@ class ClientRun implements RunApi {
             if (disconnect) {
                 text += `; DISCONNECT reason code ${disconnect.reasonCode} (${enumName(lib.DisconnectReasonCode, disconnect.reasonCode)})`;
             }
-            errorLine(`${text}; reconnecting`);
+            if (this.options.reconnect === false) this.fail(text);
+            else errorLine(`${text}; reconnecting`);
         });
         client.on('stopped', () => debug('stopped'));
     }

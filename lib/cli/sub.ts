@@ -62,6 +62,7 @@ export async function sub(args: string[]): Promise<number> {
     let subscribedOnce = false;
     const { api, done } = runClient(lib, built, {
         interruptCode: EXIT_OK, // Ctrl-C is how a subscription normally ends
+        reconnect: !values['no-reconnect'],
         onConnected: async (settings, _first, api) => {
             if (settings.rejoinedSession && subscribedOnce) {
                 debug('session rejoined: subscriptions kept');
