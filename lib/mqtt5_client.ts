@@ -237,8 +237,9 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             (retain === undefined || typeof retain === 'boolean') &&
             (payload === undefined ||
                 typeof payload === 'string' ||
-                // Empty views take the checked path: a view of a detached buffer is empty too.
-                (ArrayBuffer.isView(payload) && payload.byteLength !== 0 && !(payload.buffer instanceof SharedArrayBuffer)))
+                // Buffers and other Uint8Arrays; an empty one takes the checked path (a view of a
+                // detached buffer is empty too), as do other views (a DataView's length throws then).
+                (payload instanceof Uint8Array && payload.byteLength !== 0 && !(payload.buffer instanceof SharedArrayBuffer)))
         ) {
             if (topic !== this.#checkedTopic) {
                 validate.checkTopicName(topic, 'publish.topicName');

@@ -181,7 +181,8 @@ function binaryUnguarded(value: unknown, field: string, json: boolean): unknown 
         if (buffer instanceof SharedArrayBuffer) {
             return Buffer.from(new Uint8Array(buffer, value.byteOffset, value.byteLength));
         }
-        if (value.byteLength === 0 && isDetached(buffer)) throw detachedError(field);
+        // Before reading the view's length: a DataView's throws once its buffer is detached.
+        if (isDetached(buffer)) throw detachedError(field);
         return value;
     }
     if (json && typeof value === 'object' && value !== null) {
