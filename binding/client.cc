@@ -37,6 +37,9 @@ struct TlsOptions {
 
 bool Present(const Napi::Value &v) { return !v.IsUndefined() && !v.IsNull(); }
 
+// Messages waiting for JS before `slowConsumer` is emitted, unless the config says otherwise.
+constexpr uint32_t kDefaultSlowConsumerThreshold = 10000;
+
 std::string OptStr(const Napi::Object &o, const char *key, const std::string &path) {
     Napi::Value v = SafeGet(o, key, path + "." + key);
     if (!Present(v)) return {};
@@ -198,7 +201,21 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
         }
     }
 
+    // The inbound backlog policy (lib: config.slowConsumer), read before anything is created.
+    uint32_t slow_threshold = kDefaultSlowConsumerThreshold;
+    bool drop_qos0 = false;
+    Napi::Value slow_v = SafeGet(config, "slowConsumer", "config.slowConsumer");
+    if (Present(slow_v)) {
+        if (!slow_v.IsObject()) throw Napi::TypeError::New(env, "config.slowConsumer must be an object");
+        Napi::Object so = slow_v.As<Napi::Object>();
+        slow_threshold = OptU32(so, "thresholdMessages", "config.slowConsumer", UINT32_MAX, slow_threshold);
+        Napi::Value drop = SafeGet(so, "dropQos0", "config.slowConsumer.dropQos0");
+        if (Present(drop) && !drop.IsBoolean()) throw Napi::TypeError::New(env, "config.slowConsumer.dropQos0 must be a boolean");
+        drop_qos0 = Present(drop) && drop.As<Napi::Boolean>().Value();
+    }
+
     core_ = ClientCore::Create(env, addon_, info[1].As<Napi::Function>(), options, std::move(websocket));
+    core_->events().SetBacklogPolicy(slow_threshold, drop_qos0);
 }
 
 NativeMqtt5Client::~NativeMqtt5Client() {

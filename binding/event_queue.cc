@@ -89,7 +89,29 @@ void EventQueue::Push(Event &&event) {
     if (wake) waker_.Wake();
 }
 
+namespace {
+// The SlowConsumer event's payload.
+struct SlowConsumerInfo : OwnedPacket {
+    double queued, dropped;
+    SlowConsumerInfo(double q, double d) : queued(q), dropped(d) {}
+    Napi::Object ToJs(Napi::Env env, KeyCache &) const override {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("queuedMessages", Napi::Number::New(env, queued));
+        o.Set("droppedMessages", Napi::Number::New(env, dropped));
+        return o;
+    }
+};
+}  // namespace
+
 void EventQueue::PushMessage(const aws_mqtt5_packet_publish_view *publish, double ack_id) {
+    // A backlog past the threshold: a QoS 0 message is dropped before anything is copied.
+    if (drop_qos0_ && threshold_ && publish->qos == AWS_MQTT5_QOS_AT_MOST_ONCE) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (queued_messages_ >= threshold_) {
+            dropped_++;
+            return;
+        }
+    }
     Event ev;
     ev.type = EventType::MessageReceived;
     ev.ack_id = ack_id;
@@ -113,6 +135,14 @@ void EventQueue::PushMessage(const aws_mqtt5_packet_publish_view *publish, doubl
             ev.packet = CopyPacket(publish);  // out of memory for the arena: the slow way
         }
         seg.events.push_back(std::move(ev));
+        seg.messages++;
+        if (++queued_messages_ >= threshold_ && threshold_ && !slow_) {
+            slow_ = true;
+            Event slow;
+            slow.type = EventType::SlowConsumer;
+            slow.packet = std::make_unique<SlowConsumerInfo>(static_cast<double>(queued_messages_), dropped_);
+            seg.events.push_back(std::move(slow));
+        }
         wake = Signal();
     }
     if (wake) waker_.Wake();
@@ -162,6 +192,8 @@ EventBatch EventQueue::Take(size_t max_events) {
             batch.segments.push_back(std::move(queue_[taken++]));
         }
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+        for (auto &seg : batch.segments) queued_messages_ -= seg->messages;
+        if (slow_ && queued_messages_ < threshold_ / 2) slow_ = false;
         more = !queue_.empty();
         signaled_ = more;
     }

@@ -26,6 +26,7 @@ class Waker;
 
 struct Segment {
     std::vector<Event> events;
+    size_t messages = 0;  // how many of the events are received messages
     Bytes arena;
     const uint8_t *handed = nullptr;  // JS thread: the arena, once an ArrayBuffer owns it
     size_t size = 0, capacity = 0;
@@ -53,6 +54,15 @@ public:
     // CRT thread: the client terminated; nothing more will be pushed.
     void End();
 
+    // Before the client starts: the inbound backlog policy. When `threshold` messages wait for
+    // JS, a SlowConsumer event reports it (again after the backlog fell below half of it); with
+    // `drop_qos0`, QoS 0 messages arriving while that many wait are dropped (and counted). QoS 1
+    // is never dropped: the server's Receive Maximum already bounds it. 0: no threshold.
+    void SetBacklogPolicy(size_t threshold, bool drop_qos0) {
+        threshold_ = threshold;
+        drop_qos0_ = drop_qos0;
+    }
+
     // JS thread: whole segments, at least one, up to `max_events` events; wakes JS again when
     // more is left.
     EventBatch Take(size_t max_events);
@@ -79,6 +89,11 @@ private:
     aws_task flush_task_{};                        // guarded by mu_
     bool open_ = true;                             // guarded by mu_
     bool ended_ = false;                           // guarded by mu_
+    size_t threshold_ = 0;                         // set before start: see SetBacklogPolicy
+    bool drop_qos0_ = false;                       // set before start
+    size_t queued_messages_ = 0;                   // guarded by mu_: messages pushed and not taken
+    double dropped_ = 0;                           // guarded by mu_: QoS 0 messages dropped so far
+    bool slow_ = false;                            // guarded by mu_: reported; re-armed below half
 };
 
 // JS thread: writes the batch as numeric records (into `records`, room for EncodedSize numbers)

@@ -30,6 +30,7 @@ enum class EventType : uint8_t {
     SubscribeComplete = 7,
     UnsubscribeComplete = 8,
     WebsocketTransform = 9,  // id: transform id; packet: the handshake request to transform
+    SlowConsumer = 10,       // packet: {queuedMessages, droppedMessages} (see EventQueue)
 };
 
 // How a completion that needs no packet travels: as a bare number in the batch (see lib/native.ts).

@@ -80,6 +80,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     static readonly STOPPED = 'stopped';
     /** Event name `messageReceived`. */
     static readonly MESSAGE_RECEIVED = 'messageReceived';
+    /** Event name `slowConsumer`. */
+    static readonly SLOW_CONSUMER = 'slowConsumer';
 
     #native: NativeMqtt5Client | undefined;
     // start() was called and 'stopped' has not been emitted since.
@@ -656,6 +658,9 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 this.#emitSafely('disconnection', data);
                 break;
             }
+            case NativeEventType.SlowConsumer:
+                this.#emitSafely('slowConsumer', ev.packet);
+                break;
             case NativeEventType.WebsocketTransform:
                 this.#runTransform(ev.id!, ev.packet);
                 break;

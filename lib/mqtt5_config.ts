@@ -77,6 +77,7 @@ const CONFIG_KEYS = [
     'tlsCtx',
     'websocketHandshakeTransform',
     'httpProxyOptions',
+    'slowConsumer',
 ] as const;
 
 /** The config read once into the plain object the native constructor takes. */
@@ -98,6 +99,14 @@ export function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
             validate.requireObject(c[key], `config.${key}`);
             c[key] = validate.snapshot(c[key] as object, key === 'socketOptions' ? SOCKET_KEYS : ALIAS_KEYS, `config.${key}`);
         }
+    }
+    if (c.slowConsumer !== undefined) {
+        validate.requireObject(c.slowConsumer, 'config.slowConsumer');
+        c.slowConsumer = validate.snapshot(
+            c.slowConsumer as object,
+            ['thresholdMessages', 'dropQos0'] as const,
+            'config.slowConsumer',
+        );
     }
     if (c.disableMetrics !== undefined && typeof c.disableMetrics !== 'boolean') {
         throw new TypeError('config.disableMetrics must be a boolean');

@@ -113,6 +113,12 @@ export interface Mqtt5ClientConfig {
     ackTimeoutSeconds?: number;
     /** What happens to queued operations on disconnection; default {@link ClientOperationQueueBehavior.FailQos0PublishOnDisconnect}. */
     offlineQueueBehavior?: ClientOperationQueueBehavior;
+    /**
+     * The inbound backlog policy: what happens when messages arrive faster than the
+     * `messageReceived` listeners take them. Default: `slowConsumer` is emitted at 10,000 waiting
+     * messages and nothing is dropped.
+     */
+    slowConsumer?: SlowConsumerOptions;
     /** Extra validation and flow control; default {@link ClientExtendedValidationAndFlowControl.None}. */
     extendedValidationAndFlowControlOptions?: ClientExtendedValidationAndFlowControl;
     /** Socket options; default TCP, 10 s connect timeout, no TCP keep-alive, TCP_NODELAY on. */
@@ -242,6 +248,30 @@ export interface MessageReceivedEvent {
 }
 
 /** The client's events and their listener signatures. */
+/** {@link Mqtt5ClientConfig.slowConsumer}. */
+export interface SlowConsumerOptions {
+    /**
+     * Received messages waiting for the listeners at which `slowConsumer` is emitted (again once
+     * the backlog has fallen below half of it); default 10,000, 0 for never.
+     */
+    thresholdMessages?: number;
+    /**
+     * Drop QoS 0 messages that arrive while `thresholdMessages` wait (counted in
+     * `droppedMessages`), so that memory stays bounded under a flood the listeners cannot keep up
+     * with; default false (every message is kept). QoS 1 messages are never dropped: the server
+     * sends at most Receive Maximum of them unacknowledged.
+     */
+    dropQos0?: boolean;
+}
+
+/** Payload of `slowConsumer`. */
+export interface SlowConsumerEvent {
+    /** Received messages waiting for the listeners when the threshold was reached. */
+    queuedMessages: number;
+    /** QoS 0 messages dropped by {@link SlowConsumerOptions.dropQos0} so far (since the client was made). */
+    droppedMessages: number;
+}
+
 export interface Mqtt5ClientEvents {
     /** Declared for aws-crt compatibility; the client does not currently emit it (failures arrive via other events and rejected promises). */
     error: (error: CrtError) => void;
@@ -257,6 +287,8 @@ export interface Mqtt5ClientEvents {
     stopped: (event: StoppedEvent) => void;
     /** Emitted for each message received from the server. */
     messageReceived: (event: MessageReceivedEvent) => void;
+    /** Emitted when received messages wait for the listeners beyond {@link SlowConsumerOptions.thresholdMessages}. */
+    slowConsumer: (event: SlowConsumerEvent) => void;
 }
 
 /** What `publish()` resolves to: the PUBACK for QoS 1, `undefined` for QoS 0 (once written). */

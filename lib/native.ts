@@ -14,6 +14,7 @@ export const enum NativeEventType {
     SubscribeComplete = 7,
     UnsubscribeComplete = 8,
     WebsocketTransform = 9,
+    SlowConsumer = 10,
 }
 
 /**
