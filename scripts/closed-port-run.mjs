@@ -97,12 +97,10 @@ export async function oneRun(mqtt, { port, minMs, maxMs, jitter, runMs, restart 
         });
     const violations = [];
     const cycles = restart ? 2 : 1;
-    let stopAt = 0;
     for (let c = 0; c < cycles; c++) {
         client.start();
         await new Promise((r) => setTimeout(r, runMs));
         const stopped = stoppedOnce();
-        stopAt = at();
         client.stop();
         try {
             await stopped;
