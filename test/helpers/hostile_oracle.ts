@@ -233,7 +233,8 @@ export function validTopicFilter(f: string): boolean {
 export const validTopicName = (t: string) => t.length > 0 && !/[+#]/.test(t);
 
 export function isBinary(v: unknown): boolean {
-    return ArrayBuffer.isView(v) || v instanceof ArrayBuffer;
+    // Shared memory is binary too: its bytes are sent (a copy of them).
+    return ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer;
 }
 
 /**

@@ -30,6 +30,7 @@ import {
     type ClientStatistics,
     type MessageReceivedEvent,
     type OnConnectionSuccessEventData,
+    type SlowConsumerEvent,
 } from 'mqtt5-crt';
 
 declare const client: Mqtt5Client;
@@ -59,6 +60,11 @@ describe('event map', () => {
         client.on('error', (e) => expectTypeOf(e).toEqualTypeOf<CrtError>());
         client.on('stopped', () => {});
         client.on('attemptingConnect', () => {});
+        client.on('slowConsumer', (e) => {
+            expectTypeOf(e).toEqualTypeOf<SlowConsumerEvent>();
+            expectTypeOf(e.queuedMessages).toBeNumber();
+            expectTypeOf(e.droppedMessages).toBeNumber();
+        });
         expectTypeOf<keyof Mqtt5ClientEvents>().toEqualTypeOf<
             | 'error'
             | 'attemptingConnect'
@@ -67,6 +73,7 @@ describe('event map', () => {
             | 'disconnection'
             | 'stopped'
             | 'messageReceived'
+            | 'slowConsumer'
         >();
         expectTypeOf(client.on('stopped', () => {})).toEqualTypeOf<Mqtt5Client>();
     });
