@@ -43,6 +43,7 @@ interface StreamClient {
     unsubscribe(packet: { topicFilters: string[] }): Promise<unknown>;
     on(event: 'messageReceived', listener: (e: MessageReceivedEvent) => void): unknown;
     on(event: 'connectionSuccess', listener: (e: { settings: { rejoinedSession: boolean } }) => void): unknown;
+    once(event: 'disconnection', listener: () => void): unknown;
     off(event: string, listener: (...args: never[]) => void): unknown;
 }
 
@@ -365,13 +366,16 @@ export class MessageStream implements AsyncIterableIterator<PublishPacket> {
         } catch {
             return; // the client closed: the subscription went with it
         }
-        // Offline, the UNSUBSCRIBE waits in the client's queue: ending does not wait for it.
-        const wait = this.#recorder.state === 'connected';
         const done = unsubscribed.then(
             () => {},
             () => {},
         );
-        if (wait) await done;
+        // Offline, the UNSUBSCRIBE waits in the client's queue: ending does not wait for it, nor
+        // past the loss of the connection it was sent on.
+        if (this.#recorder.state !== 'connected') return;
+        let lost: (() => void) | undefined;
+        await Promise.race([done, new Promise<void>((resolve) => this.#client.once('disconnection', (lost = resolve)))]);
+        this.#client.off('disconnection', lost!);
     }
 }
 

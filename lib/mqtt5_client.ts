@@ -54,7 +54,7 @@ import {
     NativeRecord,
     type NativeSink,
 } from './native';
-import { runOperation } from './operation';
+import { runOperation, tracedSubmit } from './operation';
 import { PendingOperations } from './pending';
 import { channels } from './tracing';
 import { TypedEventEmitter } from './typed_emitter';
@@ -186,7 +186,13 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             // Reading the private method checks the receiver: a wrong `this` throws here, not
             // `false`. No closure here: one capturing `packet` would cost the promise form a
             // context allocation on every call.
-            return completeOperation(this, 'publish', this.#publish, packet, onComplete as OnPublishCompletionHandler);
+            return completeOperation(
+                this,
+                'publish',
+                tracedSubmit('publish', this.#publish),
+                packet,
+                onComplete as OnPublishCompletionHandler,
+            );
         }
         try {
             return this.#publish(packet);
@@ -293,7 +299,13 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             // Reading the private method checks the receiver: a wrong `this` throws here, not
             // `false`. No closure here: one capturing `packet` would cost the promise form a
             // context allocation on every call.
-            return completeOperation(this, 'subscribe', this.#subscribe, packet, onComplete as OnSubscribeCompletionHandler);
+            return completeOperation(
+                this,
+                'subscribe',
+                tracedSubmit('subscribe', this.#subscribe),
+                packet,
+                onComplete as OnSubscribeCompletionHandler,
+            );
         }
         try {
             return this.#subscribe(packet);
@@ -331,7 +343,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             return completeOperation(
                 this,
                 'unsubscribe',
-                this.#unsubscribe,
+                tracedSubmit('unsubscribe', this.#unsubscribe),
                 packet,
                 onComplete as OnUnsubscribeCompletionHandler,
             );

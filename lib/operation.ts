@@ -39,3 +39,19 @@ export function runOperation<T>(
     const context: OperationTraceContext = { client, operation: kind, packet };
     return channel.tracePromise(run, context) as Promise<T>;
 }
+
+/**
+ * @internal The C++ callback form's submission, inside the tracing channel when someone listens
+ * (otherwise `submit` itself: no allocation). It still throws when the operation is refused (the
+ * callback form returns false then): a TracingChannel publishes `error` and `end` for that.
+ */
+export function tracedSubmit<C extends object, P, T>(
+    kind: Kind,
+    submit: (this: C, packet: P) => Promise<T>,
+): (this: C, packet: P) => Promise<T> {
+    const channel = channels[kind];
+    if (!channel.hasSubscribers) return submit;
+    return function (this: C, packet: P): Promise<T> {
+        return channel.tracePromise(submit, { client: this, operation: kind, packet }, this, packet) as Promise<T>;
+    };
+}

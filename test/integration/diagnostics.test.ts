@@ -109,6 +109,35 @@ it('errors: bad input, an abort and a failure inside the client: error, then asy
     expect(errors[2].code).toBe('AWS_ERROR_MQTT5_CLIENT_TERMINATED');
 });
 
+it('the C++ callback forms are traced too: a refused call (returns false) gets start, error, end', async () => {
+    const client = newClient();
+    const events = record(client);
+    client.start();
+    await client.connected();
+    const topic = uniqueTopic('dc-cb');
+    const done = new Promise<number>((resolve) => {
+        const accepted = client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'x' }, (_c, errorCode) =>
+            resolve(errorCode),
+        );
+        expect(accepted).toBeInstanceOf(Promise);
+    });
+    expect(await done).toBe(0);
+    const refused = new Promise<number>((resolve) => {
+        expect(client.publish({ topicName: 'a/#', qos: QoS.AtLeastOnce }, (_c, errorCode) => resolve(errorCode))).toBe(false);
+    });
+    expect(await refused).not.toBe(0);
+    expect(events.filter((e) => e.channel.startsWith('publish')).map(label)).toEqual([
+        'publish:start',
+        'publish:end',
+        'publish:asyncStart',
+        'publish:asyncEnd',
+        'publish:start',
+        'publish:error',
+        'publish:end',
+    ]);
+    expect(events.find((e) => e.channel === 'publish:error')!.message.error).toBeInstanceOf(RangeError);
+});
+
 it('connection: the lifecycle events in order, with the CONNACK, settings and errors', async () => {
     // First a port where nothing listens, then the broker: one failure, then a connection.
     const client = newClient({ port: 1, minReconnectDelayMs: 50, maxReconnectDelayMs: 100 });

@@ -6,8 +6,16 @@ import { getEventListeners } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClientSessionBehavior, CrtError, MessageStream, type Mqtt5Client, QoS } from '../../dist/index.js';
 import { closeAll, connectedClient, newClient, once, stopAndClose, uniqueTopic } from '../helpers/client';
-import { connack, PacketType, packetIdOf, startScriptedServer, suback, unsuback } from '../helpers/scripted_server';
-import { sleep, waitFor } from '../helpers/wait';
+import {
+    connack,
+    PacketType,
+    packetIdOf,
+    type ScriptedConnection,
+    startScriptedServer,
+    suback,
+    unsuback,
+} from '../helpers/scripted_server';
+import { sleep, track, waitFor } from '../helpers/wait';
 
 afterAll(closeAll);
 
@@ -348,6 +356,39 @@ describe('ending', () => {
             );
             await stopAndClose(client);
             expect(server.scriptErrors).toEqual([]);
+        } finally {
+            await server.close();
+        }
+    });
+
+    it('return() waits for the UNSUBACK, but not past the loss of the connection', async () => {
+        let first: ScriptedConnection | undefined;
+        const server = await startScriptedServer(async (conn) => {
+            await conn.expect(PacketType.CONNECT);
+            conn.send(connack());
+            if (conn.index > 0) return;
+            const sub = await conn.expect(PacketType.SUBSCRIBE);
+            conn.send(suback(packetIdOf(sub), [1]));
+            await conn.expect(PacketType.UNSUBSCRIBE);
+            first = conn; // no UNSUBACK: the test ends the connection instead
+        });
+        try {
+            const client = await connectedClient({ port: server.port });
+            const stream = client.messages('x/y');
+            await stream.subscribed;
+            const ending = track(stream.return());
+            await waitFor(
+                () => first !== undefined,
+                5000,
+                () => 'the UNSUBSCRIBE',
+            );
+            await sleep(300);
+            expect(ending.settled).toBe(false);
+            first!.end();
+            expect(await ending.promise).toEqual({ value: undefined, done: true });
+            expect(client.metrics().disconnections).toBe(1);
+            expect(client.listenerCount('disconnection')).toBe(0);
+            await stopAndClose(client);
         } finally {
             await server.close();
         }
