@@ -48,7 +48,10 @@ for (const major of majors) {
     // That node first on PATH too: the tests start child Node processes by name.
     const env = { ...process.env, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}`, NO_COLOR: '1' };
     if (prebuild) env.MQTT5_CRT_BINARY = prebuild;
-    const r = spawnSync(node, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', ...files], {
+    // A longer per-test timeout than npm test's 30 s: this checks compatibility, not speed, and
+    // four Node versions in a row on a busy 2-core machine stretch the worker-cycling tests.
+    const vitest = [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--testTimeout=90000', ...files];
+    const r = spawnSync(node, vitest, {
         cwd: root,
         env,
         encoding: 'utf8',

@@ -71,10 +71,9 @@ function selfSignedCert(dir) {
         [
             'req',
             '-x509',
+            // RSA: every openssl understands it (LibreSSL on macOS, Git for Windows' build).
             '-newkey',
-            'ec',
-            '-pkeyopt',
-            'ec_paramgen_curve:P-256',
+            'rsa:2048',
             '-nodes',
             '-days',
             '2',
