@@ -19,6 +19,7 @@
 
 #include "client.h"
 #include "client_core.h"
+#include "contract.h"
 #include "credentials.h"
 #include "tls_context.h"
 #include "waker.h"
@@ -67,6 +68,21 @@ static Napi::Object ErrorCodes(Napi::Env env) {
     return o;
 }
 
+// The numbers of binding/contract.h, for lib/native.ts to compare with the ones it was built with.
+static Napi::Object Contract(Napi::Env env) {
+    Napi::Object contract = Napi::Object::New(env);
+#define MQTT5CRT_EXPORT_ENTRY(name, value) list.Set(#name, Napi::Number::New(env, value));
+#define MQTT5CRT_EXPORT_LIST(list_name)                                             \
+    {                                                                               \
+        Napi::Object list = Napi::Object::New(env);                                 \
+        MQTT5CRT_##list_name(MQTT5CRT_EXPORT_ENTRY) contract.Set(#list_name, list); \
+    }
+    MQTT5CRT_CONTRACT(MQTT5CRT_EXPORT_LIST)
+#undef MQTT5CRT_EXPORT_LIST
+#undef MQTT5CRT_EXPORT_ENTRY
+    return contract;
+}
+
 Addon::Addon(Napi::Env env, Napi::Object exports) : keys_(std::make_unique<KeyCache>(env)) {
     Crt::Get();
     Napi::Function ctor = NativeMqtt5Client::Define(env);
@@ -85,6 +101,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : keys_(std::make_unique<KeyCa
                              InstanceMethod<&Addon::LiveClientCount>("_liveClientCount", napi_enumerable),
                              InstanceMethod<&Addon::WakeDelay>("_wakeDelayUs", napi_enumerable),
                              InstanceValue("errorCodes", ErrorCodes(env), napi_enumerable),
+                             InstanceValue("contract", Contract(env), napi_enumerable),
                          });
     env.AddCleanupHook(Cleanup, this);
 }

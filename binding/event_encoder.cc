@@ -9,8 +9,8 @@
 namespace mqtt5crt {
 namespace {
 
-// Record kinds in the numeric array, part of the contract with lib/native.ts (NativeRecord).
-enum Record : int { kRecDone = 1, kRecPuback = 2, kRecMessage = 3, kRecArena = 4, kRecEvent = 5 };
+// A record kind (binding/contract.h) as the number written.
+constexpr double Kind(Record r) { return static_cast<double>(r); }
 
 // Where external memory is not allowed (Electron's V8 sandbox) payloads are copied into V8's
 // memory instead. MQTT5_CRT_NO_EXTERNAL_BUFFERS=1 takes that path anywhere (tests use it).
@@ -50,7 +50,7 @@ private:
 
     static bool UsesArena(const mqtt5crt::Segment &seg) {
         for (const Event &ev : seg.events) {
-            if (ev.simple == Simple::Message && !(ev.bits & kMsgExternal)) return true;
+            if (ev.simple == Simple::Message && !(ev.bits & MessageBits::External)) return true;
         }
         return false;
     }
@@ -76,25 +76,25 @@ private:
             if (copy && seg.size) std::memcpy(copy, data, seg.size);
             data = nullptr;
         }
-        rec_[n_++] = kRecArena;
+        rec_[n_++] = Kind(Record::Arena);
         Object(ab);
         // The ArrayBuffer owns the block now.
         if (data) seg.handed = seg.arena.release();
     }
 
     void Message(Event &ev, const uint8_t *arena) {
-        rec_[n_++] = kRecMessage;
+        rec_[n_++] = Kind(Record::Message);
         rec_[n_++] = ev.bits;
         rec_[n_++] = ev.ack_id;
         rec_[n_++] = static_cast<double>(ev.payload_off);
         rec_[n_++] = static_cast<double>(ev.payload_len);
-        if (ev.bits & kMsgNewTopic) {
+        if (ev.bits & MessageBits::NewTopic) {
             napi_value topic = nullptr;
             const char *chars = ev.topic_len ? reinterpret_cast<const char *>(arena + ev.topic_off) : "";
             napi_create_string_utf8(env_, chars, ev.topic_len, &topic);
             Object(topic);
         }
-        if (ev.bits & kMsgExternal) {
+        if (ev.bits & MessageBits::External) {
             napi_value payload = nullptr;
             uint8_t *data = ev.payload.get();
             if (!ExternalBuffersOff() &&
@@ -109,7 +109,7 @@ private:
 
     // Completions with nothing to say: done, or a PUBACK with reason Success and no properties.
     void Completion(const Event &ev) {
-        rec_[n_++] = ev.simple == Simple::Done ? kRecDone : kRecPuback;
+        rec_[n_++] = ev.simple == Simple::Done ? Kind(Record::Done) : Kind(Record::Puback);
         rec_[n_++] = ev.id;
     }
 
@@ -136,7 +136,7 @@ private:
         }
         if (ev.packet) SetKey(env_, item, keys.Get(kPacket), ev.packet->ToJs(env, keys));
         if (ev.settings) SetKey(env_, item, keys.Get(kSettings), ev.settings->ToJs(env, keys));
-        rec_[n_++] = kRecEvent;
+        rec_[n_++] = Kind(Record::Event);
         Object(item);
     }
 

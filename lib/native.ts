@@ -2,48 +2,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Event kinds as numbered in binding/events.h. */
-export const enum NativeEventType {
-    AttemptingConnect = 0,
-    ConnectionSuccess = 1,
-    ConnectionFailure = 2,
-    Disconnection = 3,
-    Stopped = 4,
-    MessageReceived = 5,
-    PublishComplete = 6,
-    SubscribeComplete = 7,
-    UnsubscribeComplete = 8,
-    WebsocketTransform = 9,
-    SlowConsumer = 10,
-}
+import { CONTRACT, type NativeEventType } from './native_contract';
 
 /**
- * How a batch reaches the sink: `records` holds `count` numbers (a Float64Array the addon reuses
- * for every batch: read it before returning), `objects` the strings, Buffers and objects they
- * refer to, in order. Records, as numbered in binding/client_core.cc:
- *  - `1, id`: a completion with nothing more to say (QoS 0 publish written);
- *  - `2, id`: a PUBACK with reason Success and no properties;
- *  - `3, bits, ackId, offset, length`: a received PUBLISH with only topic, payload, QoS and
- *    retain. bits: QoS in bits 0-1, retain 4, 8 = a new topic (next object, else the previous
- *    message's), 16 = the payload is the next object (else a view of the current arena at
- *    offset/length). ackId is 0 at QoS 0;
- *  - `4`: the next object is the ArrayBuffer (arena) that following payloads are views of;
- *  - `5`: the next object is a NativeEvent (any other message comes as a MessageReceived event).
- * Packets are plain objects shaped by binding/packets.cc.
+ * The numbers shared with the addon (event types, record kinds, message bits) are defined once,
+ * in binding/contract.h, which also documents the records; lib/native_contract.ts is generated
+ * from it. A batch reaches the sink as `records`, `count` numbers (a Float64Array the addon reuses
+ * for every batch: read it before returning), and `objects`, the strings, Buffers, ArrayBuffers
+ * and NativeEvents the records refer to, in order. Packets are plain objects shaped by
+ * binding/packets.cc.
  */
-export const enum NativeRecord {
-    Done = 1,
-    Puback = 2,
-    Message = 3,
-    Arena = 4,
-    Event = 5,
-}
-export const enum NativeMessageBits {
-    QosMask = 3,
-    Retain = 4,
-    NewTopic = 8,
-    External = 16,
-}
+export { NativeEventType, NativeMessageBits, NativeRecord } from './native_contract';
 
 export interface NativeEvent {
     event: NativeEventType;
@@ -110,6 +79,8 @@ export interface NativeBinding {
     errorName(errorCode: number): string;
     errorString(errorCode: number): string;
     errorCodes: { MQTT5_CLIENT_TERMINATED: number; MQTT5_USER_REQUESTED_STOP: number; INVALID_ARGUMENT: number };
+    /** The numbers of binding/contract.h as the addon was built with them. */
+    contract: Record<string, Record<string, number>>;
     /** Clients of this environment whose CRT client has not been released (tests). */
     _liveClientCount(): number;
     /** The wake-up moderation delay in microseconds, as read from MQTT5_CRT_WAKE_DELAY_US (tests). */
@@ -179,4 +150,25 @@ function load(): NativeBinding {
     }
 }
 
+/**
+ * Throws unless `native` (an addon's `contract`) holds exactly the numbers this JavaScript was
+ * built with: an addon and a dist/ from different versions of binding/contract.h would otherwise
+ * misread every event.
+ */
+export function checkContract(native: Record<string, Record<string, number>> | undefined): void {
+    const problems: string[] = [];
+    for (const [list, ours] of Object.entries(CONTRACT)) {
+        const theirs = native?.[list] ?? {};
+        for (const name of new Set([...Object.keys(ours), ...Object.keys(theirs)])) {
+            if (ours[name] !== theirs[name]) problems.push(`${list}.${name} is ${ours[name]} here, ${theirs[name]} in the addon`);
+        }
+    }
+    if (problems.length > 0) {
+        throw new Error(
+            `mqtt5-crt: the native addon and the JavaScript were built from different versions of binding/contract.h (${problems.join('; ')}); rebuild both: npm run build && npm run build:ts`,
+        );
+    }
+}
+
 export const binding: NativeBinding = load();
+checkContract(binding.contract);

@@ -1,0 +1,65 @@
+// The numbers the addon and lib/ agree on, defined here once: each list below is a TypeScript
+// const enum of the same name in lib/native_contract.ts, which scripts/contract.mjs generates from
+// this file (npm run build:ts runs it), and a C++ enum below. The addon also exports the lists
+// (binding.contract), and lib/native.ts refuses to load an addon whose numbers differ from the
+// ones its JavaScript was built with.
+#pragma once
+
+#include <cstdint>
+
+// What happened: a NativeEvent's `event` field. WebsocketTransform: `id` is the transform's id and
+// `packet` the handshake request to transform; SlowConsumer: `packet` is {queuedMessages,
+// droppedMessages} (see EventQueue).
+#define MQTT5CRT_NativeEventType(X) \
+    X(AttemptingConnect, 0)         \
+    X(ConnectionSuccess, 1)         \
+    X(ConnectionFailure, 2)         \
+    X(Disconnection, 3)             \
+    X(Stopped, 4)                   \
+    X(MessageReceived, 5)           \
+    X(PublishComplete, 6)           \
+    X(SubscribeComplete, 7)         \
+    X(UnsubscribeComplete, 8)       \
+    X(WebsocketTransform, 9)        \
+    X(SlowConsumer, 10)
+
+// The kind of a record in a batch's numeric array, and the numbers that follow it:
+//   Done, id      a completion with nothing more to say (a QoS 0 publish written);
+//   Puback, id    a PUBACK with reason Success and no properties;
+//   Message, bits, ackId, offset, length
+//                 a received PUBLISH with only topic, payload, QoS and retain (ackId 0 at QoS 0);
+//   Arena         the next object is the ArrayBuffer that following payloads are views of;
+//   Event         the next object is a NativeEvent (any other message: a MessageReceived event).
+#define MQTT5CRT_NativeRecord(X) \
+    X(Done, 1)                   \
+    X(Puback, 2)                 \
+    X(Message, 3)                \
+    X(Arena, 4)                  \
+    X(Event, 5)
+
+// The bits of a Message record: QoS in bits 0-1; NewTopic: the topic is the next object (else the
+// previous message's); External: the payload is the next object (else a view of the arena at
+// offset/length).
+#define MQTT5CRT_NativeMessageBits(X) \
+    X(QosMask, 3)                     \
+    X(Retain, 4)                      \
+    X(NewTopic, 8)                    \
+    X(External, 16)
+
+// Every list, for code that walks them all (the addon's export).
+#define MQTT5CRT_CONTRACT(LIST) LIST(NativeEventType) LIST(NativeRecord) LIST(NativeMessageBits)
+
+namespace mqtt5crt {
+
+#define MQTT5CRT_ENUMERATOR(name, value) name = value,
+enum class EventType : uint8_t { MQTT5CRT_NativeEventType(MQTT5CRT_ENUMERATOR) };
+enum class Record : uint8_t { MQTT5CRT_NativeRecord(MQTT5CRT_ENUMERATOR) };
+#undef MQTT5CRT_ENUMERATOR
+
+struct MessageBits {
+#define MQTT5CRT_BIT(name, value) static constexpr uint32_t name = value;
+    MQTT5CRT_NativeMessageBits(MQTT5CRT_BIT)
+#undef MQTT5CRT_BIT
+};
+
+}  // namespace mqtt5crt
