@@ -21,6 +21,7 @@
 #include "client_core.h"
 #include "contract.h"
 #include "credentials.h"
+#include "packets.h"
 #include "tls_context.h"
 #include "waker.h"
 
@@ -83,6 +84,20 @@ static Napi::Object Contract(Napi::Env env) {
     return contract;
 }
 
+// The keys of every table (packets.h), by table name: lib/ reads exactly these fields of the
+// caller's objects, once each, before handing them over.
+static Napi::Object TableKeys(Napi::Env env) {
+    Napi::Object out = Napi::Object::New(env);
+    for (const Table *table : tables::All()) {
+        Napi::Array keys = Napi::Array::New(env, table->fields.size());
+        for (size_t i = 0; i < table->fields.size(); ++i) keys.Set(static_cast<uint32_t>(i), table->fields[i].key);
+        keys.Freeze();
+        out.Set(table->name, keys);
+    }
+    out.Freeze();
+    return out;
+}
+
 Addon::Addon(Napi::Env env, Napi::Object exports) : keys_(std::make_unique<KeyCache>(env)) {
     Crt::Get();
     Napi::Function ctor = NativeMqtt5Client::Define(env);
@@ -102,6 +117,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : keys_(std::make_unique<KeyCa
                              InstanceMethod<&Addon::WakeDelay>("_wakeDelayUs", napi_enumerable),
                              InstanceValue("errorCodes", ErrorCodes(env), napi_enumerable),
                              InstanceValue("contract", Contract(env), napi_enumerable),
+                             InstanceValue("tableKeys", TableKeys(env), napi_enumerable),
                          });
     env.AddCleanupHook(Cleanup, this);
 }

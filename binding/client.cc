@@ -9,6 +9,7 @@
 #include "client_core.h"
 #include "credentials.h"
 #include "operations.h"
+#include "options.h"
 #include "packets.h"
 #include "tls_context.h"
 
@@ -35,27 +36,51 @@ struct TlsOptions {
     }
 };
 
-bool Present(const Napi::Value &v) { return !v.IsUndefined() && !v.IsNull(); }
+// Socket defaults: TCP, 10 s connect timeout, no TCP keep-alive (aws-crt's), and TCP_NODELAY on
+// unless asked otherwise: MQTT packets are small and latency-sensitive. (The domain is taken from
+// each resolved address by the bootstrap.)
+void UseSocketDefaults(aws_mqtt5_client_options &options, aws_socket_options &socket) {
+    if (options.socket_options) {
+        socket = *options.socket_options;
+    } else {
+        socket.type = AWS_SOCKET_STREAM;
+        socket.domain = AWS_SOCKET_IPV4;
+        socket.connect_timeout_ms = 10000;
+    }
+    if (socket.tcp_nodelay == AWS_SOCKET_TCP_NODELAY_DEFAULT) socket.tcp_nodelay = AWS_SOCKET_TCP_NODELAY_ON;
+    options.socket_options = &socket;
+}
+
+// An HTTP proxy (aws-crt's http.HttpProxyOptions fields), optionally over TLS to the proxy.
+void UseProxy(Napi::Env env, Addon *addon, const ProxyConfig &config, aws_http_proxy_options &proxy, TlsOptions &tls,
+              uint32_t timeout_ms) {
+    proxy = config.options;
+    if (proxy.host.len == 0) throw Napi::TypeError::New(env, "config.httpProxyOptions.host_name is required");
+    if (config.tls_ctx) {
+        // SNI and certificate name: TlsConnectionOptions.server_name when given, else the proxy host.
+        tls.Init(env, addon, config.tls_ctx, config.tls_server_name.len ? config.tls_server_name : proxy.host, timeout_ms);
+        proxy.tls_options = &tls.options;
+    }
+}
 
 // Messages waiting for JS before `slowConsumer` is emitted, unless the config says otherwise.
 constexpr uint32_t kDefaultSlowConsumerThreshold = 10000;
 
-std::string OptStr(const Napi::Object &o, const char *key, const std::string &path) {
-    Napi::Value v = SafeGet(o, key, path + "." + key);
-    if (!Present(v)) return {};
-    if (!v.IsString()) throw Napi::TypeError::New(o.Env(), path + "." + key + " must be a string");
-    return v.As<Napi::String>().Utf8Value();
-}
+std::string Str(aws_byte_cursor c) { return std::string(reinterpret_cast<const char *>(c.ptr), c.len); }
 
-uint32_t OptU32(const Napi::Object &o, const char *key, const std::string &path, uint32_t max, uint32_t def) {
-    Napi::Value v = SafeGet(o, key, path + "." + key);
-    if (!Present(v)) return def;
-    if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), path + "." + key + " must be a number");
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (!(d >= 0 && d <= max && d == static_cast<uint32_t>(d))) {
-        throw Napi::RangeError::New(o.Env(), path + "." + key + " must be an integer from 0 to " + std::to_string(max));
+// Websockets: a JS handshake transform, SigV4 presigning, or neither (plain ws/wss).
+WebsocketSetup Websocket(Napi::Env env, const WebsocketConfig *config) {
+    WebsocketSetup websocket;
+    if (!config) return websocket;
+    websocket.enabled = true;
+    websocket.js_transform = config->transform;
+    if (const Sigv4Config *sigv4 = config->sigv4) {
+        if (sigv4->region.len == 0) throw Napi::TypeError::New(env, "config.websocket.sigv4.region is required");
+        websocket.sigv4_region = Str(sigv4->region);
+        websocket.sigv4_service = sigv4->service.len ? Str(sigv4->service) : "iotdevicegateway";
+        websocket.sigv4_provider = sigv4->credentials_provider;
     }
-    return static_cast<uint32_t>(d);
+    return websocket;
 }
 
 // Submits one operation: a completion context carrying a fresh id, the CRT call, and on a
@@ -110,112 +135,36 @@ Napi::Function NativeMqtt5Client::Define(Napi::Env env) {
 NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeMqtt5Client>(info) {
     Napi::Env env = info.Env();
     addon_ = env.GetInstanceData<Addon>();
-    Napi::Object config = RequireObject(info, 0, "config");
+    Napi::Object js_config = RequireObject(info, 0, "config");
     if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "sink must be a function");
 
     Arena arena;
-    aws_mqtt5_client_options options{};
-    ReadView(config, tables::kClientOptions, &options, arena, "config");
-    if (options.port < 1 || options.port > 65535) {
-        throw Napi::RangeError::New(env,
-                                    "config.port must be an integer from 1 to 65535 (got " + std::to_string(options.port) + ")");
-    }
-
+    ClientConfig config{};
+    ReadView(js_config, tables::kClientOptions, &config, arena, "config");
+    aws_mqtt5_client_options &options = config.options;
     // The CRT requires CONNECT options; an absent connectProperties means all defaults.
     if (!options.connect_options) {
         options.connect_options =
             static_cast<aws_mqtt5_packet_connect_view *>(arena.Alloc(sizeof(aws_mqtt5_packet_connect_view)));
     }
-    // Socket defaults: TCP, 10 s connect timeout, no TCP keep-alive (aws-crt's), and TCP_NODELAY
-    // on unless asked otherwise: MQTT packets are small and latency-sensitive. (The domain is
-    // taken from each resolved address by the bootstrap.)
     aws_socket_options socket{};
-    if (options.socket_options)
-        socket = *options.socket_options;
-    else {
-        socket.type = AWS_SOCKET_STREAM;
-        socket.domain = AWS_SOCKET_IPV4;
-        socket.connect_timeout_ms = 10000;
-    }
-    if (socket.tcp_nodelay == AWS_SOCKET_TCP_NODELAY_DEFAULT) socket.tcp_nodelay = AWS_SOCKET_TCP_NODELAY_ON;
-    options.socket_options = &socket;
-
-    // TLS to the broker (also wss://).
-    TlsOptions tls;
-    Napi::Value tls_ctx = SafeGet(config, "tlsCtx", "config.tlsCtx");
-    if (Present(tls_ctx)) {
-        tls.Init(env, addon_, NativeTlsContext::From(tls_ctx, "config.tlsCtx"), options.host_name, socket.connect_timeout_ms);
+    UseSocketDefaults(options, socket);
+    TlsOptions tls;  // TLS to the broker (also wss://)
+    if (config.tls_ctx) {
+        tls.Init(env, addon_, config.tls_ctx, options.host_name, socket.connect_timeout_ms);
         options.tls_options = &tls.options;
     }
-
-    // An HTTP proxy (aws-crt's http.HttpProxyOptions fields), optionally over TLS to the proxy.
     aws_http_proxy_options proxy{};
     TlsOptions proxy_tls;
-    std::string proxy_host, proxy_user, proxy_pass;
-    Napi::Value proxy_v = SafeGet(config, "httpProxyOptions", "config.httpProxyOptions");
-    if (Present(proxy_v)) {
-        if (!proxy_v.IsObject()) throw Napi::TypeError::New(env, "config.httpProxyOptions must be an object");
-        Napi::Object p = proxy_v.As<Napi::Object>();
-        const std::string path = "config.httpProxyOptions";
-        proxy_host = OptStr(p, "host_name", path);
-        if (proxy_host.empty()) throw Napi::TypeError::New(env, "config.httpProxyOptions.host_name is required");
-        proxy.host = aws_byte_cursor_from_array(proxy_host.data(), proxy_host.size());
-        proxy.port = OptU32(p, "port", path, 65535, 0);
-        proxy.connection_type = static_cast<aws_http_proxy_connection_type>(OptU32(p, "connection_type", path, 2, 0));
-        proxy.auth_type = static_cast<aws_http_proxy_authentication_type>(OptU32(p, "auth_method", path, 1, 0));
-        proxy_user = OptStr(p, "auth_username", path);
-        proxy_pass = OptStr(p, "auth_password", path);
-        proxy.auth_username = aws_byte_cursor_from_array(proxy_user.data(), proxy_user.size());
-        proxy.auth_password = aws_byte_cursor_from_array(proxy_pass.data(), proxy_pass.size());
-        Napi::Value ptls = SafeGet(p, "tls_ctx", "config.httpProxyOptions.tls_ctx");
-        if (Present(ptls)) {
-            // SNI and certificate name: TlsConnectionOptions.server_name when given, else the proxy host.
-            std::string sni = OptStr(p, "tls_server_name", path);
-            proxy_tls.Init(env, addon_, NativeTlsContext::From(ptls, "config.httpProxyOptions.tls_ctx"),
-                           sni.empty() ? proxy.host : aws_byte_cursor_from_array(sni.data(), sni.size()),
-                           socket.connect_timeout_ms);
-            proxy.tls_options = &proxy_tls.options;
-        }
+    if (config.proxy) {
+        UseProxy(env, addon_, *config.proxy, proxy, proxy_tls, socket.connect_timeout_ms);
         options.http_proxy_options = &proxy;
     }
-
-    // Websockets: a JS handshake transform, SigV4 presigning, or neither (plain ws/wss).
-    WebsocketSetup websocket;
-    Napi::Value ws_v = SafeGet(config, "websocket", "config.websocket");
-    if (Present(ws_v)) {
-        if (!ws_v.IsObject()) throw Napi::TypeError::New(env, "config.websocket must be an object");
-        Napi::Object w = ws_v.As<Napi::Object>();
-        websocket.enabled = true;
-        websocket.js_transform = SafeGet(w, "transform", "config.websocket.transform").ToBoolean().Value();
-        Napi::Value sig = SafeGet(w, "sigv4", "config.websocket.sigv4");
-        if (Present(sig)) {
-            if (!sig.IsObject()) throw Napi::TypeError::New(env, "config.websocket.sigv4 must be an object");
-            Napi::Object so = sig.As<Napi::Object>();
-            websocket.sigv4_region = OptStr(so, "region", "config.websocket.sigv4");
-            websocket.sigv4_service = OptStr(so, "service", "config.websocket.sigv4");
-            if (websocket.sigv4_region.empty()) throw Napi::TypeError::New(env, "config.websocket.sigv4.region is required");
-            if (websocket.sigv4_service.empty()) websocket.sigv4_service = "iotdevicegateway";
-            websocket.sigv4_provider =
-                NativeCredentialsProvider::From(SafeGet(so, "credentialsProvider", "config.websocket.sigv4.credentialsProvider"),
-                                                "config.websocket.sigv4.credentialsProvider");
-        }
-    }
-
-    // The inbound backlog policy (lib: config.slowConsumer), read before anything is created.
-    uint32_t slow_threshold = kDefaultSlowConsumerThreshold;
-    bool drop_qos0 = false;
-    Napi::Value slow_v = SafeGet(config, "slowConsumer", "config.slowConsumer");
-    if (Present(slow_v)) {
-        if (!slow_v.IsObject()) throw Napi::TypeError::New(env, "config.slowConsumer must be an object");
-        Napi::Object so = slow_v.As<Napi::Object>();
-        slow_threshold = OptU32(so, "thresholdMessages", "config.slowConsumer", UINT32_MAX, slow_threshold);
-        Napi::Value drop = SafeGet(so, "dropQos0", "config.slowConsumer.dropQos0");
-        if (Present(drop) && !drop.IsBoolean()) throw Napi::TypeError::New(env, "config.slowConsumer.dropQos0 must be a boolean");
-        drop_qos0 = Present(drop) && drop.As<Napi::Boolean>().Value();
-    }
-
-    core_ = ClientCore::Create(env, addon_, info[1].As<Napi::Function>(), options, std::move(websocket));
-    core_->events().SetBacklogPolicy(slow_threshold, drop_qos0);
+    core_ = ClientCore::Create(env, addon_, info[1].As<Napi::Function>(), options, Websocket(env, config.websocket));
+    // The inbound backlog policy (lib: config.slowConsumer).
+    const SlowConsumerConfig *slow = config.slow_consumer;
+    core_->events().SetBacklogPolicy(slow && slow->threshold_messages ? *slow->threshold_messages : kDefaultSlowConsumerThreshold,
+                                     slow && slow->drop_qos0 && *slow->drop_qos0);
 }
 
 NativeMqtt5Client::~NativeMqtt5Client() {
@@ -269,16 +218,21 @@ Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
     return info.Env().Undefined();
 }
 
+// publish/subscribe/unsubscribe(packet): the packet read through its table, then submitted.
+template <class View, class Options, class Callback>
+Napi::Value NativeMqtt5Client::SubmitPacket(const Napi::CallbackInfo &info, const char *what, const Table &table,
+                                            int (*submit)(aws_mqtt5_client *, const View *, const Options *), Callback callback) {
+    Core(info);  // closed clients throw before anything is read
+    Arena arena;
+    View view{};
+    ReadView(RequireObject(info, 0, what), table, &view, arena, what);
+    // Reading ran caller code (getters), which may have closed the client: look again.
+    return Submit(info.Env(), addon_, Core(info), submit, view, callback);
+}
+
 // publish(packet) -> operation id
 Napi::Value NativeMqtt5Client::Publish(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = *this;
-    self.Core(info);  // closed clients throw before anything is read
-    Arena arena;
-    aws_mqtt5_packet_publish_view view{};
-    ReadView(RequireObject(info, 0, "publish"), tables::kPublish, &view, arena, "publish");
-    // Reading ran caller code (getters), which may have closed the client: look again.
-    ClientCore &core = self.Core(info);
-    return Submit(info.Env(), self.addon_, core, aws_mqtt5_client_publish, view, OnPublishComplete);
+    return SubmitPacket(info, "publish", tables::kPublish, aws_mqtt5_client_publish, OnPublishComplete);
 }
 
 // publishFast(topic: string, payload: string | ArrayBufferView | ArrayBuffer | undefined, qos: 0|1,
@@ -326,25 +280,11 @@ Napi::Value NativeMqtt5Client::FlushPublishes(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value NativeMqtt5Client::Subscribe(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = *this;
-    self.Core(info);  // closed clients throw before anything is read
-    Arena arena;
-    aws_mqtt5_packet_subscribe_view view{};
-    ReadView(RequireObject(info, 0, "subscribe"), tables::kSubscribe, &view, arena, "subscribe");
-    // Reading ran caller code (getters), which may have closed the client: look again.
-    ClientCore &core = self.Core(info);
-    return Submit(info.Env(), self.addon_, core, aws_mqtt5_client_subscribe, view, OnSubscribeComplete);
+    return SubmitPacket(info, "subscribe", tables::kSubscribe, aws_mqtt5_client_subscribe, OnSubscribeComplete);
 }
 
 Napi::Value NativeMqtt5Client::Unsubscribe(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = *this;
-    self.Core(info);  // closed clients throw before anything is read
-    Arena arena;
-    aws_mqtt5_packet_unsubscribe_view view{};
-    ReadView(RequireObject(info, 0, "unsubscribe"), tables::kUnsubscribe, &view, arena, "unsubscribe");
-    // Reading ran caller code (getters), which may have closed the client: look again.
-    ClientCore &core = self.Core(info);
-    return Submit(info.Env(), self.addon_, core, aws_mqtt5_client_unsubscribe, view, OnUnsubscribeComplete);
+    return SubmitPacket(info, "unsubscribe", tables::kUnsubscribe, aws_mqtt5_client_unsubscribe, OnUnsubscribeComplete);
 }
 
 Napi::Value NativeMqtt5Client::GetOperationalStatistics(const Napi::CallbackInfo &info) {
@@ -402,7 +342,11 @@ Napi::Value NativeMqtt5Client::CompleteWebsocketTransform(const Napi::CallbackIn
     bool has_request = info.Length() > 2 && info[2].IsObject();
     if (has_request) {
         Napi::Object r = info[2].As<Napi::Object>();
-        path = OptStr(r, "path", "request");
+        Napi::Value pv = r.Get("path");  // lib/ builds this object itself, from checked values
+        if (pv.IsString())
+            path = pv.As<Napi::String>().Utf8Value();
+        else if (!pv.IsUndefined() && !pv.IsNull())
+            throw Napi::TypeError::New(env, "request.path must be a string");
         Napi::Value hv = r.Get("headers");
         if (!hv.IsArray()) throw Napi::TypeError::New(env, "request.headers must be an array of [name, value]");
         Napi::Array ha = hv.As<Napi::Array>();

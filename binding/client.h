@@ -5,10 +5,13 @@
 
 #include <napi.h>
 
+struct aws_mqtt5_client;
+
 namespace mqtt5crt {
 
 class Addon;
 class ClientCore;
+struct Table;
 
 class NativeMqtt5Client : public Napi::ObjectWrap<NativeMqtt5Client> {
 public:
@@ -30,6 +33,9 @@ private:
     Napi::Value Close(const Napi::CallbackInfo &info);
 
     ClientCore &Core(const Napi::CallbackInfo &info);
+    template <class View, class Options, class Callback>
+    Napi::Value SubmitPacket(const Napi::CallbackInfo &info, const char *what, const Table &table,
+                             int (*submit)(aws_mqtt5_client *, const View *, const Options *), Callback callback);
 
     Addon *addon_ = nullptr;
     ClientCore *core_ = nullptr;

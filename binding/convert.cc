@@ -128,6 +128,21 @@ Napi::Array ReadArray(const Napi::Value &v, const std::string &path) {
 // properties, subscriptions or topic filters per packet), so a huge sparse array cannot exhaust memory.
 constexpr uint32_t kMaxListLength = 1024;
 
+// A list field: its length bounded first, then each element read into its slot by `read_one`.
+template <class ReadOne>
+void ReadList(const Napi::Value &v, const Field &f, void *view, Arena &arena, const std::string &path, size_t item_size,
+              ReadOne read_one) {
+    Napi::Array a = ReadArray(v, path);
+    uint32_t n = CheckedLength(a, kMaxListLength, path);
+    char *items = static_cast<char *>(arena.Alloc(item_size * n));
+    for (uint32_t i = 0; i < n; ++i) {
+        std::string ep = path + "[" + std::to_string(i) + "]";
+        read_one(SafeGet(a, i, ep), items + i * item_size, ep);
+    }
+    At<size_t>(view, f.count_offset) = n;
+    At<const void *>(view, f.offset) = items;
+}
+
 void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, const std::string &path) {
     Napi::Env env = v.Env();
     switch (f.kind) {
@@ -162,46 +177,27 @@ void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, c
             StoreScalar<aws_byte_cursor>(view, f, c, arena);
             break;
         }
-        case Kind::UserProps: {
-            Napi::Array a = ReadArray(v, path);
-            uint32_t n = CheckedLength(a, kMaxListLength, path);
-            auto *props = static_cast<aws_mqtt5_user_property *>(arena.Alloc(sizeof(aws_mqtt5_user_property) * n));
-            for (uint32_t i = 0; i < n; ++i) {
-                std::string ep = path + "[" + std::to_string(i) + "]";
-                Napi::Value e = SafeGet(a, i, ep);
-                if (!e.IsObject()) ThrowType(env, ep, "an object {name: string, value: string}");
-                Napi::Object o = e.As<Napi::Object>();
-                props[i].name = ReadUtf8(SafeGet(o, "name", ep + ".name"), arena, ep + ".name");
-                props[i].value = ReadUtf8(SafeGet(o, "value", ep + ".value"), arena, ep + ".value");
-            }
-            At<size_t>(view, f.count_offset) = n;
-            At<const aws_mqtt5_user_property *>(view, f.offset) = props;
+        case Kind::UserProps:
+            ReadList(v, f, view, arena, path, sizeof(aws_mqtt5_user_property),
+                     [&](const Napi::Value &e, void *item, const std::string &ep) {
+                         if (!e.IsObject()) ThrowType(env, ep, "an object {name: string, value: string}");
+                         Napi::Object o = e.As<Napi::Object>();
+                         auto *prop = static_cast<aws_mqtt5_user_property *>(item);
+                         prop->name = ReadUtf8(SafeGet(o, "name", ep + ".name"), arena, ep + ".name");
+                         prop->value = ReadUtf8(SafeGet(o, "value", ep + ".value"), arena, ep + ".value");
+                     });
             break;
-        }
-        case Kind::U32List: {
-            Napi::Array a = ReadArray(v, path);
-            uint32_t n = CheckedLength(a, kMaxListLength, path);
-            auto *vals = static_cast<uint32_t *>(arena.Alloc(sizeof(uint32_t) * n));
-            for (uint32_t i = 0; i < n; ++i) {
-                std::string ep = path + "[" + std::to_string(i) + "]";
-                vals[i] = static_cast<uint32_t>(ReadNumber(SafeGet(a, i, ep), f, ep));
-            }
-            At<size_t>(view, f.count_offset) = n;
-            At<const uint32_t *>(view, f.offset) = vals;
+        case Kind::U32List:
+            ReadList(v, f, view, arena, path, sizeof(uint32_t), [&](const Napi::Value &e, void *item, const std::string &ep) {
+                *static_cast<uint32_t *>(item) = static_cast<uint32_t>(ReadNumber(e, f, ep));
+            });
             break;
-        }
-        case Kind::Utf8List: {
-            Napi::Array a = ReadArray(v, path);
-            uint32_t n = CheckedLength(a, kMaxListLength, path);
-            auto *vals = static_cast<aws_byte_cursor *>(arena.Alloc(sizeof(aws_byte_cursor) * n));
-            for (uint32_t i = 0; i < n; ++i) {
-                std::string ep = path + "[" + std::to_string(i) + "]";
-                vals[i] = ReadUtf8(SafeGet(a, i, ep), arena, ep);
-            }
-            At<size_t>(view, f.count_offset) = n;
-            At<const aws_byte_cursor *>(view, f.offset) = vals;
+        case Kind::Utf8List:
+            ReadList(v, f, view, arena, path, sizeof(aws_byte_cursor),
+                     [&](const Napi::Value &e, void *item, const std::string &ep) {
+                         *static_cast<aws_byte_cursor *>(item) = ReadUtf8(e, arena, ep);
+                     });
             break;
-        }
         case Kind::Object: {
             if (!v.IsObject()) ThrowType(env, path, "an object");
             void *sub = arena.Alloc(f.sub->size);
@@ -209,20 +205,15 @@ void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, c
             At<const void *>(view, f.offset) = sub;
             break;
         }
-        case Kind::ObjectList: {
-            Napi::Array a = ReadArray(v, path);
-            uint32_t n = CheckedLength(a, kMaxListLength, path);
-            char *items = static_cast<char *>(arena.Alloc(f.sub->size * n));
-            for (uint32_t i = 0; i < n; ++i) {
-                std::string ep = path + "[" + std::to_string(i) + "]";
-                Napi::Value e = SafeGet(a, i, ep);
+        case Kind::ObjectList:
+            ReadList(v, f, view, arena, path, f.sub->size, [&](const Napi::Value &e, void *item, const std::string &ep) {
                 if (!e.IsObject()) ThrowType(env, ep, "an object");
-                ReadView(e.As<Napi::Object>(), *f.sub, items + i * f.sub->size, arena, ep);
-            }
-            At<size_t>(view, f.count_offset) = n;
-            At<const void *>(view, f.offset) = items;
+                ReadView(e.As<Napi::Object>(), *f.sub, item, arena, ep);
+            });
             break;
-        }
+        case Kind::Handle:
+            At<void *>(view, f.offset) = f.unwrap(v, path);
+            break;
         case Kind::ByteBuf:
         case Kind::EnumList:
             break;  // output only
@@ -301,6 +292,8 @@ Napi::Value FieldToJs(Napi::Env env, KeyCache &keys, const Field &f, const void 
             for (size_t i = 0; i < n; ++i) a.Set(static_cast<uint32_t>(i), ViewToJs(env, keys, *f.sub, items + i * f.sub->size));
             return a;
         }
+        case Kind::Handle:
+            break;  // input only
     }
     return env.Undefined();
 }

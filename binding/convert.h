@@ -36,6 +36,7 @@ enum class Kind : uint8_t {
     EnumList,    // size_t count + const enum * (output only)
     Object,      // a nested table (always through a pointer)
     ObjectList,  // size_t count + const T * with T described by a nested table
+    Handle,      // void *: what Field::unwrap makes of the JS value (a native object, a function; input only)
 };
 
 enum FieldFlags : uint8_t {
@@ -57,6 +58,8 @@ struct Field {
     double min, max;      // numbers and enums: the accepted range (inclusive)
     const Table *sub;     // Object / ObjectList
     int key_id = -1;      // index of `key` in the key registry (KeyId), for cached JS strings
+    // Kind::Handle: what to store for the JS value; throws a TypeError naming `path` for a wrong one.
+    void *(*unwrap)(const Napi::Value &value, const std::string &path) = nullptr;
 };
 
 // Property names used on the hot paths get a process-wide id once; each environment then keeps

@@ -9,21 +9,13 @@
 
 #include "addon.h"
 #include "convert.h"
+#include "options.h"
+#include "packets.h"
 
 namespace mqtt5crt {
 namespace {
 
 const napi_type_tag kCredsTag = {0x6d717474352d6372ULL, 0x742d6372656473ULL};
-
-std::string Str(const Napi::Object &o, const char *key, bool required) {
-    Napi::Value v = SafeGet(o, key, std::string("credentials.") + key);
-    if (v.IsUndefined() || v.IsNull()) {
-        if (required) throw Napi::TypeError::New(o.Env(), std::string("credentials.") + key + " is required");
-        return {};
-    }
-    if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string("credentials.") + key + " must be a string");
-    return v.As<Napi::String>().Utf8Value();
-}
 
 aws_byte_cursor Cur(const std::string &s) { return aws_byte_cursor_from_array(s.data(), s.size()); }
 
@@ -135,6 +127,27 @@ void DelegateShutdown(void *user_data) {
     d->Unref();
 }
 
+// A provider that asks `get` on the JS thread (through the thread-safe function), or null.
+aws_credentials_provider *NewDelegate(Napi::Env env, Napi::Function get) {
+    auto *d = new Delegate();
+    d->tsfn = DelegateTsfn::New(env, get, "mqtt5-crt-credentials", 0, 1, d, [](Napi::Env, void *, Delegate *dd) {
+        {
+            std::lock_guard<std::mutex> lock(dd->mu);
+            dd->open = false;
+        }
+        dd->Unref();
+    });
+    d->tsfn.Unref(env);  // asking for credentials must not keep the process alive by itself
+    aws_credentials_provider_delegate_options dopt{};
+    dopt.get_credentials = DelegateGet;
+    dopt.delegate_user_data = d;
+    dopt.shutdown_options.shutdown_callback = DelegateShutdown;
+    dopt.shutdown_options.shutdown_user_data = d;
+    aws_credentials_provider *provider = aws_credentials_provider_new_delegate(Crt::Get().allocator, &dopt);
+    if (!provider) DelegateShutdown(d);
+    return provider;
+}
+
 }  // namespace
 
 Napi::Function NativeCredentialsProvider::Define(Napi::Env env) {
@@ -151,57 +164,34 @@ NativeCredentialsProvider::NativeCredentialsProvider(const Napi::CallbackInfo &i
     Napi::Object o = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
     aws_allocator *alloc = Crt::Get().allocator;
 
+    // Each kind's options are read through its table (packets.cc), as "credentials.<key>".
+    Arena arena;
+    auto read = [&](const Table &table, void *into) { ReadView(o, table, into, arena, "credentials"); };
     if (kind == "static") {
-        std::string ak = Str(o, "accessKeyId", true), sk = Str(o, "secretAccessKey", true), st = Str(o, "sessionToken", false);
         aws_credentials_provider_static_options so{};
-        so.access_key_id = Cur(ak);
-        so.secret_access_key = Cur(sk);
-        so.session_token = Cur(st);
+        read(tables::kStaticCredentials, &so);
         provider_ = aws_credentials_provider_new_static(alloc, &so);
     } else if (kind == "environment") {
         aws_credentials_provider_environment_options eo{};
         provider_ = aws_credentials_provider_new_environment(alloc, &eo);
     } else if (kind == "profile") {
-        std::string name = Str(o, "profileName", false), config = Str(o, "configFile", false),
-                    creds = Str(o, "credentialsFile", false);
         aws_credentials_provider_profile_options po{};
-        po.profile_name_override = Cur(name);
-        po.config_file_name_override = Cur(config);
-        po.credentials_file_name_override = Cur(creds);
+        read(tables::kProfileCredentials, &po);
         po.bootstrap = Crt::Get().bootstrap;
         provider_ = aws_credentials_provider_new_profile(alloc, &po);
     } else if (kind == "defaultChain") {
-        std::string name = Str(o, "profileName", false);
         aws_credentials_provider_chain_default_options co{};
+        read(tables::kDefaultChainCredentials, &co);
         co.bootstrap = Crt::Get().bootstrap;
-        co.profile_name_override = Cur(name);
         provider_ = aws_credentials_provider_new_chain_default(alloc, &co);
     } else if (kind == "cached") {
         aws_credentials_provider_cached_options co{};
-        co.source = From(o.Get("source"), "credentials.source");
-        Napi::Value refresh = o.Get("refreshMs");
-        if (refresh.IsNumber()) co.refresh_time_in_milliseconds = static_cast<uint64_t>(refresh.As<Napi::Number>().Int64Value());
+        read(tables::kCachedCredentials, &co);
         provider_ = aws_credentials_provider_new_cached(alloc, &co);
     } else if (kind == "delegate") {
-        Napi::Value get = o.Get("get");
-        if (!get.IsFunction()) throw Napi::TypeError::New(env, "credentials.get must be a function");
-        auto *d = new Delegate();
-        d->tsfn = DelegateTsfn::New(env, get.As<Napi::Function>(), "mqtt5-crt-credentials", 0, 1, d,
-                                    [](Napi::Env, void *, Delegate *dd) {
-                                        {
-                                            std::lock_guard<std::mutex> lock(dd->mu);
-                                            dd->open = false;
-                                        }
-                                        dd->Unref();
-                                    });
-        d->tsfn.Unref(env);  // asking for credentials must not keep the process alive by itself
-        aws_credentials_provider_delegate_options dopt{};
-        dopt.get_credentials = DelegateGet;
-        dopt.delegate_user_data = d;
-        dopt.shutdown_options.shutdown_callback = DelegateShutdown;
-        dopt.shutdown_options.shutdown_user_data = d;
-        provider_ = aws_credentials_provider_new_delegate(alloc, &dopt);
-        if (!provider_) DelegateShutdown(d);
+        DelegateConfig dc{};
+        read(tables::kDelegateCredentials, &dc);
+        provider_ = NewDelegate(env, Napi::Function(env, dc.get));
     } else {
         throw Napi::RangeError::New(env,
                                     "credentials provider kind must be one of static, environment, profile, "

@@ -59,17 +59,7 @@ bool StoreInArena(Segment &seg, Event &ev, const aws_mqtt5_packet_publish_view *
 
 }  // namespace
 
-bool Segment::Reserve(size_t more) {
-    if (size + more <= capacity) return true;
-    size_t want = capacity ? capacity : 4096;
-    while (want < size + more) want *= 2;
-    auto *grown = static_cast<uint8_t *>(std::realloc(arena.get(), want));
-    if (!grown) return false;
-    arena.release();
-    arena.reset(grown);
-    capacity = want;
-    return true;
-}
+bool Segment::Reserve(size_t more) { return Grow(arena, capacity, size + more); }
 
 Segment &EventQueue::OpenSegment() {
     if (queue_.empty() || queue_.back()->events.size() >= kSegmentEvents || queue_.back()->size >= kSegmentBytes) {

@@ -32,6 +32,20 @@ struct FreeBytes {
 };
 using Bytes = std::unique_ptr<uint8_t[], FreeBytes>;
 
+// Grows `block` (doubling, from 4 KiB) until it holds `needed` bytes: one allocation for many small
+// copies. False: out of memory (the block is unchanged).
+inline bool Grow(Bytes &block, size_t &capacity, size_t needed) {
+    if (needed <= capacity) return true;
+    size_t want = capacity ? capacity : 4096;
+    while (want < needed) want *= 2;
+    auto *grown = static_cast<uint8_t *>(std::realloc(block.get(), want));
+    if (!grown) return false;
+    block.release();
+    block.reset(grown);
+    capacity = want;
+    return true;
+}
+
 struct Event {
     EventType type;
     Simple simple = Simple::No;

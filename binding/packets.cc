@@ -1,5 +1,10 @@
 #include "packets.h"
 
+#include "credentials.h"
+#include "options.h"
+#include "table_fields.h"
+#include "tls_context.h"
+
 #include <aws/io/socket.h>
 #include <aws/mqtt/mqtt.h>
 #include <aws/mqtt/v5/mqtt5_client.h>
@@ -8,34 +13,7 @@
 #include <cstddef>
 
 namespace mqtt5crt::tables {
-namespace {
 
-constexpr double kMaxSafe = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
-
-Field Make(const char *key, Kind kind, uint8_t flags, size_t off, size_t count_off, double min, double max, const Table *sub) {
-    return Field{key, kind, flags, off, count_off, min, max, sub, KeyId(key)};
-}
-Field Num(const char *key, Kind kind, uint8_t flags, size_t off) {
-    double max = kind == Kind::U8 ? 255.0 : kind == Kind::U16 ? 65535.0 : kind == Kind::U32 ? 4294967295.0 : kMaxSafe;
-    return Make(key, kind, flags, off, 0, 0, max, nullptr);
-}
-Field Enum(const char *key, uint8_t flags, size_t off, int min, int max) {
-    return Make(key, Kind::Enum, flags, off, 0, static_cast<double>(min), static_cast<double>(max), nullptr);
-}
-Field Val(const char *key, Kind kind, uint8_t flags, size_t off) { return Make(key, kind, flags, off, 0, 0, 0, nullptr); }
-Field List(const char *key, Kind kind, uint8_t flags, size_t off, size_t count_off, const Table *sub = nullptr) {
-    double max = kind == Kind::U32List ? 4294967295.0 : 0;
-    return Make(key, kind, flags, off, count_off, 1, max, sub);
-}
-Field Sub(const char *key, uint8_t flags, size_t off, const Table *sub) {
-    return Make(key, Kind::Object, static_cast<uint8_t>(flags | kOptional), off, 0, 0, 0, sub);
-}
-
-constexpr uint8_t O = kOptional, R = kRequired;
-
-}  // namespace
-
-#define AT(T, m) offsetof(T, m)
 #define PROPS(T) List("userProperties", Kind::UserProps, kNone, AT(T, user_properties), AT(T, user_property_count))
 
 using PublishV = aws_mqtt5_packet_publish_view;
@@ -232,28 +210,188 @@ const Table kMetrics{"metrics",
                          List("metadata", Kind::UserProps, kNone, AT(MetricsV, metadata_entries), AT(MetricsV, metadata_count)),
                      }};
 
-using OptionsV = aws_mqtt5_client_options;
+// ---- the options that are not MQTT packets (options.h) ----------------------------------------
+namespace {
+
+void *UnwrapCredentials(const Napi::Value &value, const std::string &path) {
+    return NativeCredentialsProvider::From(value, path.c_str());
+}
+void *UnwrapPkcs11Lib(const Napi::Value &value, const std::string &path) { return NativePkcs11Lib::From(value, path.c_str()); }
+void *UnwrapFunction(const Napi::Value &value, const std::string &path) {
+    if (!value.IsFunction()) throw Napi::TypeError::New(value.Env(), path + " must be a function");
+    return static_cast<napi_value>(value);
+}
+void *UnwrapTlsContext(const Napi::Value &value, const std::string &path) { return NativeTlsContext::From(value, path.c_str()); }
+
+}  // namespace
+
+using ProxyV = ProxyConfig;
+const Table kProxyOptions{"httpProxyOptions",
+                          sizeof(ProxyV),
+                          {
+                              Val("host_name", Kind::Utf8, R, AT(ProxyV, options.host)),
+                              Make("port", Kind::U32, kNone, AT(ProxyV, options.port), 0, 0, 65535, nullptr),
+                              Enum("connection_type", kNone, AT(ProxyV, options.connection_type), 0, 2),
+                              Enum("auth_method", kNone, AT(ProxyV, options.auth_type), 0, 1),
+                              Val("auth_username", Kind::Utf8, kNone, AT(ProxyV, options.auth_username)),
+                              Val("auth_password", Kind::Utf8, kNone, AT(ProxyV, options.auth_password)),
+                              Handle("tls_ctx", kNone, AT(ProxyV, tls_ctx), UnwrapTlsContext),
+                              Val("tls_server_name", Kind::Utf8, kNone, AT(ProxyV, tls_server_name)),
+                          }};
+
+const Table kSigv4{"sigv4",
+                   sizeof(Sigv4Config),
+                   {
+                       Val("region", Kind::Utf8, R, AT(Sigv4Config, region)),
+                       Val("service", Kind::Utf8, kNone, AT(Sigv4Config, service)),
+                       Handle("credentialsProvider", R, AT(Sigv4Config, credentials_provider), UnwrapCredentials),
+                   }};
+
+const Table kWebsocket{"websocket",
+                       sizeof(WebsocketConfig),
+                       {
+                           Val("transform", Kind::Bool, kNone, AT(WebsocketConfig, transform)),
+                           Sub("sigv4", kNone, AT(WebsocketConfig, sigv4), &kSigv4),
+                       }};
+
+using Pkcs11V = Pkcs11Config;
+const Table kPkcs11Options{"pkcs11_options",
+                           sizeof(Pkcs11V),
+                           {
+                               Handle("pkcs11_lib", R, AT(Pkcs11V, lib), UnwrapPkcs11Lib),
+                               Val("user_pin", Kind::Utf8, O, AT(Pkcs11V, user_pin)),
+                               Num("slot_id", Kind::U64, O, AT(Pkcs11V, slot_id)),
+                               Val("token_label", Kind::Utf8, O, AT(Pkcs11V, token_label)),
+                               Val("private_key_object_label", Kind::Utf8, O, AT(Pkcs11V, private_key_object_label)),
+                               Val("cert_file_path", Kind::Utf8, O, AT(Pkcs11V, cert_file_path)),
+                               Val("cert_file_contents", Kind::Utf8, O, AT(Pkcs11V, cert_file_contents)),
+                           }};
+
+using TlsV = TlsContextConfig;
+const Table kTlsContextOptions{"tlsContextOptions",
+                               sizeof(TlsV),
+                               {
+                                   Val("pkcs12_password", Kind::Utf8, O, AT(TlsV, pkcs12_password)),
+                                   Sub("pkcs11_options", kNone, AT(TlsV, pkcs11), &kPkcs11Options),
+                                   Val("certificate_filepath", Kind::Utf8, O, AT(TlsV, certificate_filepath)),
+                                   Val("private_key_filepath", Kind::Utf8, O, AT(TlsV, private_key_filepath)),
+                                   Val("certificate", Kind::Utf8, O, AT(TlsV, certificate)),
+                                   Val("private_key", Kind::Utf8, O, AT(TlsV, private_key)),
+                                   Val("pkcs12_filepath", Kind::Utf8, O, AT(TlsV, pkcs12_filepath)),
+                                   Val("ca_filepath", Kind::Utf8, O, AT(TlsV, ca_filepath)),
+                                   Val("ca_dirpath", Kind::Utf8, O, AT(TlsV, ca_dirpath)),
+                                   Val("certificate_authority", Kind::Utf8, O, AT(TlsV, certificate_authority)),
+                                   List("alpn_list", Kind::Utf8List, kNone, AT(TlsV, alpn_list), AT(TlsV, alpn_count)),
+                                   Enum("min_tls_version", O, AT(TlsV, min_tls_version), 0, 128),
+                                   Enum("tls_cipher_preference", O, AT(TlsV, tls_cipher_preference), 0, 64),
+                                   Val("verify_peer", Kind::Bool, O, AT(TlsV, verify_peer)),
+                               }};
+
+using StaticV = aws_credentials_provider_static_options;
+const Table kStaticCredentials{"staticCredentials",
+                               sizeof(StaticV),
+                               {
+                                   Val("accessKeyId", Kind::Utf8, R, AT(StaticV, access_key_id)),
+                                   Val("secretAccessKey", Kind::Utf8, R, AT(StaticV, secret_access_key)),
+                                   Val("sessionToken", Kind::Utf8, kNone, AT(StaticV, session_token)),
+                               }};
+
+using ProfileV = aws_credentials_provider_profile_options;
+const Table kProfileCredentials{"profileCredentials",
+                                sizeof(ProfileV),
+                                {
+                                    Val("profileName", Kind::Utf8, kNone, AT(ProfileV, profile_name_override)),
+                                    Val("configFile", Kind::Utf8, kNone, AT(ProfileV, config_file_name_override)),
+                                    Val("credentialsFile", Kind::Utf8, kNone, AT(ProfileV, credentials_file_name_override)),
+                                }};
+
+using ChainV = aws_credentials_provider_chain_default_options;
+const Table kDefaultChainCredentials{"defaultChainCredentials",
+                                     sizeof(ChainV),
+                                     {
+                                         Val("profileName", Kind::Utf8, kNone, AT(ChainV, profile_name_override)),
+                                     }};
+
+using CachedV = aws_credentials_provider_cached_options;
+const Table kCachedCredentials{"cachedCredentials",
+                               sizeof(CachedV),
+                               {
+                                   Handle("source", R, AT(CachedV, source), UnwrapCredentials),
+                                   Num("refreshMs", Kind::U64, kNone, AT(CachedV, refresh_time_in_milliseconds)),
+                               }};
+
+const Table kDelegateCredentials{"delegateCredentials",
+                                 sizeof(DelegateConfig),
+                                 {
+                                     Handle("get", R, AT(DelegateConfig, get), UnwrapFunction),
+                                 }};
+
+const Table kSlowConsumer{"slowConsumer",
+                          sizeof(SlowConsumerConfig),
+                          {
+                              Num("thresholdMessages", Kind::U32, O, AT(SlowConsumerConfig, threshold_messages)),
+                              Val("dropQos0", Kind::Bool, O, AT(SlowConsumerConfig, drop_qos0)),
+                          }};
+
+// The client's config: the CRT's options and what client.cc makes more of them from (options.h).
+using ConfigV = ClientConfig;
+#define OPT(m) AT(ConfigV, options.m)
 const Table kClientOptions{
     "config",
-    sizeof(OptionsV),
+    sizeof(ConfigV),
     {
-        Val("hostName", Kind::Utf8, R, AT(OptionsV, host_name)),
-        Make("port", Kind::U32, R, AT(OptionsV, port), 0, 1, 65535, nullptr),
-        Sub("connectProperties", kNone, AT(OptionsV, connect_options), &kConnect),
-        Enum("sessionBehavior", kNone, AT(OptionsV, session_behavior), 0, 3),
-        Enum("extendedValidationAndFlowControlOptions", kNone, AT(OptionsV, extended_validation_and_flow_control_options), 0, 1),
-        Enum("offlineQueueBehavior", kNone, AT(OptionsV, offline_queue_behavior), 0, 3),
-        Enum("retryJitterMode", kNone, AT(OptionsV, retry_jitter_mode), 0, 3),
-        Num("minReconnectDelayMs", Kind::U64, kNone, AT(OptionsV, min_reconnect_delay_ms)),
-        Num("maxReconnectDelayMs", Kind::U64, kNone, AT(OptionsV, max_reconnect_delay_ms)),
-        Num("minConnectedTimeToResetReconnectDelayMs", Kind::U64, kNone,
-            AT(OptionsV, min_connected_time_to_reset_reconnect_delay_ms)),
-        Num("pingTimeoutMs", Kind::U32, kNone, AT(OptionsV, ping_timeout_ms)),
-        Num("connackTimeoutMs", Kind::U32, kNone, AT(OptionsV, connack_timeout_ms)),
-        Num("ackTimeoutSeconds", Kind::U32, kNone, AT(OptionsV, ack_timeout_seconds)),
-        Sub("topicAliasingOptions", kNone, AT(OptionsV, topic_aliasing_options), &kTopicAliasing),
-        Sub("socketOptions", kNone, AT(OptionsV, socket_options), &kSocketOptions),
-        Sub("metrics", kNone, AT(OptionsV, metrics), &kMetrics),
+        Val("hostName", Kind::Utf8, R, OPT(host_name)),
+        Make("port", Kind::U32, R, OPT(port), 0, 1, 65535, nullptr),
+        Sub("connectProperties", kNone, OPT(connect_options), &kConnect),
+        Enum("sessionBehavior", kNone, OPT(session_behavior), 0, 3),
+        Enum("extendedValidationAndFlowControlOptions", kNone, OPT(extended_validation_and_flow_control_options), 0, 1),
+        Enum("offlineQueueBehavior", kNone, OPT(offline_queue_behavior), 0, 3),
+        Enum("retryJitterMode", kNone, OPT(retry_jitter_mode), 0, 3),
+        Num("minReconnectDelayMs", Kind::U64, kNone, OPT(min_reconnect_delay_ms)),
+        Num("maxReconnectDelayMs", Kind::U64, kNone, OPT(max_reconnect_delay_ms)),
+        Num("minConnectedTimeToResetReconnectDelayMs", Kind::U64, kNone, OPT(min_connected_time_to_reset_reconnect_delay_ms)),
+        Num("pingTimeoutMs", Kind::U32, kNone, OPT(ping_timeout_ms)),
+        Num("connackTimeoutMs", Kind::U32, kNone, OPT(connack_timeout_ms)),
+        Num("ackTimeoutSeconds", Kind::U32, kNone, OPT(ack_timeout_seconds)),
+        Sub("topicAliasingOptions", kNone, OPT(topic_aliasing_options), &kTopicAliasing),
+        Sub("socketOptions", kNone, OPT(socket_options), &kSocketOptions),
+        Sub("metrics", kNone, OPT(metrics), &kMetrics),
+        Handle("tlsCtx", kNone, AT(ConfigV, tls_ctx), UnwrapTlsContext),
+        Sub("httpProxyOptions", kNone, AT(ConfigV, proxy), &kProxyOptions),
+        Sub("websocket", kNone, AT(ConfigV, websocket), &kWebsocket),
+        Sub("slowConsumer", kNone, AT(ConfigV, slow_consumer), &kSlowConsumer),
     }};
+
+const std::vector<const Table *> &All() {
+    static const std::vector<const Table *> all{
+        &kPublish,
+        &kPuback,
+        &kSubscription,
+        &kSubscribe,
+        &kSuback,
+        &kUnsubscribe,
+        &kUnsuback,
+        &kConnect,
+        &kConnack,
+        &kDisconnect,
+        &kSettings,
+        &kTopicAliasing,
+        &kSocketOptions,
+        &kMetrics,
+        &kClientOptions,
+        &kProxyOptions,
+        &kSigv4,
+        &kWebsocket,
+        &kTlsContextOptions,
+        &kPkcs11Options,
+        &kStaticCredentials,
+        &kProfileCredentials,
+        &kDefaultChainCredentials,
+        &kCachedCredentials,
+        &kDelegateCredentials,
+        &kSlowConsumer,
+    };
+    return all;
+}
 
 }  // namespace mqtt5crt::tables

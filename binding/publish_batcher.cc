@@ -21,17 +21,7 @@ PublishBatcher::~PublishBatcher() {
     SealBlock();
 }
 
-bool PublishBatcher::PublishQueue::Reserve(size_t more) {
-    if (len + more <= cap) return true;
-    size_t want = cap ? cap : 4096;
-    while (want < len + more) want *= 2;
-    auto *grown = static_cast<uint8_t *>(std::realloc(buf.get(), want));
-    if (!grown) return false;
-    buf.release();
-    buf.reset(grown);
-    cap = want;
-    return true;
-}
+bool PublishBatcher::PublishQueue::Reserve(size_t more) { return Grow(buf, cap, len + more); }
 
 void PublishBatcher::SealBlock() {
     if (block_) ReleaseOpBlock(block_);

@@ -7,34 +7,14 @@
 
 #include "addon.h"
 #include "convert.h"
+#include "options.h"
+#include "packets.h"
 
 namespace mqtt5crt {
 namespace {
 
 const napi_type_tag kTlsTag = {0x6d717474352d6372ULL, 0x742d746c73637478ULL};
 const napi_type_tag kPkcs11Tag = {0x6d717474352d6372ULL, 0x742d706b63733131ULL};
-
-// Optional string field of the options object; throws TypeError naming it when not a string.
-bool OptString(const Napi::Object &o, const char *key, std::string &out) {
-    Napi::Value v = SafeGet(o, key, std::string("tlsContextOptions.") + key);
-    if (v.IsUndefined() || v.IsNull()) return false;
-    if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string("tlsContextOptions.") + key + " must be a string");
-    out = v.As<Napi::String>().Utf8Value();
-    return true;
-}
-
-int OptInt(const Napi::Object &o, const char *key, int def) {
-    Napi::Value v = SafeGet(o, key, std::string("tlsContextOptions.") + key);
-    if (v.IsUndefined() || v.IsNull()) return def;
-    if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("tlsContextOptions.") + key + " must be a number");
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != static_cast<int>(d)) {
-        throw Napi::RangeError::New(o.Env(), std::string("tlsContextOptions.") + key + " must be an integer");
-    }
-    return static_cast<int>(d);
-}
-
-aws_byte_cursor Cursor(const std::string &s) { return aws_byte_cursor_from_array(s.data(), s.size()); }
 
 // Owns an aws_tls_ctx_options until the context is made.
 struct CtxOptions {
@@ -44,6 +24,93 @@ struct CtxOptions {
         if (initialized) aws_tls_ctx_options_clean_up(&opts);
     }
 };
+
+std::string Str(const aws_byte_cursor *c) { return c ? std::string(reinterpret_cast<const char *>(c->ptr), c->len) : ""; }
+
+int InitPkcs11(aws_tls_ctx_options &opts, const Pkcs11Config &p) {
+    aws_tls_ctx_pkcs11_options po{};
+    po.pkcs11_lib = p.lib;
+    po.slot_id = p.slot_id;
+    if (p.user_pin) po.user_pin = *p.user_pin;
+    if (p.token_label) po.token_label = *p.token_label;
+    if (p.private_key_object_label) po.private_key_object_label = *p.private_key_object_label;
+    if (p.cert_file_path) po.cert_file_path = *p.cert_file_path;
+    if (p.cert_file_contents) po.cert_file_contents = *p.cert_file_contents;
+    return aws_tls_ctx_options_init_client_mtls_with_pkcs11(&opts, Crt::Get().allocator, &po);
+}
+
+// The client's identity, the first way the options give one: a PKCS#11 token, certificate and key
+// files, certificate and key PEM text, a PKCS#12 file; or none (server authentication only).
+int InitIdentity(Napi::Env env, aws_tls_ctx_options &opts, const TlsContextConfig &c) {
+    aws_allocator *alloc = Crt::Get().allocator;
+    if (c.pkcs11) return InitPkcs11(opts, *c.pkcs11);
+    if (c.certificate_filepath || c.private_key_filepath) {
+        std::string cert = Str(c.certificate_filepath), key = Str(c.private_key_filepath);
+        if (cert.empty() || key.empty()) {
+            throw Napi::TypeError::New(env, "tlsContextOptions: certificate_filepath and private_key_filepath go together");
+        }
+        return aws_tls_ctx_options_init_client_mtls_from_path(&opts, alloc, cert.c_str(), key.c_str());
+    }
+    if (c.certificate || c.private_key) {
+        if (!c.certificate || !c.private_key || c.certificate->len == 0 || c.private_key->len == 0) {
+            throw Napi::TypeError::New(env, "tlsContextOptions: certificate and private_key go together");
+        }
+        return aws_tls_ctx_options_init_client_mtls(&opts, alloc, c.certificate, c.private_key);
+    }
+    if (c.pkcs12_filepath) {
+        std::string path = Str(c.pkcs12_filepath);
+        aws_byte_cursor password = c.pkcs12_password ? *c.pkcs12_password : aws_byte_cursor_from_c_str("");
+        return aws_tls_ctx_options_init_client_mtls_pkcs12_from_path(&opts, alloc, path.c_str(), &password);
+    }
+    aws_tls_ctx_options_init_default_client(&opts, alloc);
+    return AWS_OP_SUCCESS;
+}
+
+void UseTrustStore(Napi::Env env, Addon *addon, aws_tls_ctx_options &opts, const TlsContextConfig &c) {
+    if (c.ca_filepath || c.ca_dirpath) {
+        std::string file = Str(c.ca_filepath), dir = Str(c.ca_dirpath);
+        if (aws_tls_ctx_options_override_default_trust_store_from_path(
+                &opts, c.ca_dirpath ? dir.c_str() : nullptr, c.ca_filepath ? file.c_str() : nullptr) != AWS_OP_SUCCESS) {
+            addon->ThrowCrtError(env, aws_last_error());
+        }
+    }
+    if (c.certificate_authority &&
+        aws_tls_ctx_options_override_default_trust_store(&opts, c.certificate_authority) != AWS_OP_SUCCESS) {
+        addon->ThrowCrtError(env, aws_last_error());
+    }
+}
+
+// The CRT takes a ';'-separated list and trusts it: each protocol name is checked here.
+void UseAlpn(Napi::Env env, Addon *addon, aws_tls_ctx_options &opts, const TlsContextConfig &c) {
+    std::string alpn;
+    for (size_t i = 0; i < c.alpn_count; ++i) {
+        std::string name(reinterpret_cast<const char *>(c.alpn_list[i].ptr), c.alpn_list[i].len);
+        if (name.empty() || name.size() > 255 || name.find(';') != std::string::npos) {
+            throw Napi::RangeError::New(
+                env, "tlsContextOptions.alpn_list[" + std::to_string(i) + "] must be 1 to 255 bytes without ';'");
+        }
+        if (i) alpn += ';';
+        alpn += name;
+    }
+    if (!alpn.empty() && aws_tls_ctx_options_set_alpn_list(&opts, alpn.c_str()) != AWS_OP_SUCCESS) {
+        addon->ThrowCrtError(env, aws_last_error());
+    }
+}
+
+void UseVersionAndCiphers(Napi::Env env, aws_tls_ctx_options &opts, const TlsContextConfig &c) {
+    int min_version = c.min_tls_version ? *c.min_tls_version : AWS_IO_TLS_VER_SYS_DEFAULTS;
+    if (!((min_version >= AWS_IO_SSLv3 && min_version <= AWS_IO_TLSv1_3) || min_version == AWS_IO_TLS_VER_SYS_DEFAULTS)) {
+        throw Napi::RangeError::New(env, "tlsContextOptions.min_tls_version must be a TlsVersion (0-4 or 128)");
+    }
+    aws_tls_ctx_options_set_minimum_tls_version(&opts, static_cast<aws_tls_versions>(min_version));
+    int cipher = c.tls_cipher_preference ? *c.tls_cipher_preference : AWS_IO_TLS_CIPHER_PREF_SYSTEM_DEFAULT;
+    if (!aws_tls_is_cipher_pref_supported(static_cast<aws_tls_cipher_pref>(cipher))) {
+        throw Napi::RangeError::New(
+            env, "tlsContextOptions.tls_cipher_preference " + std::to_string(cipher) + " is not supported on this platform");
+    }
+    aws_tls_ctx_options_set_tls_cipher_preference(&opts, static_cast<aws_tls_cipher_pref>(cipher));
+    aws_tls_ctx_options_set_verify_peer(&opts, c.verify_peer ? *c.verify_peer != 0 : true);
+}
 
 }  // namespace
 
@@ -57,107 +124,15 @@ NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : Napi::Objec
     Napi::Object o = info[0].As<Napi::Object>();
     aws_allocator *alloc = Crt::Get().allocator;
 
-    std::string cert_path, key_path, cert, key, pkcs12_path, pkcs12_password, ca_file, ca_dir, ca, alpn;
+    Arena arena;
+    TlsContextConfig config{};
+    ReadView(o, tables::kTlsContextOptions, &config, arena, "tlsContextOptions");
     CtxOptions c;
-    int rc = AWS_OP_SUCCESS;
-    OptString(o, "pkcs12_password", pkcs12_password);  // checked even when unused
-    Napi::Value pkcs11 = SafeGet(o, "pkcs11_options", "tlsContextOptions.pkcs11_options");
-    if (pkcs11.IsObject()) {
-        Napi::Object p = pkcs11.As<Napi::Object>();
-        aws_tls_ctx_pkcs11_options po{};
-        po.pkcs11_lib = NativePkcs11Lib::From(SafeGet(p, "pkcs11_lib", "tlsContextOptions.pkcs11_options.pkcs11_lib"),
-                                              "tlsContextOptions.pkcs11_options.pkcs11_lib");
-        std::string pin, token_label, key_label, p_cert_path, p_cert;
-        Napi::Value pinv = SafeGet(p, "user_pin", "tlsContextOptions.pkcs11_options.user_pin");
-        if (pinv.IsString()) {
-            pin = pinv.As<Napi::String>().Utf8Value();
-            po.user_pin = Cursor(pin);
-        } else if (!pinv.IsNull() && !pinv.IsUndefined()) {
-            throw Napi::TypeError::New(env, "tlsContextOptions.pkcs11_options.user_pin must be a string or null");
-        }
-        uint64_t slot = 0;
-        Napi::Value slotv = SafeGet(p, "slot_id", "tlsContextOptions.pkcs11_options.slot_id");
-        if (slotv.IsNumber()) {
-            slot = static_cast<uint64_t>(slotv.As<Napi::Number>().Int64Value());
-            po.slot_id = &slot;
-        }
-        if (OptString(p, "token_label", token_label)) po.token_label = Cursor(token_label);
-        if (OptString(p, "private_key_object_label", key_label)) po.private_key_object_label = Cursor(key_label);
-        if (OptString(p, "cert_file_path", p_cert_path)) po.cert_file_path = Cursor(p_cert_path);
-        if (OptString(p, "cert_file_contents", p_cert)) po.cert_file_contents = Cursor(p_cert);
-        rc = aws_tls_ctx_options_init_client_mtls_with_pkcs11(&c.opts, alloc, &po);
-    } else if (OptString(o, "certificate_filepath", cert_path) | OptString(o, "private_key_filepath", key_path)) {
-        if (cert_path.empty() || key_path.empty()) {
-            throw Napi::TypeError::New(env, "tlsContextOptions: certificate_filepath and private_key_filepath go together");
-        }
-        rc = aws_tls_ctx_options_init_client_mtls_from_path(&c.opts, alloc, cert_path.c_str(), key_path.c_str());
-    } else if (OptString(o, "certificate", cert) | OptString(o, "private_key", key)) {
-        if (cert.empty() || key.empty()) {
-            throw Napi::TypeError::New(env, "tlsContextOptions: certificate and private_key go together");
-        }
-        aws_byte_cursor cc = Cursor(cert), kc = Cursor(key);
-        rc = aws_tls_ctx_options_init_client_mtls(&c.opts, alloc, &cc, &kc);
-    } else if (OptString(o, "pkcs12_filepath", pkcs12_path)) {
-        aws_byte_cursor pw = Cursor(pkcs12_password);
-        rc = aws_tls_ctx_options_init_client_mtls_pkcs12_from_path(&c.opts, alloc, pkcs12_path.c_str(), &pw);
-    } else {
-        aws_tls_ctx_options_init_default_client(&c.opts, alloc);
-    }
-    if (rc != AWS_OP_SUCCESS) addon->ThrowCrtError(env, aws_last_error());
+    if (InitIdentity(env, c.opts, config) != AWS_OP_SUCCESS) addon->ThrowCrtError(env, aws_last_error());
     c.initialized = true;
-
-    bool has_file = OptString(o, "ca_filepath", ca_file);
-    bool has_dir = OptString(o, "ca_dirpath", ca_dir);
-    if (has_file || has_dir) {
-        if (aws_tls_ctx_options_override_default_trust_store_from_path(&c.opts, has_dir ? ca_dir.c_str() : nullptr,
-                                                                       has_file ? ca_file.c_str() : nullptr) != AWS_OP_SUCCESS) {
-            addon->ThrowCrtError(env, aws_last_error());
-        }
-    }
-    if (OptString(o, "certificate_authority", ca)) {
-        aws_byte_cursor cac = Cursor(ca);
-        if (aws_tls_ctx_options_override_default_trust_store(&c.opts, &cac) != AWS_OP_SUCCESS) {
-            addon->ThrowCrtError(env, aws_last_error());
-        }
-    }
-    Napi::Value alpnv = SafeGet(o, "alpn_list", "tlsContextOptions.alpn_list");
-    if (alpnv.IsArray()) {
-        // The CRT takes a ';'-separated list and trusts it: check each protocol name here.
-        Napi::Array a = alpnv.As<Napi::Array>();
-        uint32_t n = CheckedLength(a, 1024, "tlsContextOptions.alpn_list");
-        for (uint32_t i = 0; i < n; ++i) {
-            std::string ep = "tlsContextOptions.alpn_list[" + std::to_string(i) + "]";
-            Napi::Value e = SafeGet(a, i, ep);
-            if (!e.IsString()) throw Napi::TypeError::New(env, ep + " must be a string");
-            std::string name = e.As<Napi::String>().Utf8Value();
-            if (name.empty() || name.size() > 255 || name.find(';') != std::string::npos) {
-                throw Napi::RangeError::New(env, ep + " must be 1 to 255 bytes without ';'");
-            }
-            if (i) alpn += ';';
-            alpn += name;
-        }
-        if (!alpn.empty() && aws_tls_ctx_options_set_alpn_list(&c.opts, alpn.c_str()) != AWS_OP_SUCCESS) {
-            addon->ThrowCrtError(env, aws_last_error());
-        }
-    } else if (!alpnv.IsUndefined() && !alpnv.IsNull()) {
-        throw Napi::TypeError::New(env, "tlsContextOptions.alpn_list must be an array of strings");
-    }
-    int min_version = OptInt(o, "min_tls_version", AWS_IO_TLS_VER_SYS_DEFAULTS);
-    if (!((min_version >= AWS_IO_SSLv3 && min_version <= AWS_IO_TLSv1_3) || min_version == AWS_IO_TLS_VER_SYS_DEFAULTS)) {
-        throw Napi::RangeError::New(env, "tlsContextOptions.min_tls_version must be a TlsVersion (0-4 or 128)");
-    }
-    aws_tls_ctx_options_set_minimum_tls_version(&c.opts, static_cast<aws_tls_versions>(min_version));
-    int cipher = OptInt(o, "tls_cipher_preference", AWS_IO_TLS_CIPHER_PREF_SYSTEM_DEFAULT);
-    if (cipher < 0 || cipher > 64)
-        throw Napi::RangeError::New(env, "tlsContextOptions.tls_cipher_preference must be a TlsCipherPreference");
-    if (!aws_tls_is_cipher_pref_supported(static_cast<aws_tls_cipher_pref>(cipher))) {
-        throw Napi::RangeError::New(
-            env, "tlsContextOptions.tls_cipher_preference " + std::to_string(cipher) + " is not supported on this platform");
-    }
-    aws_tls_ctx_options_set_tls_cipher_preference(&c.opts, static_cast<aws_tls_cipher_pref>(cipher));
-    Napi::Value verify = SafeGet(o, "verify_peer", "tlsContextOptions.verify_peer");
-    aws_tls_ctx_options_set_verify_peer(&c.opts, verify.IsBoolean() ? verify.As<Napi::Boolean>().Value() : true);
-
+    UseTrustStore(env, addon, c.opts, config);
+    UseAlpn(env, addon, c.opts, config);
+    UseVersionAndCiphers(env, c.opts, config);
     ctx_ = aws_tls_client_ctx_new(alloc, &c.opts);
     if (!ctx_) addon->ThrowCrtError(env, aws_last_error());
     info.This().As<Napi::Object>().TypeTag(&kTlsTag);

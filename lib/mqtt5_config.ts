@@ -3,7 +3,11 @@
 import type { HttpProxyOptions } from './http';
 import { ClientTlsContext } from './io';
 import type { AWSIoTMetrics, Mqtt5ClientConfig } from './mqtt5_types';
+import { binding } from './native';
 import * as validate from './validate';
+
+/** The fields of each part of the config, as the native tables (binding/packets.cc) convert them. */
+const KEYS = binding.tableKeys;
 
 const DEFAULT_KEEP_ALIVE_SECONDS = 1200;
 /** The SDK name the metrics appended to the username carry (see `disableMetrics`). */
@@ -12,7 +16,7 @@ const DEFAULT_METRICS_LIBRARY = 'IoTDeviceSDK/NodeJS';
 function normaliseMetrics(metrics: AWSIoTMetrics | undefined): object {
     if (metrics === undefined) return { libraryName: DEFAULT_METRICS_LIBRARY };
     validate.requireObject(metrics, 'config.metrics');
-    const m = validate.snapshot(metrics, ['libraryName', 'metadata'], 'config.metrics');
+    const m = validate.snapshot(metrics, KEYS.metrics, 'config.metrics');
     const out: { libraryName: unknown; metadata?: Array<{ name: unknown; value: unknown }> } = {
         libraryName: m.libraryName ?? DEFAULT_METRICS_LIBRARY,
     };
@@ -36,11 +40,7 @@ function normaliseMetrics(metrics: AWSIoTMetrics | undefined): object {
 function nativeProxyOptions(proxy: HttpProxyOptions): object {
     validate.requireObject(proxy, 'config.httpProxyOptions');
     const path = 'config.httpProxyOptions';
-    const p = validate.snapshot(
-        proxy,
-        ['host_name', 'port', 'auth_method', 'auth_username', 'auth_password', 'connection_type', 'tls_opts'],
-        path,
-    );
+    const p = validate.snapshot(proxy, PROXY_KEYS, path);
     const { tls_opts, ...out } = p;
     if (tls_opts !== undefined && tls_opts !== null) {
         validate.requireObject(tls_opts, `${path}.tls_opts`);
@@ -55,30 +55,16 @@ function nativeProxyOptions(proxy: HttpProxyOptions): object {
     return out;
 }
 
+// The native table's keys, less `websocket` (made here from websocketHandshakeTransform), and the
+// keys only this layer reads.
 const CONFIG_KEYS = [
-    'hostName',
-    'port',
-    'sessionBehavior',
-    'retryJitterMode',
-    'minReconnectDelayMs',
-    'maxReconnectDelayMs',
-    'minConnectedTimeToResetReconnectDelayMs',
-    'connectProperties',
-    'topicAliasingOptions',
-    'connackTimeoutMs',
-    'pingTimeoutMs',
-    'ackTimeoutSeconds',
-    'offlineQueueBehavior',
-    'extendedValidationAndFlowControlOptions',
-    'socketOptions',
+    ...KEYS.config.filter((key) => key !== 'websocket'),
     'clientBootstrap',
     'disableMetrics',
-    'metrics',
-    'tlsCtx',
     'websocketHandshakeTransform',
-    'httpProxyOptions',
-    'slowConsumer',
-] as const;
+];
+// aws-crt's HttpProxyOptions carry TLS as tls_opts, which becomes the native tls_ctx and tls_server_name.
+const PROXY_KEYS = [...KEYS.httpProxyOptions.filter((key) => key !== 'tls_ctx' && key !== 'tls_server_name'), 'tls_opts'];
 
 /** The config read once into the plain object the native constructor takes. */
 export function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
@@ -97,16 +83,12 @@ export function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
     for (const key of ['topicAliasingOptions', 'socketOptions'] as const) {
         if (c[key] !== undefined) {
             validate.requireObject(c[key], `config.${key}`);
-            c[key] = validate.snapshot(c[key] as object, key === 'socketOptions' ? SOCKET_KEYS : ALIAS_KEYS, `config.${key}`);
+            c[key] = validate.snapshot(c[key] as object, KEYS[key], `config.${key}`);
         }
     }
     if (c.slowConsumer !== undefined) {
         validate.requireObject(c.slowConsumer, 'config.slowConsumer');
-        c.slowConsumer = validate.snapshot(
-            c.slowConsumer as object,
-            ['thresholdMessages', 'dropQos0'] as const,
-            'config.slowConsumer',
-        );
+        c.slowConsumer = validate.snapshot(c.slowConsumer as object, KEYS.slowConsumer, 'config.slowConsumer');
     }
     if (c.disableMetrics !== undefined && typeof c.disableMetrics !== 'boolean') {
         throw new TypeError('config.disableMetrics must be a boolean');
@@ -124,15 +106,3 @@ export function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
     if (c.httpProxyOptions !== undefined) c.httpProxyOptions = nativeProxyOptions(c.httpProxyOptions as HttpProxyOptions);
     return c;
 }
-
-const SOCKET_KEYS = [
-    'type',
-    'domain',
-    'connect_timeout_ms',
-    'keepalive',
-    'keep_alive_interval_sec',
-    'keep_alive_timeout_sec',
-    'keep_alive_max_failed_probes',
-    'tcp_nodelay',
-] as const;
-const ALIAS_KEYS = ['outboundBehavior', 'outboundCacheMaxSize', 'inboundBehavior', 'inboundCacheMaxSize'] as const;

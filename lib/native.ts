@@ -79,6 +79,8 @@ export interface NativeBinding {
     errorName(errorCode: number): string;
     errorString(errorCode: number): string;
     errorCodes: { MQTT5_CLIENT_TERMINATED: number; MQTT5_USER_REQUESTED_STOP: number; INVALID_ARGUMENT: number };
+    /** The JS keys of every table of binding/packets.cc, by table name. */
+    tableKeys: Readonly<Record<string, readonly string[]>>;
     /** The numbers of binding/contract.h as the addon was built with them. */
     contract: Record<string, Record<string, number>>;
     /** Clients of this environment whose CRT client has not been released (tests). */

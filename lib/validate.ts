@@ -6,6 +6,14 @@
 // the same wording) by the native table walker; here come the rules that need more than a type:
 // topic syntax, UTF-8, list sizes, QoS 2, subscription identifier range.
 
+import { binding } from './native';
+
+/**
+ * The fields of each packet, as the native tables (binding/packets.cc) convert them: what is read
+ * here is exactly what the native side will look at.
+ */
+const KEYS = binding.tableKeys;
+
 const MAX_UTF8_STRING = 65535;
 const MAX_SUBSCRIPTION_IDENTIFIER = 268435455;
 /** The CRT's limits on user properties, subscriptions and topic filters per packet. */
@@ -197,25 +205,10 @@ function binaryUnguarded(value: unknown, field: string, json: boolean): unknown 
     );
 }
 
-const PUBLISH_KEYS = [
-    'topicName',
-    'payload',
-    'qos',
-    'retain',
-    'payloadFormat',
-    'messageExpiryIntervalSeconds',
-    'topicAlias',
-    'responseTopic',
-    'correlationData',
-    'contentType',
-    'userProperties',
-    'subscriptionIdentifiers',
-] as const;
-
 /** A PUBLISH read into a plain, checked object (the caller's object is never modified). */
 export function readPublish(packet: unknown, field: string): Record<string, unknown> {
     requireObject(packet, field);
-    const p = snapshot(packet, PUBLISH_KEYS, field);
+    const p = snapshot(packet, KEYS.publish, field);
     checkTopicName(p.topicName, `${field}.topicName`);
     if (p.qos === 2) throw new RangeError(`${field}.qos must be 0 (AtMostOnce) or 1 (AtLeastOnce): QoS 2 is not supported`);
     if (p.subscriptionIdentifiers !== undefined) {
@@ -233,14 +226,14 @@ export function readPublish(packet: unknown, field: string): Record<string, unkn
 
 export function readSubscribe(packet: unknown): Record<string, unknown> {
     requireObject(packet, 'subscribe');
-    const p = snapshot(packet, ['subscriptions', 'subscriptionIdentifier', 'userProperties'], 'subscribe');
+    const p = snapshot(packet, KEYS.subscribe, 'subscribe');
     if (p.subscriptions !== undefined) {
         const subs = readList(p.subscriptions, 'subscribe.subscriptions');
         if (subs.length === 0) throw new RangeError('subscribe.subscriptions must not be empty');
         p.subscriptions = subs.map((s, i) => {
             const f = `subscribe.subscriptions[${i}]`;
             if (typeof s !== 'object' || s === null) throw new TypeError(`${f} must be an object`);
-            const sub = snapshot(s, ['topicFilter', 'qos', 'noLocal', 'retainAsPublished', 'retainHandlingType'], f);
+            const sub = snapshot(s, KEYS.subscription, f);
             checkTopicFilter(sub.topicFilter, `${f}.topicFilter`);
             if (sub.qos === 2) throw new RangeError(`${f}.qos must be 0 (AtMostOnce) or 1 (AtLeastOnce): QoS 2 is not supported`);
             return sub;
@@ -255,7 +248,7 @@ export function readSubscribe(packet: unknown): Record<string, unknown> {
 
 export function readUnsubscribe(packet: unknown): Record<string, unknown> {
     requireObject(packet, 'unsubscribe');
-    const p = snapshot(packet, ['topicFilters', 'userProperties'], 'unsubscribe');
+    const p = snapshot(packet, KEYS.unsubscribe, 'unsubscribe');
     if (p.topicFilters !== undefined) {
         const filters = readList(p.topicFilters, 'unsubscribe.topicFilters');
         if (filters.length === 0) throw new RangeError('unsubscribe.topicFilters must not be empty');
@@ -270,35 +263,16 @@ export function readUnsubscribe(packet: unknown): Record<string, unknown> {
 
 export function readDisconnect(packet: unknown): Record<string, unknown> {
     requireObject(packet, 'disconnect');
-    const p = snapshot(
-        packet,
-        ['reasonCode', 'sessionExpiryIntervalSeconds', 'reasonString', 'serverReference', 'userProperties'],
-        'disconnect',
-    );
+    const p = snapshot(packet, KEYS.disconnect, 'disconnect');
     if (p.reasonString !== undefined) utf8String(p.reasonString, 'disconnect.reasonString');
     if (p.serverReference !== undefined) utf8String(p.serverReference, 'disconnect.serverReference');
     if (p.userProperties !== undefined) p.userProperties = readUserProperties(p.userProperties, 'disconnect.userProperties');
     return p;
 }
 
-const CONNECT_KEYS = [
-    'keepAliveIntervalSeconds',
-    'clientId',
-    'username',
-    'password',
-    'sessionExpiryIntervalSeconds',
-    'requestResponseInformation',
-    'requestProblemInformation',
-    'receiveMaximum',
-    'maximumPacketSizeBytes',
-    'willDelayIntervalSeconds',
-    'will',
-    'userProperties',
-] as const;
-
 export function readConnect(packet: unknown, field: string): Record<string, unknown> {
     requireObject(packet, field);
-    const c = snapshot(packet, CONNECT_KEYS, field);
+    const c = snapshot(packet, KEYS.connectProperties, field);
     if (c.clientId !== undefined) utf8String(c.clientId, `${field}.clientId`);
     if (c.username !== undefined) utf8String(c.username, `${field}.username`);
     if (c.password !== undefined) c.password = binary(c.password, `${field}.password`, false);
