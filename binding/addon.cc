@@ -113,6 +113,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : keys_(std::make_unique<KeyCa
                              InstanceMethod<&Addon::SetErrorClass>("setErrorClass", napi_enumerable),
                              InstanceMethod<&Addon::ErrorName>("errorName", napi_enumerable),
                              InstanceMethod<&Addon::ErrorString>("errorString", napi_enumerable),
+                             InstanceMethod<&Addon::ErrorDebugString>("errorDebugString", napi_enumerable),
+                             InstanceMethod<&Addon::IsCipherPreferenceSupported>("isCipherPreferenceSupported", napi_enumerable),
                              InstanceMethod<&Addon::LiveClientCount>("_liveClientCount", napi_enumerable),
                              InstanceMethod<&Addon::WakeDelay>("_wakeDelayUs", napi_enumerable),
                              InstanceValue("errorCodes", ErrorCodes(env), napi_enumerable),
@@ -162,6 +164,20 @@ Napi::Value Addon::ErrorName(const Napi::CallbackInfo &info) {
 
 Napi::Value Addon::ErrorString(const Napi::CallbackInfo &info) {
     return Napi::String::New(info.Env(), aws_error_str(ErrorCodeArg(info)));
+}
+
+// aws_error_debug_str: "<library>: <NAME>, <description>", what aws-crt's CrtError message is.
+Napi::Value Addon::ErrorDebugString(const Napi::CallbackInfo &info) {
+    return Napi::String::New(info.Env(), aws_error_debug_str(ErrorCodeArg(info)));
+}
+
+Napi::Value Addon::IsCipherPreferenceSupported(const Napi::CallbackInfo &info) {
+    if (info.Length() < 1 || !info[0].IsNumber())
+        throw Napi::TypeError::New(info.Env(), "tls_cipher_preference must be a number");
+    const int pref = info[0].As<Napi::Number>().Int32Value();
+    const bool ok = pref >= 0 && pref < AWS_IO_TLS_CIPHER_PREF_END_RANGE &&
+                    aws_tls_is_cipher_pref_supported(static_cast<aws_tls_cipher_pref>(pref));
+    return Napi::Boolean::New(info.Env(), ok);
 }
 
 // enableLogging(level, filename?): the CRT's own logger, process-wide (as in aws-crt). A second

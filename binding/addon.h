@@ -48,6 +48,8 @@ private:
     Napi::Value SetErrorClass(const Napi::CallbackInfo &info);
     Napi::Value ErrorName(const Napi::CallbackInfo &info);
     Napi::Value ErrorString(const Napi::CallbackInfo &info);
+    Napi::Value ErrorDebugString(const Napi::CallbackInfo &info);
+    Napi::Value IsCipherPreferenceSupported(const Napi::CallbackInfo &info);
     Napi::Value LiveClientCount(const Napi::CallbackInfo &info);
     Napi::Value WakeDelay(const Napi::CallbackInfo &info);
     Napi::Value IsAlpnAvailable(const Napi::CallbackInfo &info);

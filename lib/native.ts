@@ -78,6 +78,10 @@ export interface NativeBinding {
     setErrorClass(ctor: new (errorCode: number) => Error): void;
     errorName(errorCode: number): string;
     errorString(errorCode: number): string;
+    /** aws_error_debug_str: "<library>: <NAME>, <description>" (aws-crt's CrtError message). */
+    errorDebugString(errorCode: number): string;
+    /** aws_tls_is_cipher_pref_supported (false for numbers that are no preference). */
+    isCipherPreferenceSupported(preference: number): boolean;
     errorCodes: { MQTT5_CLIENT_TERMINATED: number; MQTT5_USER_REQUESTED_STOP: number; INVALID_ARGUMENT: number };
     /** The JS keys of every table of binding/packets.cc, by table name. */
     tableKeys: Readonly<Record<string, readonly string[]>>;
