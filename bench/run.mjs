@@ -21,7 +21,7 @@ const root = path.resolve(bench, '..');
 const nativeDir = path.join(bench, 'native');
 const nativeBuild = path.join(nativeDir, 'build');
 const nativeBin = path.join(nativeBuild, 'mqtt5-bench');
-const ALL_CLIENTS = ['mqtt5-crt', 'aws-crt', 'mqttjs', 'native'];
+const ALL_CLIENTS = ['mqtt5-crt', 'mqtt5-crt-zc', 'aws-crt', 'mqttjs', 'native'];
 const BASE = 'mqtt5-crt';
 
 // ------------------------------------------------------------------ the cases
@@ -97,7 +97,14 @@ const metricsOf = (scenario) => (['qos1', 'qos0', 'fanin', 'fanout'].includes(sc
 
 // ------------------------------------------------------------------ flags
 function parseFlags(argv) {
-    const o = { reps: 3, scenarios: null, clients: ALL_CLIENTS, quick: false, timeout: 600, render: false };
+    const o = {
+        reps: 3,
+        scenarios: null,
+        clients: ALL_CLIENTS.filter((c) => c !== 'mqtt5-crt-zc'),
+        quick: false,
+        timeout: 600,
+        render: false,
+    };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const val = () => {

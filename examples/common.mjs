@@ -69,7 +69,7 @@ export async function runDemo(client, { name, topic, timeoutMs = 20_000 }) {
             received,
             new Promise((_, reject) => (receiveTimer = setTimeout(() => reject(new Error('message not received back')), 10_000))),
         ]).finally(() => clearTimeout(receiveTimer));
-        console.log(`${name}: received '${message.payload.toString()}' on ${message.topicName}`);
+        console.log(`${name}: received '${Buffer.from(message.payload).toString()}' on ${message.topicName}`);
     } finally {
         clearTimeout(timer);
         client.stop();

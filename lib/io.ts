@@ -1,6 +1,8 @@
 /**
  * Network and TLS configuration, named as in aws-crt's `io` module.
  */
+import fs from 'node:fs';
+import { CrtError } from './error';
 import { binding } from './native';
 import { unreadable } from './validate';
 
@@ -180,8 +182,14 @@ export class TlsContextOptions {
     pkcs12_password?: string;
     /** mTLS with the private key held in a PKCS#11 token. */
     pkcs11_options?: Pkcs11Options;
+    /** Windows certificate store path of the client certificate (Windows only; elsewhere creating the context fails). */
+    windows_cert_store_path?: string;
+    /** How the options were made (aws-crt fills it in for its metrics). */
+    certificate_source?: CertificateSource;
     /** Verify the server's certificate and name (default true; turn off only for tests). */
     verify_peer = true;
+    /** Accepted for aws-crt compatibility: the CRT on Linux does no revocation checks either way. */
+    no_certificate_revocation = false;
 
     /** Trust the CAs in this directory and/or file instead of the system's. */
     override_default_trust_store_from_path(ca_dirpath?: string, ca_filepath?: string): void {
@@ -194,30 +202,102 @@ export class TlsContextOptions {
     }
     /** mTLS with a client certificate and key given as PEM text. */
     static create_client_with_mtls(certificate: string, private_key: string): TlsContextOptions {
-        return Object.assign(new TlsContextOptions(), { certificate, private_key });
+        return Object.assign(new TlsContextOptions(), {
+            certificate,
+            private_key,
+            certificate_source: CertificateSource.CERTIFICATE_FILES,
+        });
     }
     /** mTLS with a client certificate and key read from PEM files. */
     static create_client_with_mtls_from_path(certificate_filepath: string, private_key_filepath: string): TlsContextOptions {
-        return Object.assign(new TlsContextOptions(), { certificate_filepath, private_key_filepath });
+        return Object.assign(new TlsContextOptions(), {
+            certificate_filepath,
+            private_key_filepath,
+            certificate_source: CertificateSource.CERTIFICATE_FILES,
+        });
     }
     /** mTLS from a PKCS#12 file (macOS). */
     static create_client_with_mtls_pkcs12_from_path(pkcs12_filepath: string, pkcs12_password: string): TlsContextOptions {
-        return Object.assign(new TlsContextOptions(), { pkcs12_filepath, pkcs12_password });
+        return Object.assign(new TlsContextOptions(), {
+            pkcs12_filepath,
+            pkcs12_password,
+            certificate_source: CertificateSource.PKCS12_FILE,
+        });
     }
     /** mTLS with the private key held in a PKCS#11 token. */
     static create_client_with_mtls_pkcs11(options: Pkcs11Options): TlsContextOptions {
-        return Object.assign(new TlsContextOptions(), { pkcs11_options: options });
+        return Object.assign(new TlsContextOptions(), { pkcs11_options: options, certificate_source: CertificateSource.PKCS11 });
+    }
+    /** aws-crt's other name for {@link create_client_with_mtls_pkcs12_from_path}. */
+    static create_client_with_mtls_pkcs_from_path(pkcs12_filepath: string, pkcs12_password: string): TlsContextOptions {
+        return TlsContextOptions.create_client_with_mtls_pkcs12_from_path(pkcs12_filepath, pkcs12_password);
+    }
+    /** mTLS from the Windows certificate store (Windows only: elsewhere the CRT refuses the context with a CrtError). */
+    static create_client_with_mtls_windows_cert_store_path(certificate_path: string): TlsContextOptions {
+        return Object.assign(new TlsContextOptions(), {
+            windows_cert_store_path: certificate_path,
+            certificate_source: CertificateSource.WINDOWS_CERT_STORE,
+        });
+    }
+    /** Options for a server context (aws-crt shape; this package makes client contexts only). */
+    static create_server_with_mtls_from_path(certificate_filepath: string, private_key_filepath: string): TlsContextOptions {
+        return Object.assign(new TlsContextOptions(), { certificate_filepath, private_key_filepath, verify_peer: false });
+    }
+    /** Options for a server context from PKCS#12 (aws-crt shape; this package makes client contexts only). */
+    static create_server_with_mtls_pkcs_from_path(pkcs12_filepath: string, pkcs12_password: string): TlsContextOptions {
+        return Object.assign(new TlsContextOptions(), { pkcs12_filepath, pkcs12_password, verify_peer: false });
     }
 }
 
+/** How a TLS context's certificate was given (aws-crt's `io.CertificateSource`, for its metrics). */
+export enum CertificateSource {
+    CERTIFICATE_FILES = 0,
+    PKCS11 = 1,
+    WINDOWS_CERT_STORE = 2,
+    PKCS12_FILE = 4,
+}
+
+/** PKCS#12 file and password (aws-crt's `io.Pkcs12Options`; the CRT supports PKCS#12 on macOS only). */
+export interface Pkcs12Options {
+    /** Path to the PKCS#12 file. */
+    pkcs12_file: string;
+    /** Its password. */
+    pkcs12_password: string;
+}
+
+/** A TLS context (aws-crt's abstract `io.TlsContext`); {@link ClientTlsContext} is the one this package makes. */
+export abstract class TlsContext {
+    /** How the certificate was given, if the options said. */
+    readonly certificate_source?: CertificateSource;
+    /** The cipher preference of the options. */
+    readonly tls_cipher_preference?: TlsCipherPreference;
+    /** The minimum TLS version of the options. */
+    readonly min_tls_version?: TlsVersion;
+    /** @internal */
+    abstract readonly native: object;
+}
+
 /** A client TLS context: verified certificates and keys loaded once, shared by connections. */
-export class ClientTlsContext {
+export class ClientTlsContext extends TlsContext {
     /** @internal */
     readonly native: object;
     /** @param options default: verify the peer against the system trust store */
     constructor(options?: TlsContextOptions) {
+        super();
         const o = options ?? new TlsContextOptions();
         if (typeof o !== 'object' || o === null) throw new TypeError('tlsContextOptions must be an object');
+        let windowsStore: unknown;
+        try {
+            windowsStore = (o as TlsContextOptions).windows_cert_store_path;
+        } catch (e) {
+            throw unreadable('tlsContextOptions.windows_cert_store_path', e);
+        }
+        if (windowsStore !== undefined && process.platform !== 'win32') {
+            throw new CrtError(
+                AWS_ERROR_PLATFORM_NOT_SUPPORTED,
+                'tlsContextOptions.windows_cert_store_path: the Windows certificate store exists on Windows only',
+            );
+        }
         // The native side takes the options as they are, except the PKCS#11 library, which it
         // needs as its own native object.
         let native: object = o;
@@ -237,7 +317,50 @@ export class ClientTlsContext {
         } catch (e) {
             throw unreadable(field, e);
         }
-        this.native = new binding.NativeTlsContext(native);
+        this.native = newNativeTlsContext(native, o as TlsContextOptions);
+        // Read after the native checks (which report what cannot be read).
+        for (const key of ['certificate_source', 'tls_cipher_preference', 'min_tls_version'] as const) {
+            let v: unknown;
+            try {
+                v = (o as TlsContextOptions)[key];
+            } catch {
+                continue;
+            }
+            if (typeof v === 'number') (this as { [k in typeof key]?: number })[key] = v;
+        }
+    }
+}
+
+/** aws-c-common's AWS_ERROR_PLATFORM_NOT_SUPPORTED. */
+const AWS_ERROR_PLATFORM_NOT_SUPPORTED = 53;
+
+const FILE_OPTIONS = ['certificate_filepath', 'private_key_filepath', 'ca_filepath', 'ca_dirpath', 'pkcs12_filepath'] as const;
+
+/**
+ * The native context; when the CRT refuses it and a file option names a file that cannot be read,
+ * the CrtError says which option and path, and why (the CRT alone says "Invalid file path").
+ */
+function newNativeTlsContext(native: object, o: TlsContextOptions): object {
+    try {
+        return new binding.NativeTlsContext(native);
+    } catch (err) {
+        if (!(err instanceof CrtError)) throw err;
+        for (const key of FILE_OPTIONS) {
+            let file: unknown;
+            try {
+                file = o[key];
+            } catch {
+                continue; // the native side reported it already
+            }
+            if (typeof file !== 'string' || file.length === 0) continue;
+            try {
+                fs.accessSync(file, fs.constants.R_OK);
+            } catch (e) {
+                const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message;
+                throw new CrtError(err, `tlsContextOptions.${key} '${file}': ${why}`);
+            }
+        }
+        throw err;
     }
 }
 
@@ -249,12 +372,35 @@ export class TlsConnectionOptions {
      * @param alpn_list ALPN protocols to offer, in order of preference (default: none)
      */
     constructor(
-        readonly tls_ctx: ClientTlsContext,
+        readonly tls_ctx: TlsContext,
         readonly server_name?: string,
         readonly alpn_list: string[] = [],
     ) {
         if (!(tls_ctx instanceof ClientTlsContext)) throw new TypeError('tls_ctx must be an io.ClientTlsContext');
     }
+}
+
+/** The CRT's text for an error number, as aws-crt words it: "<library>: <NAME>, <description>". */
+export function error_code_to_string(error_code: number): string {
+    if (typeof error_code !== 'number') throw new TypeError(`error_code must be a number (got ${typeof error_code})`);
+    return binding.errorDebugString(error_code);
+}
+
+/** The CRT's name of an error number, e.g. `AWS_IO_SOCKET_CONNECTION_REFUSED`. */
+export function error_code_to_name(error_code: number): string {
+    if (typeof error_code !== 'number') throw new TypeError(`error_code must be a number (got ${typeof error_code})`);
+    return binding.errorName(error_code);
+}
+
+/** Whether this platform's TLS supports a cipher preference. */
+export function tls_cipher_preference_is_supported(tls_cipher_preference: TlsCipherPreference): boolean {
+    return binding.isCipherPreferenceSupported(tls_cipher_preference);
+}
+
+/** A stream of bytes (aws-crt's `io.InputStream`, an HTTP request body); kept for drop-in compatibility. */
+export class InputStream {
+    /** @param source the stream to read from */
+    constructor(readonly source: NodeJS.ReadableStream) {}
 }
 
 /** Whether this platform's TLS offers ALPN. */
@@ -291,6 +437,14 @@ export function enable_logging(level: LogLevel, filename?: string): void {
 
 /** camelCase alias of {@link enable_logging}. */
 export const enableLogging = enable_logging;
+
+/**
+ * aws-crt's `io.setLogLevel`. aws-crt's JS layer logs through it; this package has no logging of
+ * its own, so it sets the CRT's log level (as {@link enable_logging} without a file).
+ */
+export function setLogLevel(level: LogLevel): void {
+    enable_logging(level);
+}
 
 /** Applies MQTT5_CRT_LOG_LEVEL / MQTT5_CRT_LOG_FILE, if set; called once when the package loads. */
 export function applyLoggingFromEnvironment(env: NodeJS.ProcessEnv = process.env): void {

@@ -6,7 +6,7 @@
  */
 import type { AwsCredentialsProvider } from './auth';
 import type { HttpProxyOptions } from './http';
-import { type Pkcs11Options, type SocketOptions, type TlsCipherPreference, TlsContextOptions } from './io';
+import { type Pkcs11Options, type Pkcs12Options, type SocketOptions, type TlsCipherPreference, TlsContextOptions } from './io';
 import {
     awsIotConnection,
     DEFAULT_IOT_KEEP_ALIVE_SECONDS,
@@ -91,6 +91,25 @@ export class AwsIotMqtt5ClientConfigBuilder {
     /** mTLS with the key in a PKCS#11 token. */
     static newDirectMqttBuilderWithMtlsFromPkcs11(hostName: string, options: Pkcs11Options): AwsIotMqtt5ClientConfigBuilder {
         const tls = TlsContextOptions.create_client_with_mtls_pkcs11(options);
+        return new AwsIotMqtt5ClientConfigBuilder(hostName, { tls, mtls: true });
+    }
+    /** mTLS from a PKCS#12 file (the CRT supports it on macOS only; elsewhere build() fails with a CrtError). */
+    static newDirectMqttBuilderWithMtlsFromPkcs12(
+        hostName: string,
+        pkcs12Options: Pkcs12Options,
+    ): AwsIotMqtt5ClientConfigBuilder {
+        const tls = TlsContextOptions.create_client_with_mtls_pkcs12_from_path(
+            pkcs12Options.pkcs12_file,
+            pkcs12Options.pkcs12_password,
+        );
+        return new AwsIotMqtt5ClientConfigBuilder(hostName, { tls, mtls: true });
+    }
+    /** mTLS from the Windows certificate store (Windows only; elsewhere build() fails with a CrtError). */
+    static newDirectMqttBuilderWithMtlsFromWindowsCertStorePath(
+        hostName: string,
+        certificateStorePath: string,
+    ): AwsIotMqtt5ClientConfigBuilder {
+        const tls = TlsContextOptions.create_client_with_mtls_windows_cert_store_path(certificateStorePath);
         return new AwsIotMqtt5ClientConfigBuilder(hostName, { tls, mtls: true });
     }
     /** A custom authorizer over TLS on port 443 (ALPN mqtt). */

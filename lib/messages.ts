@@ -11,6 +11,7 @@ import { CrtError, ErrorCodes } from './error';
 import type { PublishAcknowledgementHandle } from './mqtt5_ack';
 import {
     QoS,
+    type SupportedQoS,
     type RetainHandlingType,
     type SubackPacket,
     SubackReasonCode,
@@ -216,7 +217,7 @@ export class MessageStream implements AsyncIterableIterator<PublishPacket> {
                 subscriptions: [
                     {
                         topicFilter: filter,
-                        qos: qos as QoS,
+                        qos: qos as SupportedQoS,
                         ...(o.noLocal !== undefined && { noLocal: o.noLocal as boolean }),
                         ...(o.retainAsPublished !== undefined && { retainAsPublished: o.retainAsPublished as boolean }),
                         ...(o.retainHandlingType !== undefined && {

@@ -32,15 +32,26 @@ import { HttpHeaders, HttpRequest } from './http';
 import { type PublishAcknowledgementHandle, PublishAcknowledgementHandleWrapper } from './mqtt5_ack';
 import { MessageStream, type MessagesOptions } from './messages';
 import { type ClientMetrics, MetricsRecorder } from './metrics';
-import { readConfig } from './mqtt5_config';
+import { readConfig, withWhatItGot } from './mqtt5_config';
+import {
+    connectionContext,
+    disconnectionContext,
+    type Endpoint,
+    endpointOf,
+    mqttErrorCode,
+    oversizedPublish,
+    packetLimitContext,
+} from './mqtt5_errors';
 import type { DisconnectPacket, PublishPacket, SubscribePacket, UnsubscribePacket } from './mqtt5_packet';
 import { PubackReasonCode } from './mqtt5_packet';
 import {
     type ClientStatistics,
     type ConnectionSuccessEvent,
+    type IMqtt5Client,
     type Mqtt5ClientConfig,
     type Mqtt5ClientEvents,
     type PublishCompletionResult,
+    type ReceivedBinary,
     SIGV4_TRANSFORM,
     type Sigv4Setup,
     type WebsocketHandshakeTransform,
@@ -65,7 +76,10 @@ import * as validate from './validate';
  * reconnecting until `stop()`. Operations return promises settled by the server's acknowledgement.
  * A started client keeps the process alive (like a socket); a stopped or closed one does not.
  */
-export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
+export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
+    extends TypedEventEmitter<Mqtt5ClientEvents<Binary>>
+    implements IMqtt5Client
+{
     /** Event name `error`. */
     static readonly ERROR = 'error';
     /** Event name `attemptingConnect`. */
@@ -90,6 +104,12 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     readonly #pending = new PendingOperations();
     // Held here so the native side can keep only a weak reference while the client is stopped.
     readonly #sink: NativeSink;
+    // Received payloads as Buffers over shared memory (config.zeroCopyPayloads) instead of own ArrayBuffers.
+    readonly #zeroCopy: boolean;
+    // Where it connects: named in connection errors.
+    readonly #endpoint: Endpoint;
+    // The largest packet the server accepts, from the last CONNACK (undefined before the first).
+    #maxPacketSize: number | undefined;
     // The last topic that passed the topic checks: publishers mostly reuse a few topics.
     #checkedTopic: string | undefined;
     // State, counts and last error for metrics(), connected() and messages() (lib/metrics.ts).
@@ -101,6 +121,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
     constructor(config: Mqtt5ClientConfig) {
         super();
         const nativeConfig = readConfig(config);
+        this.#zeroCopy = nativeConfig.zeroCopyPayloads === true;
+        delete nativeConfig.zeroCopyPayloads;
         const transform = nativeConfig.websocketHandshakeTransform as WebsocketHandshakeTransform | undefined;
         delete nativeConfig.websocketHandshakeTransform;
         if (transform !== undefined) {
@@ -125,7 +147,13 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             this.#transform = transform;
         }
         this.#sink = (objects, records, count) => this.#onEvents(objects, records, count);
-        this.#native = new binding.NativeMqtt5Client(nativeConfig, this.#sink);
+        try {
+            this.#native = new binding.NativeMqtt5Client(nativeConfig, this.#sink);
+        } catch (err) {
+            throw withWhatItGot(err, nativeConfig);
+        }
+        // Read after the native checks: host and port are a string and a number by now.
+        this.#endpoint = endpointOf(nativeConfig, transform !== undefined);
     }
 
     /**
@@ -253,6 +281,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 validate.checkTopicName(topic, 'publish.topicName');
                 this.#checkedTopic = topic;
             }
+            const oversized = this.#oversized(payload);
+            if (oversized) throw oversized;
             const id = native.publishFast(topic, payload, qos, retain === true);
             this.#metrics.publishes.started++;
             // The addon queues these; once per turn they go to the CRT's thread together.
@@ -263,6 +293,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             return this.#track(id);
         }
         const p = validate.readPublish(packet, 'publish');
+        const oversized = this.#oversized(p.payload);
+        if (oversized) throw oversized;
         // Reading the packet ran the caller's getters, which may have closed the client.
         const id = this.#live().publish(p);
         this.#metrics.publishes.started++;
@@ -282,6 +314,21 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         return (this.#unsubscribeFn ??= (packet) => this.#unsubscribe(packet as UnsubscribePacket));
     }
     #unsubscribeFn: ((packet: unknown) => Promise<unknown>) | undefined;
+    /** The error for a payload larger than the maximum packet size the server accepts (else undefined). */
+    #oversized(payload: unknown): Error | undefined {
+        const max = this.#maxPacketSize;
+        if (max === undefined || payload === undefined || payload === null) return undefined;
+        let bytes: number;
+        if (typeof payload === 'string') {
+            if (payload.length * 3 <= max) return undefined; // UTF-8 takes at most 3 bytes per UTF-16 unit
+            bytes = Buffer.byteLength(payload);
+        } else if (payload instanceof ArrayBuffer || ArrayBuffer.isView(payload)) {
+            bytes = payload.byteLength;
+        } else {
+            return undefined;
+        }
+        return bytes > max ? oversizedPublish(bytes, max) : undefined;
+    }
 
     /**
      * Subscribes. Resolves with the SUBACK, whose `reasonCodes` tell per subscription what was
@@ -474,7 +521,12 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
 
     #settle(event: NativeEvent, value: unknown, kind: 'publish' | 'subscribe' | 'unsubscribe'): void {
         if (event.errorCode) {
-            const error = new CrtError(event.errorCode);
+            // A packet the CRT refused as invalid: say which limits were in force.
+            const context =
+                event.errorCode === mqttErrorCode('AWS_ERROR_MQTT5_PACKET_VALIDATION')
+                    ? packetLimitContext(this.#maxPacketSize)
+                    : undefined;
+            const error = new CrtError(event.errorCode, context);
             this.#metrics.onOperationError(kind, error);
             this.#pending.reject(event.id!, error);
         } else {
@@ -503,8 +555,14 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                     const length = records[j + 4];
                     j += 5;
                     if (bits & NativeMessageBits.NewTopic) topic = objects[k++] as string;
-                    const payload =
-                        bits & NativeMessageBits.External ? (objects[k++] as Buffer) : Buffer.from(arena!, offset, length);
+                    let payload: ReceivedBinary;
+                    if (bits & NativeMessageBits.External) {
+                        const own = objects[k++] as Buffer;
+                        payload = this.#zeroCopy ? own : exactBytes(own);
+                    } else {
+                        // The arena holds the whole batch: a view would show the other messages.
+                        payload = this.#zeroCopy ? Buffer.from(arena!, offset, length) : arena!.slice(offset, offset + length);
+                    }
                     // A C++ PublishPacket too (its getters are on the prototype).
                     const message: PublishPacket = new ReceivedPublishPacket(
                         payload,
@@ -530,6 +588,7 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                     if (ev.event !== NativeEventType.MessageReceived) this.#dispatch(ev);
                     else {
                         metrics.messages++;
+                        if (!this.#zeroCopy) ownBinaries(ev.packet);
                         if (observe) channels.message.publish({ client: this, message: ev.packet });
                         if (ev.ackId === undefined) this.#emitSafely('messageReceived', new PublishReceivedEventData(ev.packet));
                         else this.#deliverAcked(ev.packet, ev.ackId, autoAck);
@@ -634,28 +693,33 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
         switch (ev.event) {
             // The packets the native layer builds become the C++ classes (same objects, getters added).
             case NativeEventType.PublishComplete:
-                this.#settle(ev, ev.packet ? adoptPuback(ev.packet) : ev.packet, 'publish');
+                this.#settle(ev, ev.packet ? adoptPuback(withUserProperties(ev.packet)) : ev.packet, 'publish');
                 break;
             case NativeEventType.SubscribeComplete:
-                this.#settle(ev, ev.packet ? adoptSuback(ev.packet) : ev.packet, 'subscribe');
+                this.#settle(ev, ev.packet ? adoptSuback(withUserProperties(ev.packet)) : ev.packet, 'subscribe');
                 break;
             case NativeEventType.UnsubscribeComplete:
-                this.#settle(ev, ev.packet ? adoptUnsuback(ev.packet) : ev.packet, 'unsubscribe');
+                this.#settle(ev, ev.packet ? adoptUnsuback(withUserProperties(ev.packet)) : ev.packet, 'unsubscribe');
                 break;
             case NativeEventType.AttemptingConnect:
                 this.#metrics.onAttempt();
                 this.#emitSafely('attemptingConnect', new OnAttemptingConnectEventData());
                 break;
             case NativeEventType.ConnectionSuccess: {
-                const data = new OnConnectionSuccessEventData(adoptConnack(ev.packet), adoptSettings(ev.settings));
+                this.#maxPacketSize = ev.settings?.maximumPacketSizeToServer;
+                const data = new OnConnectionSuccessEventData(
+                    adoptConnack(withUserProperties(ev.packet)),
+                    adoptSettings(ev.settings),
+                );
                 this.#metrics.onSuccess(data);
                 this.#emitSafely('connectionSuccess', data);
                 break;
             }
             case NativeEventType.ConnectionFailure: {
+                const code = ev.errorCode ?? 0;
                 const data = new OnConnectionFailureEventData(
-                    new CrtError(ev.errorCode ?? 0),
-                    ev.packet ? adoptConnack(ev.packet) : undefined,
+                    new CrtError(code, connectionContext(this.#endpoint, code)),
+                    ev.packet ? adoptConnack(withUserProperties(ev.packet)) : undefined,
                 );
                 this.#metrics.onFailure(data.error, data.connack);
                 this.#emitSafely('connectionFailure', data);
@@ -663,8 +727,8 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
             }
             case NativeEventType.Disconnection: {
                 const data = new OnDisconnectionEventData(
-                    new CrtError(ev.errorCode ?? 0),
-                    ev.packet ? adoptDisconnect(ev.packet) : undefined,
+                    new CrtError(ev.errorCode ?? 0, disconnectionContext(this.#endpoint)),
+                    ev.packet ? adoptDisconnect(withUserProperties(ev.packet)) : undefined,
                 );
                 this.#metrics.onDisconnection(data.error, data.disconnect);
                 this.#emitSafely('disconnection', data);
@@ -683,4 +747,25 @@ export class Mqtt5Client extends TypedEventEmitter<Mqtt5ClientEvents> {
                 break;
         }
     }
+}
+
+/**
+ * The bytes of a Buffer the addon made for one message as an ArrayBuffer of exactly those bytes:
+ * its own backing store when the Buffer spans all of it (always, for the addon's Buffers), else a copy.
+ */
+function exactBytes(b: Buffer): ArrayBuffer {
+    const ab = b.buffer as ArrayBuffer;
+    return b.byteOffset === 0 && b.byteLength === ab.byteLength ? ab : ab.slice(b.byteOffset, b.byteOffset + b.byteLength);
+}
+
+/** A fully converted received PUBLISH: payload and correlation data become exact ArrayBuffers. */
+function ownBinaries(packet: { payload?: unknown; correlationData?: unknown }): void {
+    if (Buffer.isBuffer(packet.payload)) packet.payload = exactBytes(packet.payload);
+    if (Buffer.isBuffer(packet.correlationData)) packet.correlationData = exactBytes(packet.correlationData);
+}
+
+/** aws-crt gives every ACK, CONNACK and DISCONNECT a `userProperties` array, empty when there are none. */
+function withUserProperties<T>(packet: T): T {
+    if (packet && typeof packet === 'object') (packet as { userProperties?: unknown[] }).userProperties ??= [];
+    return packet;
 }

@@ -2,6 +2,7 @@
 // every field read once, checked, defaults applied where the JS layer owns them.
 import type { HttpProxyOptions } from './http';
 import { ClientTlsContext } from './io';
+import { encodedFeatures, sdkMetrics } from './sdk_metrics';
 import type { AWSIoTMetrics, Mqtt5ClientConfig } from './mqtt5_types';
 import { binding } from './native';
 import * as validate from './validate';
@@ -10,18 +11,15 @@ import * as validate from './validate';
 const KEYS = binding.tableKeys;
 
 const DEFAULT_KEEP_ALIVE_SECONDS = 1200;
-/** The SDK name the metrics appended to the username carry (see `disableMetrics`). */
-const DEFAULT_METRICS_LIBRARY = 'IoTDeviceSDK/NodeJS';
 
-function normaliseMetrics(metrics: AWSIoTMetrics | undefined): object {
-    if (metrics === undefined) return { libraryName: DEFAULT_METRICS_LIBRARY };
+function normaliseMetrics(metrics: AWSIoTMetrics | undefined, c: Record<string, unknown>): object {
+    const features = encodedFeatures(c);
+    if (metrics === undefined) return sdkMetrics(undefined, undefined, features);
     validate.requireObject(metrics, 'config.metrics');
     const m = validate.snapshot(metrics, KEYS.metrics, 'config.metrics');
-    const out: { libraryName: unknown; metadata?: Array<{ name: unknown; value: unknown }> } = {
-        libraryName: m.libraryName ?? DEFAULT_METRICS_LIBRARY,
-    };
+    let metadata: Array<{ name: unknown; value: unknown }> | undefined;
     if (m.metadata !== undefined) {
-        out.metadata = validate.readList(m.metadata, 'config.metrics.metadata').map((entry, i) => {
+        metadata = validate.readList(m.metadata, 'config.metrics.metadata').map((entry, i) => {
             const f = `config.metrics.metadata[${i}]`;
             let isPair: boolean;
             try {
@@ -31,10 +29,14 @@ function normaliseMetrics(metrics: AWSIoTMetrics | undefined): object {
             }
             if (!isPair) throw new TypeError(`${f} must be a [key, value] pair`);
             const pair = validate.readList(entry, f, 2);
+            // Checked here: the native side sees them after the metadata the metrics add first.
+            for (const k of [0, 1]) {
+                if (typeof pair[k] !== 'string') throw new TypeError(`${f}[${k}] must be a string (got ${typeof pair[k]})`);
+            }
             return { name: pair[0], value: pair[1] };
         });
     }
-    return out;
+    return sdkMetrics(m.libraryName, metadata, features);
 }
 
 function nativeProxyOptions(proxy: HttpProxyOptions): object {
@@ -62,13 +64,73 @@ const CONFIG_KEYS = [
     'clientBootstrap',
     'disableMetrics',
     'websocketHandshakeTransform',
+    'zeroCopyPayloads',
 ];
 // aws-crt's HttpProxyOptions carry TLS as tls_opts, which becomes the native tls_ctx and tls_server_name.
 const PROXY_KEYS = [...KEYS.httpProxyOptions.filter((key) => key !== 'tls_ctx' && key !== 'tls_server_name'), 'tls_opts'];
 
+/** CONNECT fields people put at the top of the config: where they belong. */
+const CONNECT_FIELDS: Record<string, string> = {
+    clientId: 'clientId',
+    keepAlive: 'keepAliveIntervalSeconds',
+    keepAliveIntervalSeconds: 'keepAliveIntervalSeconds',
+    keepalive: 'keepAliveIntervalSeconds',
+    username: 'username',
+    password: 'password',
+    will: 'will',
+    sessionExpiryIntervalSeconds: 'sessionExpiryIntervalSeconds',
+    clean: 'sessionExpiryIntervalSeconds',
+};
+
+/** Where a key that is not a config field probably belongs, for the error. */
+function didYouMean(key: string): string {
+    if (key in CONNECT_FIELDS) return ` (did you mean config.connectProperties.${CONNECT_FIELDS[key]}?)`;
+    let best = '';
+    let bestDistance = Infinity;
+    const lower = key.toLowerCase();
+    for (const candidate of CONFIG_KEYS) {
+        const c = candidate.toLowerCase();
+        const d = c.startsWith(lower) || lower.startsWith(c) ? 1 : levenshtein(lower, c);
+        if (d < bestDistance) {
+            bestDistance = d;
+            best = candidate;
+        }
+    }
+    return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean config.${best}?)` : '';
+}
+
+function levenshtein(a: string, b: string): number {
+    const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = dp[0];
+        dp[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = dp[j];
+            dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return dp[b.length];
+}
+
+/** A key of the config that is not a field is a mistake (a misspelling, a CONNECT field at the top): say so. */
+function checkKeys(config: object): void {
+    let keys: string[];
+    try {
+        keys = Object.keys(config);
+    } catch (e) {
+        throw validate.unreadable('config', e);
+    }
+    const known = new Set<string>(CONFIG_KEYS);
+    for (const key of keys) {
+        if (!known.has(key)) throw new TypeError(`config.${key} is not a config field${didYouMean(key)}`);
+    }
+}
+
 /** The config read once into the plain object the native constructor takes. */
 export function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
     validate.requireObject(config, 'config');
+    checkKeys(config);
     const c = validate.snapshot(config, CONFIG_KEYS, 'config');
     if (typeof c.hostName === 'string' && c.hostName.length === 0) throw new RangeError('config.hostName must not be empty');
     const min = c.minReconnectDelayMs;
@@ -93,7 +155,10 @@ export function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
     if (c.disableMetrics !== undefined && typeof c.disableMetrics !== 'boolean') {
         throw new TypeError('config.disableMetrics must be a boolean');
     }
-    if (!c.disableMetrics) c.metrics = normaliseMetrics(c.metrics as AWSIoTMetrics | undefined);
+    if (c.zeroCopyPayloads !== undefined && typeof c.zeroCopyPayloads !== 'boolean') {
+        throw new TypeError(`config.zeroCopyPayloads must be a boolean (got ${typeof c.zeroCopyPayloads})`);
+    }
+    if (!c.disableMetrics) c.metrics = normaliseMetrics(c.metrics as AWSIoTMetrics | undefined, c);
     else delete c.metrics;
     delete c.disableMetrics;
     delete c.clientBootstrap;
@@ -105,4 +170,45 @@ export function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
     }
     if (c.httpProxyOptions !== undefined) c.httpProxyOptions = nativeProxyOptions(c.httpProxyOptions as HttpProxyOptions);
     return c;
+}
+
+/** A value as an error shows what it got. */
+function shown(v: unknown): string {
+    if (v === null) return 'null';
+    try {
+        if (Array.isArray(v)) return 'an array';
+    } catch {
+        return 'a revoked Proxy';
+    }
+    switch (typeof v) {
+        case 'number':
+        case 'boolean':
+        case 'bigint':
+            return String(v);
+        case 'string':
+            return v.length > 40 ? `a string of ${v.length} characters` : JSON.stringify(v);
+        case 'object':
+            return 'an object';
+        default:
+            return typeof v;
+    }
+}
+
+/**
+ * The native checks of a config say which field breaks which rule; this adds what the field held
+ * (read from the snapshot the native side got): `config.port must be an integer from 1 to 65535
+ * (got 70000)`.
+ */
+export function withWhatItGot(err: unknown, snapshot: Record<string, unknown>): unknown {
+    if (!(err instanceof TypeError || err instanceof RangeError) || err.message.includes('(got ')) return err;
+    const m = /^config((?:\.[\w$]+|\[\d+\])+) must /.exec(err.message);
+    if (!m) return err;
+    let v: unknown = snapshot;
+    for (const part of m[1].match(/[\w$]+/g) ?? []) {
+        if (v === null || typeof v !== 'object') return err;
+        v = (v as Record<string, unknown>)[part];
+    }
+    if (v === undefined) return err;
+    const Ctor = err instanceof RangeError ? RangeError : TypeError;
+    return new Ctor(`${err.message} (got ${shown(v)})`);
 }

@@ -29,6 +29,11 @@ export enum ConnectReasonCode {
     BadUsernameOrPassword311 = 4,
     /** MQTT 3.1.1 only: the client is not permitted to connect. */
     NotAuthorized311 = 5,
+    /** aws-crt's name for {@link IdentifierRejected311}. */
+    // biome-ignore lint/suspicious/noDuplicateEnumValues: aws-crt's name for the same code
+    ClientIdRejected311 = 2,
+    /** aws-crt's name for {@link BadUsernameOrPassword311}. */
+    InvalidUsernameOrPassword311 = 4,
     /** The server refused the connection and chose not to give a more specific reason. */
     UnspecifiedError = 128,
     /** The server could not parse the CONNECT packet. */
@@ -147,7 +152,10 @@ export enum SubackReasonCode {
     GrantedQoS1 = 1,
     /** Subscription accepted; messages will be delivered with at most QoS 2. */
     GrantedQoS2 = 2,
+    /** MQTT 3.1.1 only: the subscription failed (aws-crt's name; the same value as {@link UnspecifiedError}). */
+    Failure311 = 128,
     /** The subscription was refused without a more specific reason. */
+    // biome-ignore lint/suspicious/noDuplicateEnumValues: MQTT 5's name of aws-crt's Failure311
     UnspecifiedError = 128,
     /** The subscription was valid but the server's policy rejected it. */
     ImplementationSpecificError = 131,
@@ -276,6 +284,9 @@ export enum QoS {
 }
 
 /** Whether the server sends retained messages when a subscription is made. */
+/** The QoS levels the client supports: QoS 2 (ExactlyOnce) is refused where a QoS is given. */
+export type SupportedQoS = QoS.AtMostOnce | QoS.AtLeastOnce;
+
 export enum RetainHandlingType {
     /** Always send matching retained messages when the subscription is established. */
     SendOnSubscribe = 0,
@@ -391,11 +402,12 @@ export interface PublishPacket extends IPacket {
     /** Topic the message is published to. */
     topicName: string;
     /**
-     * Message body. On received messages this is a Node `Buffer` holding the raw bytes.
+     * Message body. On received messages (see `ReceivedPublishPacket`) an ArrayBuffer of exactly
+     * the message's bytes.
      */
     payload?: Payload;
-    /** Delivery guarantee for this message. */
-    qos: QoS;
+    /** Delivery guarantee for this message: 0 or 1 (the client refuses QoS 2, so it does not type-check). */
+    qos: SupportedQoS;
     /** Asks the server to keep this message as the topic's retained message. */
     retain?: boolean;
     /** Declares whether the payload is binary or UTF-8 text. */
@@ -407,10 +419,10 @@ export interface PublishPacket extends IPacket {
     /** Topic on which the receiver should publish its response (request/response pattern). */
     responseTopic?: string;
     /**
-     * Opaque data that lets a requester match a response to its request; a string is encoded as
-     * UTF-8. On received messages this is a Node `Buffer`.
+     * Opaque data that lets a requester match a response to its request (aws-crt's type; a string
+     * is still sent as UTF-8 at run time). On received messages an ArrayBuffer.
      */
-    correlationData?: BinaryData | string;
+    correlationData?: BinaryData;
     /**
      * Identifiers of the subscriptions that matched this message. Only set on received messages;
      * ignored when publishing.
@@ -488,8 +500,8 @@ export interface DisconnectPacket extends IPacket {
 export interface Subscription {
     /** Topic filter, possibly containing `+` / `#` wildcards or a `$share/` prefix. */
     topicFilter: string;
-    /** Highest QoS at which matching messages should be delivered. */
-    qos: QoS;
+    /** Highest QoS at which matching messages should be delivered: 0 or 1 (QoS 2 is refused). */
+    qos: SupportedQoS;
     /** When true, messages published by this same client are not delivered back to it. */
     noLocal?: boolean;
     /** When true, delivered messages keep the retain flag they were published with. */

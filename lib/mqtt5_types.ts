@@ -5,7 +5,18 @@ import type { CrtError } from './error';
 import type { HttpProxyOptions, HttpRequest } from './http';
 import type { ClientBootstrap, ClientTlsContext, SocketOptions } from './io';
 import type { PublishAcknowledgementHandleWrapper } from './mqtt5_ack';
-import type { ConnackPacket, ConnectPacket, DisconnectPacket, PubackPacket, PublishPacket, QoS } from './mqtt5_packet';
+import type {
+    ConnackPacket,
+    ConnectPacket,
+    DisconnectPacket,
+    PubackPacket,
+    PublishPacket,
+    QoS,
+    SubackPacket,
+    SubscribePacket,
+    UnsubackPacket,
+    UnsubscribePacket,
+} from './mqtt5_packet';
 
 /** How the client treats session state across connections. */
 export enum ClientSessionBehavior {
@@ -127,7 +138,8 @@ export interface Mqtt5ClientConfig {
     clientBootstrap?: ClientBootstrap;
     /**
      * When false (the default, as in aws-crt), SDK metrics are appended to the CONNECT username
-     * as a query string (`?SDK=...&Platform=...`), which AWS IoT Core reads. Set it to true for
+     * as a query string (`?SDK=IoTDeviceSDK/JS&Platform=...&Metadata=(CRTVersion=...;IoTSDKFeature=...;IoTSDKMetricsVersion=1)`,
+     * as aws-crt 1.33 sends it), which AWS IoT Core reads. Set it to true for
      * brokers that authenticate by username and would not expect the suffix.
      */
     disableMetrics?: boolean;
@@ -142,6 +154,14 @@ export interface Mqtt5ClientConfig {
     websocketHandshakeTransform?: WebsocketHandshakeTransform;
     /** Reach the broker through an HTTP proxy. */
     httpProxyOptions?: HttpProxyOptions;
+    /**
+     * mqtt5-crt only. false (the default): received payloads and correlation data are ArrayBuffers
+     * holding exactly their bytes, as aws-crt delivers them. true: they are Buffers viewing the
+     * memory the addon received them in, shared by the messages of one batch (`payload.buffer`
+     * shows the others), which saves a copy per message; declare the client as
+     * `Mqtt5Client<Buffer>` to have them typed so.
+     */
+    zeroCopyPayloads?: boolean;
 }
 
 /** The websocket handshake transform: change `request`, then call `done` exactly once. */
@@ -162,7 +182,7 @@ export interface Sigv4Setup {
 
 /** SDK metrics sent in the CONNECT username (aws-crt's shape). */
 export interface AWSIoTMetrics {
-    /** The library name; default `IoTDeviceSDK/NodeJS`. */
+    /** The library name; default `IoTDeviceSDK/JS` (aws-crt's). */
     libraryName?: string;
     /** Metadata key/value pairs. */
     metadata?: Array<[string, string]>;
@@ -235,10 +255,26 @@ export interface DisconnectionEvent {
 }
 /** Payload of `stopped`. */
 export type StoppedEvent = {};
+/** How received binary data (payload, correlation data) arrives: see {@link Mqtt5ClientConfig.zeroCopyPayloads}. */
+export type ReceivedBinary = ArrayBuffer | Buffer;
+
+/**
+ * A received PUBLISH. Its payload and correlation data are what they are, not the union a
+ * publish accepts: ArrayBuffers holding exactly the message's bytes (as aws-crt delivers them), or
+ * Buffers with {@link Mqtt5ClientConfig.zeroCopyPayloads}.
+ */
+export interface ReceivedPublishPacket<Binary extends ReceivedBinary = ArrayBuffer>
+    extends Omit<PublishPacket, 'payload' | 'correlationData'> {
+    /** The payload; absent when the message had none. */
+    payload?: Binary;
+    /** Correlation data, when the publisher set it. */
+    correlationData?: Binary;
+}
+
 /** Payload of `messageReceived`. */
-export interface MessageReceivedEvent {
-    /** The received PUBLISH; its payload and correlation data are Buffers. */
-    message: PublishPacket;
+export interface MessageReceivedEvent<Binary extends ReceivedBinary = ArrayBuffer> {
+    /** The received PUBLISH. */
+    message: ReceivedPublishPacket<Binary>;
     /**
      * Present for QoS 1 messages: call `acquireHandle()` synchronously inside a listener to take
      * over the PUBACK and send it later with `invokeAcknowledgement()`. Otherwise the client sends
@@ -272,7 +308,7 @@ export interface SlowConsumerEvent {
     droppedMessages: number;
 }
 
-export interface Mqtt5ClientEvents {
+export interface Mqtt5ClientEvents<Binary extends ReceivedBinary = ArrayBuffer> {
     /** Declared for aws-crt compatibility; the client does not currently emit it (failures arrive via other events and rejected promises). */
     error: (error: CrtError) => void;
     /** Emitted at the start of each connection attempt. */
@@ -286,10 +322,51 @@ export interface Mqtt5ClientEvents {
     /** Emitted once the client has stopped after `stop()`. */
     stopped: (event: StoppedEvent) => void;
     /** Emitted for each message received from the server. */
-    messageReceived: (event: MessageReceivedEvent) => void;
+    messageReceived: (event: MessageReceivedEvent<Binary>) => void;
     /** Emitted when received messages wait for the listeners beyond {@link SlowConsumerOptions.thresholdMessages}. */
     slowConsumer: (event: SlowConsumerEvent) => void;
 }
 
 /** What `publish()` resolves to: the PUBACK for QoS 1, `undefined` for QoS 0 (once written). */
 export type PublishCompletionResult = PubackPacket | undefined;
+
+/** aws-crt's listener types, one per event. */
+export type ErrorEventListener = (error: CrtError) => void;
+/** Listener of `stopped`. */
+export type StoppedEventListener = (eventData: StoppedEvent) => void;
+/** Listener of `attemptingConnect`. */
+export type AttemptingConnectEventListener = (eventData: AttemptingConnectEvent) => void;
+/** Listener of `connectionSuccess`. */
+export type ConnectionSuccessEventListener = (eventData: ConnectionSuccessEvent) => void;
+/** Listener of `connectionFailure`. */
+export type ConnectionFailureEventListener = (eventData: ConnectionFailureEvent) => void;
+/** Listener of `disconnection`. */
+export type DisconnectionEventListener = (eventData: DisconnectionEvent) => void;
+/** Listener of `messageReceived`. */
+export type MessageReceivedEventListener = (eventData: MessageReceivedEvent) => void;
+
+/** The fields aws-crt's Node and browser clients share (aws-crt's `Mqtt5ClientConfigBase`). */
+export type Mqtt5ClientConfigBase = Pick<
+    Mqtt5ClientConfig,
+    | 'hostName'
+    | 'port'
+    | 'sessionBehavior'
+    | 'retryJitterMode'
+    | 'minReconnectDelayMs'
+    | 'maxReconnectDelayMs'
+    | 'minConnectedTimeToResetReconnectDelayMs'
+    | 'connectProperties'
+    | 'topicAliasingOptions'
+    | 'disableMetrics'
+    | 'metrics'
+>;
+
+/** The client's operations as aws-crt's Node and browser clients share them (aws-crt's `IMqtt5Client`). */
+export interface IMqtt5Client {
+    close(): void;
+    start(): void;
+    stop(packet?: DisconnectPacket): void;
+    subscribe(packet: SubscribePacket): Promise<SubackPacket>;
+    unsubscribe(packet: UnsubscribePacket): Promise<UnsubackPacket>;
+    publish(packet: PublishPacket): Promise<PublishCompletionResult>;
+}

@@ -4,7 +4,7 @@
  * client: `client.publish(new PublishPacket('a/b', 'hi', QoS.AtLeastOnce).withRetain(true))`.
  */
 import type * as p from './mqtt5_packet';
-import { PacketType, QoS } from './mqtt5_packet';
+import { PacketType, QoS, type SupportedQoS } from './mqtt5_packet';
 
 /** A name/value pair (C++ `UserProperty`). */
 export class UserProperty implements p.UserProperty {
@@ -27,18 +27,18 @@ export class PublishPacket implements p.PublishPacket {
     readonly type = PacketType.Publish;
     topicName: string;
     payload?: p.Payload;
-    qos: QoS;
+    qos: SupportedQoS;
     retain?: boolean;
     payloadFormat?: p.PayloadFormatIndicator;
     messageExpiryIntervalSeconds?: number;
     topicAlias?: number;
     responseTopic?: string;
-    correlationData?: p.BinaryData | string;
+    correlationData?: p.BinaryData;
     subscriptionIdentifiers?: number[];
     contentType?: string;
     userProperties?: p.UserProperty[];
 
-    constructor(topic = '', payload?: p.Payload, qos: QoS = QoS.AtMostOnce) {
+    constructor(topic = '', payload?: p.Payload, qos: SupportedQoS = QoS.AtMostOnce) {
         this.topicName = topic;
         if (payload !== undefined) this.payload = payload;
         this.qos = qos;
@@ -53,7 +53,7 @@ export class PublishPacket implements p.PublishPacket {
         return this;
     }
     /** Sets the delivery QoS (0 or 1; QoS 2 is not supported by the client). */
-    withQOS(qos: QoS): this {
+    withQOS(qos: SupportedQoS): this {
         this.qos = qos;
         return this;
     }
@@ -89,7 +89,7 @@ export class PublishPacket implements p.PublishPacket {
     }
     /** Sets the data that pairs a response with its request; a string is sent as UTF-8. */
     withCorrelationData(data: p.BinaryData | string): this {
-        this.correlationData = data;
+        this.correlationData = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
         return this;
     }
     /** Sets an application-defined description of the payload (for example a MIME type). */
@@ -116,7 +116,7 @@ export class PublishPacket implements p.PublishPacket {
         return this.payload;
     }
     /** The delivery QoS. */
-    getQOS(): QoS {
+    getQOS(): SupportedQoS {
         return this.qos;
     }
     /** Whether the retain flag is set (false when unset). */
@@ -364,12 +364,12 @@ export class DisconnectPacket implements p.DisconnectPacket {
 /** C++ `Subscription(topicFilter, qos)`. */
 export class Subscription implements p.Subscription {
     topicFilter: string;
-    qos: QoS;
+    qos: SupportedQoS;
     noLocal?: boolean;
     retainAsPublished?: boolean;
     retainHandlingType?: p.RetainHandlingType;
 
-    constructor(topicFilter = '', qos: QoS = QoS.AtMostOnce) {
+    constructor(topicFilter = '', qos: SupportedQoS = QoS.AtMostOnce) {
         this.topicFilter = topicFilter;
         this.qos = qos;
     }
@@ -379,7 +379,7 @@ export class Subscription implements p.Subscription {
         return this;
     }
     /** Sets the highest QoS at which matching messages are delivered. */
-    withQOS(qos: QoS): this {
+    withQOS(qos: SupportedQoS): this {
         this.qos = qos;
         return this;
     }

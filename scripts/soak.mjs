@@ -271,7 +271,7 @@ async function phaseStream(warmup) {
     }
     sub.on('messageReceived', ({ message }) => {
         p1.received++;
-        const b = message.payload;
+        const b = message.payload && Buffer.from(message.payload);
         if (!b || b.length !== PAYLOAD || message.topicName !== topic) {
             p1.garbled++;
             return;

@@ -16,11 +16,11 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 export const KEEP_ALIVE_S = 60;
-export const NODE_CLIENTS = ['mqtt5-crt', 'aws-crt', 'mqttjs'];
+export const NODE_CLIENTS = ['mqtt5-crt', 'mqtt5-crt-zc', 'aws-crt', 'mqttjs'];
 
 function noop() {}
 
-function crtAdapter(mod, { port, clientId }) {
+function crtAdapter(mod, { port, clientId }, extra = {}) {
     const { Mqtt5Client } = mod;
     const client = new Mqtt5Client({
         hostName: '127.0.0.1',
@@ -28,6 +28,7 @@ function crtAdapter(mod, { port, clientId }) {
         connectProperties: { clientId, keepAliveIntervalSeconds: KEEP_ALIVE_S },
         // Both CRT clients would otherwise append SDK metrics to the CONNECT username.
         disableMetrics: true,
+        ...extra,
     });
     client.on('error', (e) => console.error(`${clientId}: error ${e}`));
     let connected = false;
@@ -89,7 +90,21 @@ const FACTORIES = {
             importMs,
             create(opts) {
                 const c = crtAdapter(mod, opts);
-                // Received payloads are Buffers already.
+                // Received payloads are ArrayBuffers (as aws-crt's): wrap (no copy) to read them as the others do.
+                c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(Buffer.from(e.message.payload)));
+                return c;
+            },
+        };
+    },
+    // The opt-in zero-copy mode: payloads are Buffers over the batch's shared memory.
+    'mqtt5-crt-zc': async () => {
+        const t0 = performance.now();
+        const mod = require(path.join(here, '..', '..', 'dist', 'index.js'));
+        const importMs = performance.now() - t0;
+        return {
+            importMs,
+            create(opts) {
+                const c = crtAdapter(mod, opts, { zeroCopyPayloads: true });
                 c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(e.message.payload));
                 return c;
             },

@@ -54,7 +54,7 @@ function publishTemplate(values: PubValues): PublishPacket {
     if (userProperties.length > 0) p.userProperties = userProperties;
     if (expiry !== undefined) p.messageExpiryIntervalSeconds = expiry;
     if (values['response-topic'] !== undefined) p.responseTopic = values['response-topic'];
-    if (values['correlation-data'] !== undefined) p.correlationData = values['correlation-data'];
+    if (values['correlation-data'] !== undefined) p.correlationData = Buffer.from(values['correlation-data'], 'utf8');
     return p;
 }
 

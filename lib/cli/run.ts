@@ -138,7 +138,10 @@ class ClientRun implements RunApi {
         });
         client.on('connectionFailure', ({ error, connack }) => {
             if (this.finishing) return;
-            let text = `connection to ${where} failed: ${describeError(error)}`;
+            let text =
+                error.code === 'AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE'
+                    ? `TLS handshake with ${where} failed: ${describeError(error)}`
+                    : `connection to ${where} failed: ${describeError(error)}`;
             if (connack) {
                 text += `; CONNACK reason code ${connack.reasonCode} (${enumName(lib.ConnectReasonCode, connack.reasonCode)})`;
                 if (connack.reasonString) text += `: ${connack.reasonString}`;

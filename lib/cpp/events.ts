@@ -83,18 +83,18 @@ export class OnDisconnectionEventData implements t.DisconnectionEvent {
 
 /** C++ `PublishReceivedEventData` (aws-crt `MessageReceivedEvent`). */
 export class PublishReceivedEventData implements t.MessageReceivedEvent {
-    /** aws-crt: the received PUBLISH. */
-    declare message: p.PublishPacket;
+    /** aws-crt: the received PUBLISH (payload and correlation data as ArrayBuffers, see `ReceivedPublishPacket`). */
+    declare message: t.ReceivedPublishPacket;
     /** aws-crt: present for QoS 1 messages, to take over the PUBACK (see `acquireHandle()`). */
     declare acknowledgementControl?: PublishAcknowledgementHandleWrapper;
     /** @internal */
     constructor(message: p.PublishPacket, acknowledgementControl?: PublishAcknowledgementHandleWrapper) {
-        this.message = message;
+        this.message = message as t.ReceivedPublishPacket;
         if (acknowledgementControl !== undefined) this.acknowledgementControl = acknowledgementControl;
     }
     /** C++: the received PUBLISH as a `PublishPacket` with its getters (the same object as `message`). */
     get publishPacket(): PublishPacket {
-        return asPublishPacket(this.message);
+        return asPublishPacket(this.message as p.PublishPacket);
     }
     /**
      * C++ `acquirePublishAcknowledgement()`: takes over the PUBACK of a QoS 1 message (call it

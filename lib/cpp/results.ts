@@ -22,6 +22,7 @@ export class PubAckPacket implements p.PubackPacket {
     constructor(reasonCode: p.PubackReasonCode) {
         (this as { type: PacketType }).type = PUBACK;
         this.reasonCode = reasonCode;
+        this.userProperties = []; // as aws-crt gives it
     }
     /** The packet type (always `PacketType.Puback`). */
     getType(): PacketType {
@@ -364,7 +365,7 @@ export const ReceivedPublishPacket = function ReceivedPublishPacket(
 ) {
     this.type = PacketType.Publish;
     this.payload = payload as p.Payload;
-    this.qos = qos;
+    this.qos = qos as p.SupportedQoS;
     this.retain = retain;
     this.topicName = topicName;
 } as unknown as new (

@@ -31,10 +31,10 @@ client.on('connectionSuccess', async () => {
         const received = new Promise((resolve) => client.once('messageReceived', ({ message }) => resolve(message)));
         const puback = await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'hello from cjs' });
         const message = await received;
-        if (message.payload.toString() !== 'hello from cjs') throw new Error(`wrong payload ${message.payload}`);
+        if (Buffer.from(message.payload).toString() !== 'hello from cjs') throw new Error(`wrong payload ${message.payload}`);
         console.log(
             `smoke ok (cjs): ${process.platform}-${process.arch} Node ${process.version}: connected, puback ${puback.reasonCode}, ` +
-                `received ${message.payload.length} bytes on ${message.topicName} in ${Date.now() - t0} ms`,
+                `received ${message.payload.byteLength} bytes on ${message.topicName} in ${Date.now() - t0} ms`,
         );
         client.stop();
     } catch (e) {

@@ -5,6 +5,26 @@ import { Mqtt5Client, type Mqtt5ClientConfig } from '../../dist/index.js';
 
 export const brokerPort = (): number => inject('brokerPort');
 
+/**
+ * A received message with its payload and correlation data as Buffers (views, no copy), after
+ * checking that they arrived as aws-crt delivers them: ArrayBuffers (a listener that throws fails
+ * the test). For tests about something else that read payloads as text or bytes.
+ */
+export function withBuffers<T extends { payload?: unknown; correlationData?: unknown }>(
+    message: T,
+): T & { payload: Buffer; correlationData?: Buffer } {
+    const out: any = { ...message };
+    for (const key of ['payload', 'correlationData'] as const) {
+        const v = message[key];
+        if (v === undefined) continue;
+        if (!(v instanceof ArrayBuffer))
+            throw new Error(`received ${key} is not an ArrayBuffer: ${Object.prototype.toString.call(v)}`);
+        out[key] = Buffer.from(v);
+    }
+    out.payload ??= Buffer.alloc(0);
+    return out;
+}
+
 export function uniqueTopic(prefix = 't'): string {
     return `mqtt5-crt-test/${prefix}/${randomUUID()}`;
 }

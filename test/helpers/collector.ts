@@ -1,12 +1,12 @@
 import { QoS, type Mqtt5Client, type PublishPacket } from '../../dist/index.js';
-import { uniqueTopic } from './client';
+import { uniqueTopic, withBuffers } from './client';
 
 /** Collects every message a client receives; `until(pred)` waits for one matching `pred`. */
 export function collector(client: Mqtt5Client) {
     const messages: PublishPacket[] = [];
     const waiters: Array<{ pred: (m: PublishPacket[]) => boolean; resolve: () => void }> = [];
     client.on('messageReceived', ({ message }) => {
-        messages.push(message);
+        messages.push(withBuffers(message));
         for (const w of waiters.filter((w) => w.pred(messages))) {
             waiters.splice(waiters.indexOf(w), 1);
             w.resolve();

@@ -288,7 +288,7 @@ describe('custom authorizer (the exact CONNECT username and password reach the b
         expect(tap.connects).toHaveLength(2);
         const [withMetrics, without] = tap.connects;
         expect(withMetrics.username!.startsWith(`${SIGNED_USERNAME}&SDK=`)).toBe(true);
-        expect(withMetrics.username).toMatch(/&SDK=IoTDeviceSDK\/NodeJS/);
+        expect(withMetrics.username).toMatch(/&SDK=IoTDeviceSDK\/JS&/);
         expect(withMetrics.username).toMatch(/&Platform=/);
         expect(withMetrics.password!.toString()).toBe(SIGNED.password);
         expect(withMetrics.keepAlive).toBe(iot.DEFAULT_IOT_KEEP_ALIVE_SECONDS);
@@ -313,6 +313,6 @@ describe('custom authorizer (the exact CONNECT username and password reach the b
                 .withCertificateAuthority(m.ca.cert.pem)
                 .build(),
         );
-        expect(tap.connects[0].username).toMatch(/^\?SDK=IoTDeviceSDK\/NodeJS&Platform=/);
+        expect(tap.connects[0].username).toMatch(/^\?SDK=IoTDeviceSDK\/JS&Platform=/);
     });
 });

@@ -19,7 +19,7 @@ import {
     SubackReasonCode,
 } from '../../dist/index.js';
 import { type Broker, type BrokerOptions, startBroker } from '../helpers/broker';
-import { brokerPort, closeAll, connectedClient, newClient, uniqueTopic } from '../helpers/client';
+import { brokerPort, closeAll, connectedClient, newClient, uniqueTopic, withBuffers } from '../helpers/client';
 import { sleep, track, waitFor } from '../helpers/wait';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault_proxy';
 
@@ -59,7 +59,7 @@ function watch(client: Mqtt5Client) {
 function collector(client: Mqtt5Client, topic: string) {
     const messages: any[] = [];
     client.on('messageReceived', ({ message }) => {
-        if (message.topicName === topic) messages.push(message);
+        if (message.topicName === topic) messages.push(withBuffers(message));
     });
     return {
         messages,
@@ -196,7 +196,7 @@ describe('broker crash (SIGKILL) with a persistent session', () => {
         let received = 0;
         sub.on('messageReceived', ({ message }) => {
             if (message.topicName !== topic) return;
-            copies[Number(message.payload!.toString())]++;
+            copies[Number(Buffer.from(message.payload!).toString())]++;
             received++;
         });
         sub.start();

@@ -19,7 +19,7 @@ const linux = process.platform === 'linux';
 /** The sequence numbers (first 4 bytes) of the messages `client` receives. */
 function sequence(client: Mqtt5Client) {
     const seqs: number[] = [];
-    client.on('messageReceived', ({ message }) => seqs.push((message.payload as Buffer).readUInt32LE(0)));
+    client.on('messageReceived', ({ message }) => seqs.push(Buffer.from(message.payload!).readUInt32LE(0)));
     return seqs;
 }
 
@@ -58,7 +58,7 @@ const child = (delay: string, dense: boolean) =>
             const pub = await client('moderation-pub-');
             const topic = 'mqtt5-crt-test/moderation/' + process.pid;
             const seqs = [];
-            sub.on('messageReceived', ({ message }) => seqs.push(message.payload.readUInt32LE(0)));
+            sub.on('messageReceived', ({ message }) => seqs.push(Buffer.from(message.payload).readUInt32LE(0)));
             await sub.subscribe({ subscriptions: [{ topicFilter: topic, qos: 1 }] });
             const payload = (i) => { const b = Buffer.alloc(64); b.writeUInt32LE(i, 0); return b; };
             const n = ${dense ? 20000 : 50};

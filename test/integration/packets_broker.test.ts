@@ -381,6 +381,8 @@ describe('private broker with the dynamic security plugin', () => {
         expect(disconnect!.type).toBe(PacketType.Disconnect);
         expect(disconnect!.reasonCode).toBe(DisconnectReasonCode.AdministrativeAction);
         expect(disconnect!.reasonString).toBeUndefined();
+        // aws-crt gives every DISCONNECT a userProperties array, empty when there are none.
+        expect(disconnect!.userProperties).toEqual([]);
         expect(error).toBeInstanceOf(CrtError);
         expect(error.code).toBe('AWS_ERROR_MQTT5_DISCONNECT_RECEIVED');
         expect(error.errorCode).toBeGreaterThan(0);

@@ -380,7 +380,7 @@ describe('ACK packets', () => {
     // request, and there is no plugin hook that adds them), even with requestProblemInformation.
     // So the client must report none: in particular it must not echo the request's properties
     // or invent empty ones.
-    it('carry exactly what mosquitto sent: reason codes, and no reason string or user properties', async () => {
+    it('carry exactly what mosquitto sent: reason codes, no reason string, and (as in aws-crt) an empty userProperties array', async () => {
         const client = await connectedClient({
             connectProperties: {
                 keepAliveIntervalSeconds: 60,
@@ -395,19 +395,19 @@ describe('ACK packets', () => {
         expect(suback.type).toBe(PacketType.Suback);
         expect(suback.reasonCodes).toEqual([SubackReasonCode.GrantedQoS1]);
         expect(suback.reasonString).toBeUndefined();
-        expect(suback.userProperties).toBeUndefined();
+        expect(suback.userProperties).toEqual([]); // aws-crt: always an array
 
         const puback = await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'x', userProperties });
         expect(puback!.type).toBe(PacketType.Puback);
         expect(puback!.reasonCode).toBe(PubackReasonCode.Success);
         expect(puback!.reasonString).toBeUndefined();
-        expect(puback!.userProperties).toBeUndefined();
+        expect(puback!.userProperties).toEqual([]);
 
         const unsuback = await client.unsubscribe({ topicFilters: [topic, uniqueTopic('never-subscribed')], userProperties });
         expect(unsuback.type).toBe(PacketType.Unsuback);
         expect(unsuback.reasonCodes).toEqual([UnsubackReasonCode.Success, UnsubackReasonCode.NoSubscriptionExisted]);
         expect(unsuback.reasonString).toBeUndefined();
-        expect(unsuback.userProperties).toBeUndefined();
+        expect(unsuback.userProperties).toEqual([]);
 
         // A failure code is still just a value on the ACK: NoMatchingSubscribers after the unsubscribe.
         const puback2 = await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'y' });

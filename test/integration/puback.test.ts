@@ -29,7 +29,7 @@ it('holds the PUBACK while a listener owns the handle, and sends it on invokeAck
     const got: string[] = [];
     const handles: PublishAcknowledgementHandle[] = [];
     sub.on('messageReceived', ({ message, acknowledgementControl }) => {
-        got.push(message.payload!.toString());
+        got.push(Buffer.from(message.payload!).toString());
         const h = acknowledgementControl!.acquireHandle();
         expect(h).not.toBeNull();
         expect(acknowledgementControl!.acquireHandle()).toBeNull(); // single use
@@ -61,7 +61,7 @@ it('acknowledges by itself after the listeners ran when nobody takes the handle'
     const got: string[] = [];
     let late: (() => unknown) | undefined;
     sub.on('messageReceived', ({ message, acknowledgementControl }) => {
-        got.push(message.payload!.toString());
+        got.push(Buffer.from(message.payload!).toString());
         late = () => acknowledgementControl!.acquireHandle();
     });
     for (const p of ['a', 'b', 'c']) await pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: p });

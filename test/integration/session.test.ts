@@ -22,7 +22,7 @@ import {
     UnsubackReasonCode,
 } from '../../dist/index.js';
 import { type Broker, type BrokerOptions, freePort, startBroker } from '../helpers/broker';
-import { brokerPort, closeAll, connectedClient, newClient, once, uniqueTopic } from '../helpers/client';
+import { brokerPort, closeAll, connectedClient, newClient, once, uniqueTopic, withBuffers } from '../helpers/client';
 import { sleep, track, type Tracked, waitFor } from '../helpers/wait';
 
 const OFFLINE_POLICY = 'AWS_ERROR_MQTT5_OPERATION_FAILED_DUE_TO_OFFLINE_QUEUE_POLICY';
@@ -33,7 +33,7 @@ const OFFLINE_POLICY = 'AWS_ERROR_MQTT5_OPERATION_FAILED_DUE_TO_OFFLINE_QUEUE_PO
 /** Collects received messages; `until(n)` resolves once n have arrived. */
 function collector(client: Mqtt5Client) {
     const messages: any[] = [];
-    client.on('messageReceived', ({ message }) => messages.push(message));
+    client.on('messageReceived', ({ message }) => messages.push(withBuffers(message)));
     return {
         messages,
         until: (n: number, ms = 10_000) =>

@@ -46,7 +46,7 @@ const awsCrtShape: Shape = {
         c.on('connectionSuccess', (e) => log.push(`connectionSuccess:${e.settings.clientId}`));
         c.on('disconnection', (e) => log.push(`disconnection:${e.error.code}`));
         c.on('stopped', () => log.push('stopped'));
-        c.on('messageReceived', (e) => log.push(`message:${e.message.topicName}:${e.message.payload!.toString()}`));
+        c.on('messageReceived', (e) => log.push(`message:${e.message.topicName}:${Buffer.from(e.message.payload!).toString()}`));
         return c;
     },
     publishPacket: (topic, payload) => ({
@@ -75,7 +75,9 @@ const cppShape: Shape = {
             .withClientDisconnectionCallback((d) => log.push(`disconnection:${d.error.code}`))
             .withClientStoppedCallback(() => log.push('stopped'))
             .withPublishReceivedCallback((d) =>
-                log.push(`message:${d.publishPacket.getTopic()}:${d.publishPacket.getPayload()!.toString()}`),
+                log.push(
+                    `message:${d.publishPacket.getTopic()}:${Buffer.from(d.publishPacket.getPayload() as ArrayBuffer).toString()}`,
+                ),
             );
         return Mqtt5Client.newMqtt5Client(options);
     },

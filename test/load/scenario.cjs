@@ -65,7 +65,7 @@ async function main() {
             connectProperties: { keepAliveIntervalSeconds: 120, clientId: `load-${run}-${i}` },
         });
         c.on('messageReceived', ({ message }) => {
-            const body = message.payload.toString();
+            const body = Buffer.from(message.payload).toString();
             if (message.topicName === FANOUT && body === 'fan-out') fanout[i]++;
             else if (message.topicName === own(i) && body.startsWith('from ')) {
                 const from = Number(body.slice(5));

@@ -31,9 +31,11 @@ import {
     type MessageReceivedEvent,
     type OnConnectionSuccessEventData,
     type SlowConsumerEvent,
+    type ReceivedPublishPacket,
 } from 'mqtt5-crt';
 
 declare const client: Mqtt5Client;
+declare const zeroCopy: Mqtt5Client<Buffer>;
 
 describe('event map', () => {
     test('listener payload types', () => {
@@ -52,7 +54,10 @@ describe('event map', () => {
         });
         client.once('messageReceived', (e) => {
             expectTypeOf(e).toEqualTypeOf<MessageReceivedEvent>();
-            expectTypeOf(e.message).toEqualTypeOf<PublishPacket>();
+            expectTypeOf(e.message).toEqualTypeOf<ReceivedPublishPacket>();
+            // A received payload is typed as what it is: an ArrayBuffer (as aws-crt delivers it).
+            expectTypeOf(e.message.payload).toEqualTypeOf<ArrayBuffer | undefined>();
+            expectTypeOf(e.message.correlationData).toEqualTypeOf<ArrayBuffer | undefined>();
             expectTypeOf(e.message.topicName).toBeString();
             expectTypeOf(e.acknowledgementControl).toEqualTypeOf<PublishAcknowledgementHandleWrapper | undefined>();
             expectTypeOf(e.acknowledgementControl!.acquireHandle()).toEqualTypeOf<PublishAcknowledgementHandle | null>();
@@ -76,6 +81,8 @@ describe('event map', () => {
             | 'slowConsumer'
         >();
         expectTypeOf(client.on('stopped', () => {})).toEqualTypeOf<Mqtt5Client>();
+        // With zeroCopyPayloads: true, a Mqtt5Client<Buffer> types them as Buffers.
+        zeroCopy.on('messageReceived', (e) => expectTypeOf(e.message.payload).toEqualTypeOf<Buffer | undefined>());
     });
 
     test('wrong event names and payloads do not compile', () => {
@@ -97,7 +104,7 @@ describe('event map', () => {
         expectTypeOf<typeof Mqtt5Client.MESSAGE_RECEIVED>().toEqualTypeOf<'messageReceived'>();
         expectTypeOf<typeof Mqtt5Client.CONNECTION_SUCCESS>().toEqualTypeOf<'connectionSuccess'>();
         // aws-crt code subscribes with the constants: the payload is still typed.
-        client.on(mqtt5.Mqtt5Client.MESSAGE_RECEIVED, (e) => expectTypeOf(e.message).toEqualTypeOf<PublishPacket>());
+        client.on(mqtt5.Mqtt5Client.MESSAGE_RECEIVED, (e) => expectTypeOf(e.message).toEqualTypeOf<ReceivedPublishPacket>());
     });
 });
 
@@ -134,7 +141,7 @@ describe('operations and packets', () => {
 
     test('packet shapes', () => {
         expectTypeOf<PublishPacket>().toHaveProperty('topicName').toBeString();
-        expectTypeOf<PublishPacket['qos']>().toEqualTypeOf<QoS>();
+        expectTypeOf<PublishPacket['qos']>().toEqualTypeOf<QoS.AtMostOnce | QoS.AtLeastOnce>();
         expectTypeOf<PubackPacket['reasonCode']>().toEqualTypeOf<PubackReasonCode>();
         expectTypeOf<SubscribePacket['subscriptions'][number]['topicFilter']>().toBeString();
         expectTypeOf(QoS.AtLeastOnce).toMatchTypeOf<QoS>();
@@ -146,6 +153,10 @@ describe('operations and packets', () => {
     test('bad packets do not compile', () => {
         // @ts-expect-error: topicName is required
         client.publish({ qos: QoS.AtLeastOnce });
+        // @ts-expect-error: QoS 2 is refused by the client, so it does not type-check
+        client.publish({ topicName: 't', qos: QoS.ExactlyOnce });
+        // @ts-expect-error: nor in a subscription
+        client.subscribe({ subscriptions: [{ topicFilter: 't', qos: QoS.ExactlyOnce }] });
         // @ts-expect-error: qos is a QoS, not a string
         client.publish({ topicName: 't', qos: 'at-least-once' });
         // @ts-expect-error: subscribe takes { subscriptions: [...] }
@@ -209,7 +220,9 @@ describe('namespaces and errors', () => {
         expectTypeOf<CrtError>().toMatchTypeOf<Error>();
         expectTypeOf<CrtError['code']>().toBeString();
         expectTypeOf<CrtError['errorCode']>().toBeNumber();
-        expectTypeOf<CrtError['error_name']>().toBeString();
-        expectTypeOf<CrtError['error_code']>().toBeNumber();
+        // aws-crt's: undefined for an error made from a message (`new CrtError('text')`).
+        expectTypeOf<CrtError['error_name']>().toEqualTypeOf<string | undefined>();
+        expectTypeOf<CrtError['error_code']>().toEqualTypeOf<number | undefined>();
+        expectTypeOf<CrtError['error']>().toBeUnknown();
     });
 });

@@ -9,7 +9,7 @@ describe('config validation', () => {
         expect(() => new Mqtt5Client(undefined as any)).toThrow(new TypeError('config must be an object (got undefined)'));
         expect(() => new Mqtt5Client({ port: 1883 } as any)).toThrow(new TypeError('config.hostName is required'));
         expect(() => new Mqtt5Client({ hostName: 5, port: 1883 } as any)).toThrow(
-            new TypeError('config.hostName must be a string'),
+            new TypeError('config.hostName must be a string (got 5)'),
         );
         expect(() => new Mqtt5Client({ hostName: 'h', port: 70000 })).toThrow(RangeError);
         expect(() => new Mqtt5Client({ hostName: 'h', port: 70000 })).toThrow(/config\.port must be an integer from 1 to 65535/);
@@ -27,7 +27,7 @@ describe('config validation', () => {
                     port: 1,
                     connectProperties: { keepAliveIntervalSeconds: 1, clientId: 7 as any },
                 }),
-        ).toThrow(new TypeError('config.connectProperties.clientId must be a string'));
+        ).toThrow(new TypeError('config.connectProperties.clientId must be a string (got 7)'));
         expect(() => new Mqtt5Client({ hostName: 'h', port: 1, tlsCtx: {} } as any)).toThrow(
             new TypeError('config.tlsCtx must be an io.ClientTlsContext'),
         );

@@ -1,0 +1,89 @@
+// Context for the CrtErrors the client reports: where it was connecting, and what to check when
+// the failure looks like a transport mismatch (plain MQTT to a TLS port, or the reverse).
+import { CrtError } from './error';
+import { binding } from './native';
+
+/** Where a client connects, as its config says. */
+export interface Endpoint {
+    host: string;
+    port: number;
+    tls: boolean;
+    websocket: boolean;
+    /** `host:port` of the HTTP proxy, if any. */
+    proxy?: string;
+}
+
+/** The endpoint of a config as readConfig() returned it (before the native client takes it). */
+export function endpointOf(c: Record<string, unknown>, websocket: boolean): Endpoint {
+    const e: Endpoint = { host: String(c.hostName), port: Number(c.port), tls: c.tlsCtx !== undefined, websocket };
+    const proxy = c.httpProxyOptions as { host_name?: unknown; port?: unknown } | undefined;
+    if (proxy) e.proxy = `${String(proxy.host_name)}:${String(proxy.port)}`;
+    return e;
+}
+
+function url(e: Endpoint): string {
+    const scheme = e.websocket ? (e.tls ? 'wss' : 'ws') : e.tls ? 'mqtts' : 'mqtt';
+    return `${scheme}://${e.host}:${e.port}${e.proxy ? ` via proxy ${e.proxy}` : ''}`;
+}
+
+/** A hint when the error is what a transport mismatch gives. */
+function transportHint(e: Endpoint, name: string): string | undefined {
+    if (e.tls && (name === 'AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE' || name === 'AWS_IO_SOCKET_CLOSED')) {
+        return (
+            'if the server there speaks plain MQTT (port 1883 usually does), the TLS handshake cannot succeed: ' +
+            'connect without tlsCtx, or to its TLS port (usually 8883)'
+        );
+    }
+    if (
+        !e.tls &&
+        (name === 'AWS_ERROR_MQTT5_DECODE_PROTOCOL_ERROR' ||
+            name === 'AWS_IO_SOCKET_CLOSED' ||
+            name === 'AWS_ERROR_MQTT5_CONNACK_TIMEOUT' ||
+            name === 'AWS_ERROR_HTTP_PROTOCOL_ERROR')
+    ) {
+        return 'if the server there expects TLS (port 8883 or 443 usually does), it cannot read a plain CONNECT: set tlsCtx';
+    }
+    return undefined;
+}
+
+/** The context of a failed connection attempt: the endpoint, and a hint where one fits. */
+export function connectionContext(e: Endpoint, errorCode: number): string {
+    const hint = transportHint(e, binding.errorName(errorCode));
+    return `connecting to ${url(e)}${hint ? `; ${hint}` : ''}`;
+}
+
+/** The context of a lost connection. */
+export function disconnectionContext(e: Endpoint): string {
+    return `connection to ${url(e)}`;
+}
+
+let mqttCodes: Map<string, number> | undefined;
+
+/** The number of an aws-c-mqtt error by its name (aws-c-mqtt's codes are 0x1400-0x17FF). */
+export function mqttErrorCode(name: string): number {
+    if (!mqttCodes) {
+        mqttCodes = new Map();
+        for (let n = 0x1400; n < 0x1800; n++) mqttCodes.set(binding.errorName(n), n);
+    }
+    const code = mqttCodes.get(name);
+    if (code === undefined) throw new Error(`no aws-c-mqtt error ${name}`);
+    return code;
+}
+
+/**
+ * A publish whose payload alone is larger than the maximum packet size the server accepts: the
+ * CrtError the CRT would give (AWS_ERROR_MQTT5_PACKET_VALIDATION), with the numbers.
+ */
+export function oversizedPublish(bytes: number, maximum: number): Error {
+    return new CrtError(
+        mqttErrorCode('AWS_ERROR_MQTT5_PACKET_VALIDATION'),
+        `publish.payload is ${bytes} bytes, more than the maximum packet size of ${maximum} bytes negotiated with the server`,
+    );
+}
+
+/** The context of an operation the CRT refused as an invalid packet, with the limits in force. */
+export function packetLimitContext(maximum: number | undefined): string {
+    return maximum === undefined
+        ? 'the packet breaks a limit of MQTT 5 or of the connection'
+        : `the packet breaks a limit of the connection (maximum packet size ${maximum} bytes, negotiated with the server) or of MQTT 5`;
+}
