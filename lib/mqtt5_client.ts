@@ -28,33 +28,32 @@ import {
 } from './cpp/results';
 import type { OperationOptions } from './abort';
 import { CrtError, ErrorCodes } from './error';
-import { HttpHeaders, HttpRequest } from './http';
+import { runHandshakeTransform, websocketConfigOf } from './handshake_transform';
 import { type PublishAcknowledgementHandle, PublishAcknowledgementHandleWrapper } from './mqtt5_ack';
 import { MessageStream, type MessagesOptions } from './messages';
 import { type ClientMetrics, MetricsRecorder } from './metrics';
 import { readConfig, withWhatItGot } from './mqtt5_config';
+import { exactBytes, ownBinaries, withUserProperties } from './mqtt5_received';
 import {
     connectionContext,
     disconnectionContext,
     type Endpoint,
     endpointOf,
     mqttErrorCode,
-    oversizedPublish,
+    oversizedPayload,
     packetLimitContext,
 } from './mqtt5_errors';
 import type { DisconnectPacket, PublishPacket, SubscribePacket, UnsubscribePacket } from './mqtt5_packet';
 import { PubackReasonCode } from './mqtt5_packet';
-import {
-    type ClientStatistics,
-    type ConnectionSuccessEvent,
-    type IMqtt5Client,
-    type Mqtt5ClientConfig,
-    type Mqtt5ClientEvents,
-    type PublishCompletionResult,
-    type ReceivedBinary,
-    SIGV4_TRANSFORM,
-    type Sigv4Setup,
-    type WebsocketHandshakeTransform,
+import type {
+    ClientStatistics,
+    ConnectionSuccessEvent,
+    IMqtt5Client,
+    Mqtt5ClientConfig,
+    Mqtt5ClientEvents,
+    PublishCompletionResult,
+    ReceivedBinary,
+    WebsocketHandshakeTransform,
 } from './mqtt5_types';
 import {
     binding,
@@ -126,24 +125,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
         const transform = nativeConfig.websocketHandshakeTransform as WebsocketHandshakeTransform | undefined;
         delete nativeConfig.websocketHandshakeTransform;
         if (transform !== undefined) {
-            if (typeof transform !== 'function') {
-                throw new TypeError('config.websocketHandshakeTransform must be a function (request, done) => void');
-            }
-            let sigv4: Sigv4Setup | undefined;
-            try {
-                sigv4 = (transform as { [SIGV4_TRANSFORM]?: Sigv4Setup })[SIGV4_TRANSFORM];
-            } catch (e) {
-                throw validate.unreadable('config.websocketHandshakeTransform', e);
-            }
-            nativeConfig.websocket = sigv4
-                ? {
-                      sigv4: {
-                          region: sigv4.region,
-                          service: sigv4.service,
-                          credentialsProvider: sigv4.credentialsProvider.native,
-                      },
-                  }
-                : { transform: true };
+            nativeConfig.websocket = websocketConfigOf(transform);
             this.#transform = transform;
         }
         this.#sink = (objects, records, count) => this.#onEvents(objects, records, count);
@@ -281,7 +263,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
                 validate.checkTopicName(topic, 'publish.topicName');
                 this.#checkedTopic = topic;
             }
-            const oversized = this.#oversized(payload);
+            const oversized = oversizedPayload(payload, this.#maxPacketSize);
             if (oversized) throw oversized;
             const id = native.publishFast(topic, payload, qos, retain === true);
             this.#metrics.publishes.started++;
@@ -293,7 +275,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
             return this.#track(id);
         }
         const p = validate.readPublish(packet, 'publish');
-        const oversized = this.#oversized(p.payload);
+        const oversized = oversizedPayload(p.payload, this.#maxPacketSize);
         if (oversized) throw oversized;
         // Reading the packet ran the caller's getters, which may have closed the client.
         const id = this.#live().publish(p);
@@ -314,21 +296,6 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
         return (this.#unsubscribeFn ??= (packet) => this.#unsubscribe(packet as UnsubscribePacket));
     }
     #unsubscribeFn: ((packet: unknown) => Promise<unknown>) | undefined;
-    /** The error for a payload larger than the maximum packet size the server accepts (else undefined). */
-    #oversized(payload: unknown): Error | undefined {
-        const max = this.#maxPacketSize;
-        if (max === undefined || payload === undefined || payload === null) return undefined;
-        let bytes: number;
-        if (typeof payload === 'string') {
-            if (payload.length * 3 <= max) return undefined; // UTF-8 takes at most 3 bytes per UTF-16 unit
-            bytes = Buffer.byteLength(payload);
-        } else if (payload instanceof ArrayBuffer || ArrayBuffer.isView(payload)) {
-            bytes = payload.byteLength;
-        } else {
-            return undefined;
-        }
-        return bytes > max ? oversizedPublish(bytes, max) : undefined;
-    }
 
     /**
      * Subscribes. Resolves with the SUBACK, whose `reasonCodes` tell per subscription what was
@@ -652,43 +619,6 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
     /** Sends one PUBACK (made on first use: most clients never need it). */
     #ackOne: ((ackId: number) => void) | undefined;
 
-    #runTransform(id: number, snapshot: { method: string; path: string; headers: Array<[string, string]> }): void {
-        const request = new HttpRequest(snapshot.method, snapshot.path, new HttpHeaders(snapshot.headers));
-        let settled = false;
-        const finish = (code: number, rewritten?: { path: string; headers: Array<[string, string]> }) => {
-            settled = true;
-            this.#native?.completeWebsocketTransform(id, code, rewritten);
-        };
-        const done = (errorCode?: number) => {
-            if (settled) return;
-            if (typeof errorCode === 'number' && errorCode !== 0) return finish(errorCode);
-            // Whatever the transform did to the request, the handshake must go on or fail now.
-            let rewritten: { path: string; headers: Array<[string, string]> };
-            try {
-                const headers = request.headers;
-                if (!(headers instanceof HttpHeaders)) throw new TypeError('request.headers must be an http.HttpHeaders');
-                if (typeof request.path !== 'string') throw new TypeError('request.path must be a string');
-                rewritten = { path: request.path, headers: headers._pairs() };
-                for (const [name, value] of rewritten.headers) {
-                    if (typeof name !== 'string' || typeof value !== 'string') {
-                        throw new TypeError('request.headers must hold string names and values');
-                    }
-                }
-            } catch (err) {
-                finish(ErrorCodes.INVALID_ARGUMENT);
-                throw err;
-            }
-            finish(0, rewritten);
-        };
-        try {
-            this.#transform!(request, done);
-        } catch (err) {
-            // A throwing transform fails this connection attempt (and the error surfaces).
-            if (!settled) finish(ErrorCodes.INVALID_ARGUMENT);
-            throw err;
-        }
-    }
-
     #dispatch(ev: NativeEvent): void {
         switch (ev.event) {
             // The packets the native layer builds become the C++ classes (same objects, getters added).
@@ -738,7 +668,9 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
                 this.#emitSafely('slowConsumer', ev.packet);
                 break;
             case NativeEventType.WebsocketTransform:
-                this.#runTransform(ev.id!, ev.packet);
+                runHandshakeTransform(this.#transform!, ev.packet, (code, rewritten) =>
+                    this.#native?.completeWebsocketTransform(ev.id!, code, rewritten),
+                );
                 break;
             case NativeEventType.Stopped:
                 this.#started = false;
@@ -747,25 +679,4 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
                 break;
         }
     }
-}
-
-/**
- * The bytes of a Buffer the addon made for one message as an ArrayBuffer of exactly those bytes:
- * its own backing store when the Buffer spans all of it (always, for the addon's Buffers), else a copy.
- */
-function exactBytes(b: Buffer): ArrayBuffer {
-    const ab = b.buffer as ArrayBuffer;
-    return b.byteOffset === 0 && b.byteLength === ab.byteLength ? ab : ab.slice(b.byteOffset, b.byteOffset + b.byteLength);
-}
-
-/** A fully converted received PUBLISH: payload and correlation data become exact ArrayBuffers. */
-function ownBinaries(packet: { payload?: unknown; correlationData?: unknown }): void {
-    if (Buffer.isBuffer(packet.payload)) packet.payload = exactBytes(packet.payload);
-    if (Buffer.isBuffer(packet.correlationData)) packet.correlationData = exactBytes(packet.correlationData);
-}
-
-/** aws-crt gives every ACK, CONNACK and DISCONNECT a `userProperties` array, empty when there are none. */
-function withUserProperties<T>(packet: T): T {
-    if (packet && typeof packet === 'object') (packet as { userProperties?: unknown[] }).userProperties ??= [];
-    return packet;
 }

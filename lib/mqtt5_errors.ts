@@ -71,10 +71,25 @@ export function mqttErrorCode(name: string): number {
 }
 
 /**
- * A publish whose payload alone is larger than the maximum packet size the server accepts: the
- * CrtError the CRT would give (AWS_ERROR_MQTT5_PACKET_VALIDATION), with the numbers.
+ * The error for a publish whose payload alone is larger than the maximum packet size the server
+ * accepts (else undefined): the CrtError the CRT would give (AWS_ERROR_MQTT5_PACKET_VALIDATION),
+ * with the numbers. `max` is undefined before the first CONNACK.
  */
-export function oversizedPublish(bytes: number, maximum: number): Error {
+export function oversizedPayload(payload: unknown, max: number | undefined): Error | undefined {
+    if (max === undefined || payload === undefined || payload === null) return undefined;
+    let bytes: number;
+    if (typeof payload === 'string') {
+        if (payload.length * 3 <= max) return undefined; // UTF-8 takes at most 3 bytes per UTF-16 unit
+        bytes = Buffer.byteLength(payload);
+    } else if (payload instanceof ArrayBuffer || ArrayBuffer.isView(payload)) {
+        bytes = payload.byteLength;
+    } else {
+        return undefined;
+    }
+    return bytes > max ? oversizedPublish(bytes, max) : undefined;
+}
+
+function oversizedPublish(bytes: number, maximum: number): Error {
     return new CrtError(
         mqttErrorCode('AWS_ERROR_MQTT5_PACKET_VALIDATION'),
         `publish.payload is ${bytes} bytes, more than the maximum packet size of ${maximum} bytes negotiated with the server`,

@@ -474,7 +474,9 @@ describe('the C++ MQTT5 user guide, block by block', () => {
             mqtt5Client = track(
                 mtlsBuilder()
                     .withPublishReceivedCallback((_client: Mqtt5Client, eventData: Mqtt5.PublishReceivedEventData) => {
-                        received.push(`${eventData.publishPacket.getTopic()}:${eventData.publishPacket.getPayload()}`);
+                        received.push(
+                            `${eventData.publishPacket.getTopic()}:${Buffer.from(eventData.publishPacket.getPayload() as ArrayBuffer)}`,
+                        );
                     })
                     .build(),
             );

@@ -342,7 +342,8 @@ describe('results and event data: the C++ getters on the aws-crt objects', () =>
         ]);
         const puback = (await client.publish({ topicName: topic, payload: 'x', qos: QoS.AtLeastOnce }))!;
         expect(puback).toBeInstanceOf(PubAckPacket);
-        expect(Object.keys(puback)).toEqual(['type', 'reasonCode']);
+        // aws-crt's shape: userProperties is always an array.
+        expect(Object.keys(puback)).toEqual(['type', 'reasonCode', 'userProperties']);
         expect([puback.type, puback.reasonCode]).toEqual([PacketType.Puback, 0]);
         expect((puback as PubAckPacket).getReasonCode()).toBe(PubAckReasonCode.AWS_MQTT5_PARC_SUCCESS);
         const unsuback = await client.unsubscribe({ topicFilters: [topic, uniqueTopic('never')] });

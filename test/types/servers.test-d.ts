@@ -10,6 +10,7 @@ import {
     type PublishPacket,
     QoS,
     type SubackPacket,
+    type SubscribePacket,
 } from 'mqtt5-crt';
 
 declare const client: Mqtt5Client;
@@ -30,7 +31,8 @@ describe('server features', () => {
         expectTypeOf(client.publish({ topicName: 't', qos: QoS.AtMostOnce }, { signal })).toEqualTypeOf(
             client.publish({ topicName: 't', qos: QoS.AtMostOnce }),
         );
-        const subscribe = { subscriptions: [{ topicFilter: 't', qos: QoS.AtMostOnce }] };
+        // Annotated: QoS 2 is refused by the types, and an unannotated literal would widen qos to QoS.
+        const subscribe: SubscribePacket = { subscriptions: [{ topicFilter: 't', qos: QoS.AtMostOnce }] };
         // The same promise type as without options (main: SubackPacket with the C++ getters).
         expectTypeOf(client.subscribe(subscribe, { signal })).toEqualTypeOf(client.subscribe(subscribe));
         expectTypeOf(client.subscribe(subscribe, { signal })).resolves.toMatchTypeOf<SubackPacket>();
