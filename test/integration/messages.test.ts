@@ -201,6 +201,11 @@ describe('backpressure', () => {
         const first = await stream.next();
         expect(text(first.value!.payload)).toBe('0');
         // The loop works on message 0 and asks for nothing more: the broker stops at the bound.
+        await waitFor(
+            () => seen.length >= receiveMaximum,
+            10_000,
+            () => `${receiveMaximum} deliveries (got ${seen.length})`,
+        );
         expect(await settled(seen)).toBe(receiveMaximum);
         // Caught up, the loop gets everything, in order. (Not asserted: a bound while it catches
         // up. mosquitto 2.0.11 sends up to receiveMaximum more after each PUBACK, ignoring those
@@ -225,11 +230,16 @@ describe('backpressure', () => {
         await stream.subscribed;
         const pub = await connectedClient();
         await publishAll(pub, topic, 6);
-        // Message 0 finished (acknowledged by asking for 1); 1 in the loop's hands, 2 waiting.
+        // Message 0 finished (acknowledged by asking for 1); 1 in the loop's hands.
         expect(text((await stream.next()).value!.payload)).toBe('0');
         expect(text((await stream.next()).value!.payload)).toBe('1');
-        // The PUBACK of 0 reaches the broker (which may then send more: see above).
-        await sleep(500);
+        // With receiveMaximum 2 the broker sent 0 and 1; a third delivery shows that it has the
+        // PUBACK of 0 (it may send more than one then: see above).
+        await waitFor(
+            () => first.metrics().messagesReceived >= 3,
+            10_000,
+            () => `a third delivery (got ${first.metrics().messagesReceived})`,
+        );
         // Gone without a word (no DISCONNECT, no PUBACKs: close() releases the connection at once).
         first.close();
         await expect(stream.next()).rejects.toThrow(CrtError);

@@ -5,7 +5,7 @@ import { type ClientMetrics, QoS } from '../../dist/index.js';
 import { type Broker, startBroker } from '../helpers/broker';
 import { closeAll, connectedClient, newClient, once, uniqueTopic } from '../helpers/client';
 import { connack, PacketType, startScriptedServer } from '../helpers/scripted_server';
-import { sleep, waitFor } from '../helpers/wait';
+import { waitFor } from '../helpers/wait';
 
 afterAll(closeAll);
 
@@ -77,8 +77,12 @@ it('counts operations and messages as they happen, and the queue while offline',
 
     // Offline, QoS 1 publishes wait in the client's queue: they are the queue depth.
     const queued = [1, 2, 3].map(() => client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'q' }));
-    // The client hands the publishes of one turn to the CRT together, at the end of the turn.
-    await sleep(50);
+    // The client hands the publishes of one turn to the CRT's thread together, at the end of the turn.
+    await waitFor(
+        () => client.metrics().operations.incompleteOperationCount === 3,
+        10_000,
+        () => `3 queued (got ${client.metrics().operations.incompleteOperationCount})`,
+    );
     const offline = client.metrics();
     expect(offline.publishes).toEqual({ started: 16, succeeded: 13, failed: 0 });
     expect(offline.operations.incompleteOperationCount).toBe(3);
