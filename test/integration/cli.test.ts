@@ -329,6 +329,14 @@ describe('mqtt5-crt usage', { timeout: TEST_MS }, () => {
 });
 
 describe('mqtt5-crt failures', { timeout: TEST_MS }, () => {
+    it('TLS to a plain MQTT port: exits 1 naming the endpoint, with the hint to connect without TLS', async () => {
+        const r = await run(['pub', '-h', 'localhost', '-p', String(brokerPort()), '--tls', '--insecure', '-t', 'x', '-m', 'y']);
+        expect(r.timedOut).toBe(false);
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toContain(`connecting to mqtts://localhost:${brokerPort()}`);
+        expect(r.stderr).toContain('connect without tlsCtx');
+    });
+
     it('connection refused exits 1 with the CrtError code', async () => {
         const port = await freePort(); // nothing listens there
         const [pub, sub] = await Promise.all([
