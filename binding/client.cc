@@ -7,6 +7,7 @@
 
 #include "addon.h"
 #include "client_core.h"
+#include "connect_options.h"
 #include "credentials.h"
 #include "operations.h"
 #include "options.h"
@@ -16,26 +17,6 @@
 namespace mqtt5crt {
 
 namespace {
-// TLS connection options made from a NativeTlsContext for one host (SNI and name checks).
-struct TlsOptions {
-    aws_tls_connection_options options{};
-    bool initialized = false;
-    ~TlsOptions() {
-        if (initialized) aws_tls_connection_options_clean_up(&options);
-    }
-    // The handshake is part of connecting: it is bounded by the socket's connect timeout
-    // (socketOptions.connect_timeout_ms, 10 s by default) rather than the CRT's fixed 10 s, which
-    // neither that timeout nor the CONNACK timeout covered.
-    void Init(Napi::Env env, Addon *addon, aws_tls_ctx *ctx, aws_byte_cursor server_name, uint32_t timeout_ms) {
-        aws_tls_connection_options_init_from_ctx(&options, ctx);
-        initialized = true;
-        if (timeout_ms) options.timeout_ms = timeout_ms;
-        if (server_name.len && aws_tls_connection_options_set_server_name(&options, Crt::Get().allocator, &server_name)) {
-            addon->ThrowCrtError(env, aws_last_error());
-        }
-    }
-};
-
 // Socket defaults: TCP, 10 s connect timeout, no TCP keep-alive (aws-crt's), and TCP_NODELAY on
 // unless asked otherwise: MQTT packets are small and latency-sensitive. (The domain is taken from
 // each resolved address by the bootstrap.)
@@ -51,37 +32,8 @@ void UseSocketDefaults(aws_mqtt5_client_options &options, aws_socket_options &so
     options.socket_options = &socket;
 }
 
-// An HTTP proxy (aws-crt's http.HttpProxyOptions fields), optionally over TLS to the proxy.
-void UseProxy(Napi::Env env, Addon *addon, const ProxyConfig &config, aws_http_proxy_options &proxy, TlsOptions &tls,
-              uint32_t timeout_ms) {
-    proxy = config.options;
-    if (proxy.host.len == 0) throw Napi::TypeError::New(env, "config.httpProxyOptions.host_name is required");
-    if (config.tls_ctx) {
-        // SNI and certificate name: TlsConnectionOptions.server_name when given, else the proxy host.
-        tls.Init(env, addon, config.tls_ctx, config.tls_server_name.len ? config.tls_server_name : proxy.host, timeout_ms);
-        proxy.tls_options = &tls.options;
-    }
-}
-
 // Messages waiting for JS before `slowConsumer` is emitted, unless the config says otherwise.
 constexpr uint32_t kDefaultSlowConsumerThreshold = 10000;
-
-std::string Str(aws_byte_cursor c) { return std::string(reinterpret_cast<const char *>(c.ptr), c.len); }
-
-// Websockets: a JS handshake transform, SigV4 presigning, or neither (plain ws/wss).
-WebsocketSetup Websocket(Napi::Env env, const WebsocketConfig *config) {
-    WebsocketSetup websocket;
-    if (!config) return websocket;
-    websocket.enabled = true;
-    websocket.js_transform = config->transform;
-    if (const Sigv4Config *sigv4 = config->sigv4) {
-        if (sigv4->region.len == 0) throw Napi::TypeError::New(env, "config.websocket.sigv4.region is required");
-        websocket.sigv4_region = Str(sigv4->region);
-        websocket.sigv4_service = sigv4->service.len ? Str(sigv4->service) : "iotdevicegateway";
-        websocket.sigv4_provider = sigv4->credentials_provider;
-    }
-    return websocket;
-}
 
 // Submits one operation: a completion context carrying a fresh id, the CRT call, and on a
 // synchronous failure the context freed and a CrtError thrown. Returns the id as a JS number.

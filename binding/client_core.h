@@ -1,7 +1,7 @@
 // The part of a client that must outlive its JS wrapper: it owns the aws_mqtt5_client and
 // composes the parts that carry its traffic (each in its own file):
-//   EventQueue          events from CRT threads, taken by JS in batches      event_queue.h
-//   Waker               the wake-up of the JS thread, and its moderation     waker.h
+//   Delivery            events from CRT threads to the JS sink in batches:   delivery.h
+//                       EventQueue (event_queue.h) and Waker (waker.h)
 //   PublishBatcher      this turn's publishes, submitted by one loop task    publish_batcher.h
 //   AckBatcher          held-back PUBACKs, handed to the CRT in chunks       ack_batcher.h
 //   HandshakeTransforms the websocket handshake: SigV4 or the JS transform   handshake.h
@@ -21,11 +21,10 @@
 
 #include "ack_batcher.h"
 #include "client_loop.h"
-#include "event_queue.h"
+#include "delivery.h"
 #include "handshake.h"
 #include "publish_batcher.h"
 #include "ref_counted.h"
-#include "waker.h"
 
 struct aws_mqtt5_client;
 struct aws_mqtt5_client_lifecycle_event;
@@ -45,7 +44,7 @@ public:
     // JS thread: the CRT client, or null once Shutdown released it.
     aws_mqtt5_client *client() const { return released_ ? nullptr : client_; }
     double NextId() { return ++next_id_; }
-    EventQueue &events() { return events_; }
+    EventQueue &events() { return delivery_.events(); }
     HandshakeTransforms &handshake() { return handshake_; }
 
     // JS thread (see publish_batcher.h and ack_batcher.h).
@@ -62,22 +61,14 @@ private:
     ClientCore(Addon *addon, WebsocketSetup websocket);
     ~ClientCore() override = default;
 
-    bool Init(Napi::Env env, Napi::Function sink);
-    void KeepAlive(bool keep);  // the wake-up handle ref'd + the sink strong, or neither
-    void Close();               // JS thread: close the handles (once)
-    void Deliver(Napi::Env env);
-    void CallSink(napi_env env, napi_value objects, napi_value records, size_t count);
-    static void OnWake(void *arg);
-    static void OnClosed(void *arg);
-    static void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void *arg);
+    static void OnClosed(void *arg);  // JS thread: Delivery's handles closed
     // CRT threads.
     static void OnLifecycle(const aws_mqtt5_client_lifecycle_event *event);
     static void OnPublishReceived(const aws_mqtt5_packet_publish_view *publish, void *user_data);
     static void OnTerminated(void *user_data);
 
     ClientLoop loop_;
-    Waker waker_;
-    EventQueue events_;
+    Delivery delivery_;
     PublishBatcher publishes_;
     AckBatcher acks_;
     HandshakeTransforms handshake_;
@@ -85,12 +76,6 @@ private:
     Addon *addon_;
     aws_mqtt5_client *client_ = nullptr;  // set once; CRT callbacks use it until termination
     bool released_ = false;               // JS thread: Shutdown released our reference to client_
-    napi_env env_ = nullptr;
-    napi_ref sink_ = nullptr;  // weak while stopped, strong while started
-    napi_async_context async_context_ = nullptr;
-    napi_async_cleanup_hook_handle teardown_hook_ = nullptr;
-    bool running_ = false;     // JS thread: start() was called and stop()/close() was not
-    bool kept_alive_ = false;  // JS thread: the wake-up handle and the sink are strong
     double next_id_ = 0;
 };
 

@@ -6,6 +6,7 @@
 #include <aws/auth/signing_config.h>
 #include <aws/auth/signing_result.h>
 #include <aws/http/request_response.h>
+#include <aws/mqtt/client.h>
 #include <aws/mqtt/v5/mqtt5_client.h>
 
 #include <memory>
@@ -122,6 +123,11 @@ void HandshakeTransforms::Install(aws_mqtt5_client_options &options) {
     if (!setup_.enabled) return;
     options.websocket_handshake_transform = OnTransform;
     options.websocket_handshake_transform_user_data = this;
+}
+
+bool HandshakeTransforms::Install(aws_mqtt_client_connection *connection) {
+    if (!setup_.enabled) return true;
+    return aws_mqtt_client_connection_use_websockets(connection, OnTransform, this, nullptr, nullptr) == AWS_OP_SUCCESS;
 }
 
 void HandshakeTransforms::OnTransform(aws_http_message *request, void *user_data, Completion complete, void *complete_ctx) {

@@ -12,6 +12,7 @@
 struct aws_credentials_provider;
 struct aws_http_message;
 struct aws_mqtt5_client_options;
+struct aws_mqtt_client_connection;
 
 namespace mqtt5crt {
 
@@ -37,6 +38,8 @@ public:
 
     // Makes the client call us for its handshake, when it uses websockets.
     void Install(aws_mqtt5_client_options &options);
+    // The same for an MQTT 3.1.1 connection. False: the CRT refused (aws_last_error()).
+    bool Install(aws_mqtt_client_connection *connection);
     // JS thread: the JS transform finished (error 0 = go on) and may have rewritten the request.
     // False: no such transform is waiting (already failed).
     bool Complete(double id, int error, const std::string *path, const std::vector<std::pair<std::string, std::string>> *headers);

@@ -39,7 +39,8 @@ function normaliseMetrics(metrics: AWSIoTMetrics | undefined, c: Record<string, 
     return sdkMetrics(m.libraryName, metadata, features);
 }
 
-function nativeProxyOptions(proxy: HttpProxyOptions): object {
+/** An http.HttpProxyOptions read into the plain object the native layer takes (both client kinds). */
+export function nativeProxyOptions(proxy: HttpProxyOptions): object {
     validate.requireObject(proxy, 'config.httpProxyOptions');
     const path = 'config.httpProxyOptions';
     const p = validate.snapshot(proxy, PROXY_KEYS, path);
