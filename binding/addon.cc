@@ -22,6 +22,7 @@
 #include "contract.h"
 #include "credentials.h"
 #include "packets.h"
+#include "mqtt311_connection.h"
 #include "tls_context.h"
 #include "waker.h"
 
@@ -66,6 +67,8 @@ static Napi::Object ErrorCodes(Napi::Env env) {
     o.Set("MQTT5_CLIENT_TERMINATED", Napi::Number::New(env, AWS_ERROR_MQTT5_CLIENT_TERMINATED));
     o.Set("MQTT5_USER_REQUESTED_STOP", Napi::Number::New(env, AWS_ERROR_MQTT5_USER_REQUESTED_STOP));
     o.Set("INVALID_ARGUMENT", Napi::Number::New(env, AWS_ERROR_INVALID_ARGUMENT));
+    o.Set("MQTT_CONNECTION_DESTROYED", Napi::Number::New(env, AWS_ERROR_MQTT_CONNECTION_DESTROYED));
+    o.Set("MQTT_PROTOCOL_ERROR", Napi::Number::New(env, AWS_ERROR_MQTT_PROTOCOL_ERROR));
     return o;
 }
 
@@ -106,6 +109,7 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : keys_(std::make_unique<KeyCa
     DefineAddon(exports, {
                              InstanceValue("NativeMqtt5Client", ctor, napi_enumerable),
                              InstanceValue("NativeTlsContext", tls_ctor, napi_enumerable),
+                             InstanceValue("NativeMqtt311Connection", NativeMqtt311Connection::Define(env), napi_enumerable),
                              InstanceValue("NativePkcs11Lib", NativePkcs11Lib::Define(env), napi_enumerable),
                              InstanceValue("NativeCredentialsProvider", NativeCredentialsProvider::Define(env), napi_enumerable),
                              InstanceMethod<&Addon::IsAlpnAvailable>("isAlpnAvailable", napi_enumerable),

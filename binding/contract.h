@@ -9,7 +9,11 @@
 
 // What happened: a NativeEvent's `event` field. WebsocketTransform: `id` is the transform's id and
 // `packet` the handshake request to transform; SlowConsumer: `packet` is {queuedMessages,
-// droppedMessages} (see EventQueue).
+// droppedMessages} (see EventQueue). The MQTT 3.1.1 connection's (mqtt311_connection.cc):
+// Mqtt311ConnectComplete (`id` of connect()/reconnect(), error, packet {returnCode,
+// sessionPresent}), Mqtt311Success and Mqtt311Resumed (packet {returnCode, sessionPresent}),
+// Mqtt311Failure and Mqtt311Interrupted (error), Mqtt311Closed (after disconnect()),
+// Mqtt311OpComplete (`id`, error, packet {packetId, and topic and qos for a SUBACK}).
 #define MQTT5CRT_NativeEventType(X) \
     X(AttemptingConnect, 0)         \
     X(ConnectionSuccess, 1)         \
@@ -21,7 +25,14 @@
     X(SubscribeComplete, 7)         \
     X(UnsubscribeComplete, 8)       \
     X(WebsocketTransform, 9)        \
-    X(SlowConsumer, 10)
+    X(SlowConsumer, 10)             \
+    X(Mqtt311ConnectComplete, 11)   \
+    X(Mqtt311Success, 12)           \
+    X(Mqtt311Failure, 13)           \
+    X(Mqtt311Interrupted, 14)       \
+    X(Mqtt311Resumed, 15)           \
+    X(Mqtt311Closed, 16)            \
+    X(Mqtt311OpComplete, 17)
 
 // The kind of a record in a batch's numeric array, and the numbers that follow it:
 //   Done, id      a completion with nothing more to say (a QoS 0 publish written);
@@ -39,12 +50,13 @@
 
 // The bits of a Message record: QoS in bits 0-1; NewTopic: the topic is the next object (else the
 // previous message's); External: the payload is the next object (else a view of the arena at
-// offset/length).
+// offset/length); Dup: the DUP flag (shown by the MQTT 3.1.1 connection).
 #define MQTT5CRT_NativeMessageBits(X) \
     X(QosMask, 3)                     \
     X(Retain, 4)                      \
     X(NewTopic, 8)                    \
-    X(External, 16)
+    X(External, 16)                   \
+    X(Dup, 32)
 
 // Every list, for code that walks them all (the addon's export).
 #define MQTT5CRT_CONTRACT(LIST) LIST(NativeEventType) LIST(NativeRecord) LIST(NativeMessageBits)

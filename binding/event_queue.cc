@@ -37,7 +37,8 @@ bool StoreInArena(Segment &seg, Event &ev, const aws_mqtt5_packet_publish_view *
         (topic_len == 0 || std::memcmp(seg.arena.get() + seg.last_topic_off, publish->topic.ptr, topic_len) == 0);
     if (!seg.Reserve((same_topic ? 0 : topic_len) + (external ? 0 : payload_len))) return false;
     ev.simple = Simple::Message;
-    ev.bits = (publish->qos & 3) | (publish->retain ? MessageBits::Retain : 0) | (external ? MessageBits::External : 0);
+    ev.bits = (publish->qos & 3) | (publish->retain ? MessageBits::Retain : 0) | (external ? MessageBits::External : 0) |
+              (publish->duplicate ? MessageBits::Dup : 0);
     if (!same_topic) {
         ev.bits |= MessageBits::NewTopic;
         ev.topic_off = seg.size;

@@ -7,9 +7,10 @@ import * as auth from './auth';
 import * as http from './http';
 import * as io from './io';
 import * as iot from './iot_all';
+import * as mqtt from './mqtt';
 import * as mqtt5 from './mqtt5_all';
 
-export { auth, http, io, iot, mqtt5 };
+export { auth, http, io, iot, mqtt, mqtt5 };
 export * from './mqtt5';
 export * from './mqtt5_packet';
 export { CrtError } from './error';

@@ -2,3 +2,4 @@
 export * from './iot';
 export { Mqtt5ClientBuilder, Mqtt5CustomAuthConfig, WebsocketConfig } from './builder';
 export type { Pkcs12Options } from './cpp/support';
+export { AwsIotMqttConnectionConfigBuilder, type MqttWebsocketConfig } from './iot_mqtt';

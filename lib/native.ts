@@ -55,7 +55,36 @@ export declare class NativeMqtt5Client {
     close(): void;
 }
 
+/** What a 3.1.1 event adds (only the fields its callback has). */
+export interface NativeMqtt311Info {
+    returnCode?: number;
+    sessionPresent?: boolean;
+    packetId?: number;
+    qos?: number;
+    topic?: string;
+}
+
+/**
+ * The native MQTT 3.1.1 connection. Operations return an id settled by a later event; publish,
+ * subscribe and unsubscribe return `id * 65536 + packetId`.
+ */
+export declare class NativeMqtt311Connection {
+    constructor(config: object, sink: NativeSink);
+    connect(options: object): number;
+    reconnect(): number;
+    disconnect(): number;
+    publish(topic: string, payload: unknown, qos: number, retain: boolean): number;
+    subscribe(topic: string, qos: number): number;
+    unsubscribe(topic: string): number;
+    getOperationalStatistics(): NativeOperationalStatistics;
+    completeWebsocketTransform(id: number, errorCode: number, request?: { path: string; headers: Array<[string, string]> }): void;
+    /** Whether the connection keeps the process alive (false once it stopped by itself). */
+    setRunning(running: boolean): void;
+    close(): void;
+}
+
 export interface NativeBinding {
+    NativeMqtt311Connection: typeof NativeMqtt311Connection;
     NativeMqtt5Client: typeof NativeMqtt5Client;
     /** new NativeTlsContext(tlsContextOptions) */
     NativeTlsContext: new (
@@ -82,7 +111,13 @@ export interface NativeBinding {
     errorDebugString(errorCode: number): string;
     /** aws_tls_is_cipher_pref_supported (false for numbers that are no preference). */
     isCipherPreferenceSupported(preference: number): boolean;
-    errorCodes: { MQTT5_CLIENT_TERMINATED: number; MQTT5_USER_REQUESTED_STOP: number; INVALID_ARGUMENT: number };
+    errorCodes: {
+        MQTT5_CLIENT_TERMINATED: number;
+        MQTT5_USER_REQUESTED_STOP: number;
+        INVALID_ARGUMENT: number;
+        MQTT_CONNECTION_DESTROYED: number;
+        MQTT_PROTOCOL_ERROR: number;
+    };
     /** The JS keys of every table of binding/packets.cc, by table name. */
     tableKeys: Readonly<Record<string, readonly string[]>>;
     /** The numbers of binding/contract.h as the addon was built with them. */

@@ -12,6 +12,13 @@ export const enum NativeEventType {
     UnsubscribeComplete = 8,
     WebsocketTransform = 9,
     SlowConsumer = 10,
+    Mqtt311ConnectComplete = 11,
+    Mqtt311Success = 12,
+    Mqtt311Failure = 13,
+    Mqtt311Interrupted = 14,
+    Mqtt311Resumed = 15,
+    Mqtt311Closed = 16,
+    Mqtt311OpComplete = 17,
 }
 
 export const enum NativeRecord {
@@ -27,6 +34,7 @@ export const enum NativeMessageBits {
     Retain = 4,
     NewTopic = 8,
     External = 16,
+    Dup = 32,
 }
 
 /** The same numbers as data: lib/native.ts compares them with the loaded addon's. */
@@ -43,6 +51,13 @@ export const CONTRACT: Record<string, Record<string, number>> = {
         UnsubscribeComplete: 8,
         WebsocketTransform: 9,
         SlowConsumer: 10,
+        Mqtt311ConnectComplete: 11,
+        Mqtt311Success: 12,
+        Mqtt311Failure: 13,
+        Mqtt311Interrupted: 14,
+        Mqtt311Resumed: 15,
+        Mqtt311Closed: 16,
+        Mqtt311OpComplete: 17,
     },
     NativeRecord: {
         Done: 1,
@@ -56,5 +71,6 @@ export const CONTRACT: Record<string, Record<string, number>> = {
         Retain: 4,
         NewTopic: 8,
         External: 16,
+        Dup: 32,
     },
 };

@@ -1,0 +1,574 @@
+#include "mqtt311_connection.h"
+
+#include <aws/io/socket.h>
+#include <aws/mqtt/mqtt.h>
+
+#include <memory>
+#include <string>
+
+#include "addon.h"
+#include "connect_options.h"
+#include "convert.h"
+#include "operations.h"
+#include "options.h"
+#include "packets.h"
+#include "tls_context.h"
+
+namespace mqtt5crt {
+namespace {
+
+// One aws_mqtt_client for the process: it only holds the bootstrap (shared by every client, see
+// Crt) and is never released, like the bootstrap.
+aws_mqtt_client *SharedClient() {
+    static aws_mqtt_client *client = aws_mqtt_client_new(Crt::Get().allocator, Crt::Get().bootstrap);
+    return client;
+}
+
+// What a 3.1.1 callback adds to its event: only the fields that are set reach JS.
+struct Mqtt311Info final : OwnedPacket {
+    int return_code = -1, session_present = -1, packet_id = -1, qos = -1;
+    bool has_topic = false;
+    std::string topic;
+    Napi::Object ToJs(Napi::Env env, KeyCache &) const override {
+        Napi::Object o = Napi::Object::New(env);
+        if (return_code >= 0) o.Set("returnCode", Napi::Number::New(env, return_code));
+        if (session_present >= 0) o.Set("sessionPresent", Napi::Boolean::New(env, session_present != 0));
+        if (packet_id >= 0) o.Set("packetId", Napi::Number::New(env, packet_id));
+        if (qos >= 0) o.Set("qos", Napi::Number::New(env, qos));
+        if (has_topic) o.Set("topic", Napi::String::New(env, topic));
+        return o;
+    }
+};
+
+std::unique_ptr<OwnedPacket> ConnackInfo(int return_code, bool session_present) {
+    auto info = std::make_unique<Mqtt311Info>();
+    info->return_code = return_code;
+    info->session_present = session_present ? 1 : 0;
+    return info;
+}
+
+void Push(EventQueue &events, EventType type, int error_code, std::unique_ptr<OwnedPacket> packet = nullptr, double id = 0) {
+    Event ev;
+    ev.type = type;
+    ev.error_code = error_code;
+    ev.packet = std::move(packet);
+    ev.id = id;
+    events.Push(std::move(ev));
+}
+
+// Operation completions (CRT threads, or the JS thread when a submission failed at once).
+void OnConnectComplete(aws_mqtt_client_connection *, int error_code, aws_mqtt_connect_return_code rc, bool session_present,
+                       void *ctx) {
+    auto *op = static_cast<OpContext *>(ctx);
+    Push(*op->events, EventType::Mqtt311ConnectComplete, error_code, ConnackInfo(rc, session_present), op->id);
+    DeleteOpContext(op);
+}
+
+// PUBLISH (written at QoS 0, PUBACK at QoS 1) and UNSUBACK: success needs no more than the id,
+// which travels as a bare number (the JS side knows the packet id from the submission).
+void OnOpComplete(aws_mqtt_client_connection *, uint16_t packet_id, int error_code, void *ctx) {
+    auto *op = static_cast<OpContext *>(ctx);
+    Event ev;
+    ev.id = op->id;
+    if (error_code == 0) {
+        ev.type = EventType::PublishComplete;
+        ev.simple = Simple::Done;
+    } else {
+        ev.type = EventType::Mqtt311OpComplete;
+        ev.error_code = error_code;
+        auto info = std::make_unique<Mqtt311Info>();
+        info->packet_id = packet_id;
+        ev.packet = std::move(info);
+    }
+    op->events->Push(std::move(ev));
+    DeleteOpContext(op);
+}
+
+void OnSuback(aws_mqtt_client_connection *, uint16_t packet_id, const aws_byte_cursor *topic, aws_mqtt_qos qos, int error_code,
+              void *ctx) {
+    auto *op = static_cast<OpContext *>(ctx);
+    auto info = std::make_unique<Mqtt311Info>();
+    info->packet_id = packet_id;
+    info->qos = static_cast<int>(qos);
+    if (topic) {
+        info->has_topic = true;
+        info->topic.assign(reinterpret_cast<const char *>(topic->ptr), topic->len);
+    }
+    Push(*op->events, EventType::Mqtt311OpComplete, error_code, std::move(info), op->id);
+    DeleteOpContext(op);
+}
+
+void OnDisconnectComplete(aws_mqtt_client_connection *, void *ctx) {
+    auto *op = static_cast<OpContext *>(ctx);
+    Event ev;
+    ev.type = EventType::PublishComplete;
+    ev.simple = Simple::Done;
+    ev.id = op->id;
+    op->events->Push(std::move(ev));
+    DeleteOpContext(op);
+}
+
+// Messages reach JS once, through the any-publish handler; lib/mqtt.ts calls each matching
+// subscription's callback there. The CRT wants a callback per subscription: this one has nothing to do.
+void OnSubscriptionPublish(aws_mqtt_client_connection *, const aws_byte_cursor *, const aws_byte_cursor *, bool, aws_mqtt_qos,
+                           bool, void *) {}
+
+Napi::Object RequireObject(const Napi::CallbackInfo &info, size_t i, const char *what) {
+    if (info.Length() <= i || !info[i].IsObject()) {
+        throw Napi::TypeError::New(info.Env(), std::string(what) + " must be an object");
+    }
+    return info[i].As<Napi::Object>();
+}
+
+std::string RequireString(const Napi::CallbackInfo &info, size_t i, const char *what) {
+    if (info.Length() <= i || !info[i].IsString())
+        throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
+    return info[i].As<Napi::String>().Utf8Value();
+}
+
+aws_mqtt_qos RequireQos(const Napi::CallbackInfo &info, size_t i, const char *what) {
+    if (info.Length() <= i || !info[i].IsNumber())
+        throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a number");
+    double q = info[i].As<Napi::Number>().DoubleValue();
+    if (q != 0 && q != 1 && q != 2) {
+        throw Napi::RangeError::New(info.Env(), std::string(what) + " must be 0, 1 or 2 (got " + std::to_string(q) + ")");
+    }
+    return static_cast<aws_mqtt_qos>(static_cast<int>(q));
+}
+
+}  // namespace
+
+// ---- Mqtt311Core --------------------------------------------------------------------------------
+
+Mqtt311Core::Mqtt311Core(WebsocketSetup websocket)
+    : RefCounted(3), delivery_(*this, loop_), handshake_(std::move(websocket), delivery_.events()) {}
+
+Mqtt311Core *Mqtt311Core::Create(Napi::Env env, Addon *addon, Napi::Function sink, WebsocketSetup websocket) {
+    auto *core = new Mqtt311Core(std::move(websocket));
+    if (!core->delivery_.Init(env, sink, OnClosed, core)) {
+        delete core;
+        addon->ThrowCrtError(env, AWS_ERROR_OOM);
+    }
+    core->env_ = env;
+    aws_mqtt_client *client = SharedClient();
+    core->connection_ = client ? aws_mqtt_client_connection_new(client) : nullptr;
+    aws_mqtt_client_connection *c = core->connection_;
+    if (!c ||
+        aws_mqtt_client_connection_set_connection_result_handlers(c, OnConnectionSuccess, core, OnConnectionFailure, core) ||
+        aws_mqtt_client_connection_set_connection_interruption_handlers(c, OnInterrupted, core, OnResumed, core) ||
+        aws_mqtt_client_connection_set_connection_closed_handler(c, OnConnectionClosed, core) ||
+        aws_mqtt_client_connection_set_on_any_publish_handler(c, OnAnyPublish, core) ||
+        aws_mqtt_client_connection_set_connection_termination_handler(c, OnTerminated, core) || !core->handshake_.Install(c)) {
+        int error = aws_last_error();
+        if (c) {
+            // The termination handler may or may not be set: drop its reference by hand once, and
+            // let the CRT free the connection without calling back.
+            aws_mqtt_client_connection_set_connection_termination_handler(c, nullptr, nullptr);
+            aws_mqtt_client_connection_release(c);
+        }
+        core->delivery_.Close();
+        core->Unref();  // CRT
+        core->Unref();  // wrapper
+        addon->ThrowCrtError(env, error);
+    }
+    // At environment teardown (process exit, worker termination) the connection is released.
+    napi_add_env_cleanup_hook(env, OnEnvCleanup, core);
+    core->env_hook_ = true;
+    return core;
+}
+
+void Mqtt311Core::Shutdown() {
+    SetRunning(false);
+    if (env_hook_) napi_remove_env_cleanup_hook(env_, OnEnvCleanup, this);
+    env_hook_ = false;
+    handshake_.FailPending(AWS_ERROR_MQTT_CONNECTION_DESTROYED);
+    if (connection_ && !released_) {
+        released_ = true;
+        // A connected connection disconnects first; the termination callback comes after.
+        aws_mqtt_client_connection_release(connection_);
+    }
+}
+
+void Mqtt311Core::OnEnvCleanup(void *arg) {
+    auto *core = static_cast<Mqtt311Core *>(arg);
+    core->env_hook_ = false;  // running now: not to be removed
+    core->Shutdown();
+}
+
+void Mqtt311Core::OnClosed(void *arg) {
+    auto *core = static_cast<Mqtt311Core *>(arg);
+    core->handshake_.FailPending(AWS_ERROR_MQTT_CONNECTION_DESTROYED);
+    core->Unref();
+}
+
+void Mqtt311Core::OnConnectionSuccess(aws_mqtt_client_connection *, aws_mqtt_connect_return_code rc, bool session_present,
+                                      void *ud) {
+    Push(static_cast<Mqtt311Core *>(ud)->events(), EventType::Mqtt311Success, 0, ConnackInfo(rc, session_present));
+}
+
+void Mqtt311Core::OnConnectionFailure(aws_mqtt_client_connection *, int error_code, void *ud) {
+    Push(static_cast<Mqtt311Core *>(ud)->events(), EventType::Mqtt311Failure, error_code);
+}
+
+void Mqtt311Core::OnInterrupted(aws_mqtt_client_connection *, int error_code, void *ud) {
+    Push(static_cast<Mqtt311Core *>(ud)->events(), EventType::Mqtt311Interrupted, error_code);
+}
+
+void Mqtt311Core::OnResumed(aws_mqtt_client_connection *, aws_mqtt_connect_return_code rc, bool session_present, void *ud) {
+    Push(static_cast<Mqtt311Core *>(ud)->events(), EventType::Mqtt311Resumed, 0, ConnackInfo(rc, session_present));
+}
+
+void Mqtt311Core::OnConnectionClosed(aws_mqtt_client_connection *, on_connection_closed_data *, void *ud) {
+    Push(static_cast<Mqtt311Core *>(ud)->events(), EventType::Mqtt311Closed, 0);
+}
+
+void Mqtt311Core::OnAnyPublish(aws_mqtt_client_connection *, const aws_byte_cursor *topic, const aws_byte_cursor *payload,
+                               bool dup, aws_mqtt_qos qos, bool retain, void *ud) {
+    // The MQTT 5 client's message path carries it (topic, payload, QoS, retain, DUP); the CRT
+    // sends the PUBACK itself once this returns.
+    aws_mqtt5_packet_publish_view view{};
+    view.topic = *topic;
+    if (payload) view.payload = *payload;
+    view.qos = static_cast<aws_mqtt5_qos>(qos);
+    view.retain = retain;
+    view.duplicate = dup;
+    static_cast<Mqtt311Core *>(ud)->events().PushMessage(&view, 0);
+}
+
+void Mqtt311Core::OnTerminated(void *ud) {
+    auto *core = static_cast<Mqtt311Core *>(ud);
+    core->delivery_.End();
+    core->Unref();
+}
+
+// ---- NativeMqtt311Connection --------------------------------------------------------------------
+
+Napi::Function NativeMqtt311Connection::Define(Napi::Env env) {
+    return DefineClass(env, "NativeMqtt311Connection",
+                       {
+                           InstanceMethod<&NativeMqtt311Connection::Connect>("connect"),
+                           InstanceMethod<&NativeMqtt311Connection::Reconnect>("reconnect"),
+                           InstanceMethod<&NativeMqtt311Connection::Disconnect>("disconnect"),
+                           InstanceMethod<&NativeMqtt311Connection::Publish>("publish"),
+                           InstanceMethod<&NativeMqtt311Connection::Subscribe>("subscribe"),
+                           InstanceMethod<&NativeMqtt311Connection::Unsubscribe>("unsubscribe"),
+                           InstanceMethod<&NativeMqtt311Connection::GetOperationalStatistics>("getOperationalStatistics"),
+                           InstanceMethod<&NativeMqtt311Connection::CompleteWebsocketTransform>("completeWebsocketTransform"),
+                           InstanceMethod<&NativeMqtt311Connection::SetRunning>("setRunning"),
+                           InstanceMethod<&NativeMqtt311Connection::Close>("close"),
+                       });
+}
+
+// new NativeMqtt311Connection(config, sink). config: {will?: {topic, qos, payload, retain},
+// username?, password?, reconnectMinSec, reconnectMaxSec, httpProxyOptions?, websocket?}, checked
+// by lib/mqtt.ts; what is set here holds for every connect().
+NativeMqtt311Connection::NativeMqtt311Connection(const Napi::CallbackInfo &info)
+    : Napi::ObjectWrap<NativeMqtt311Connection>(info) {
+    Napi::Env env = info.Env();
+    addon_ = env.GetInstanceData<Addon>();
+    Napi::Object config = RequireObject(info, 0, "config");
+    if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "sink must be a function");
+
+    Arena arena;
+    bool has_will = false;
+    aws_byte_cursor will_topic{}, will_payload{};
+    aws_mqtt_qos will_qos = AWS_MQTT_QOS_AT_MOST_ONCE;
+    bool will_retain = false;
+    Napi::Value will_v = SafeGet(config, "will", "config.will");
+    std::string will_topic_s;
+    if (Present(will_v)) {
+        if (!will_v.IsObject()) throw Napi::TypeError::New(env, "config.will must be an object");
+        Napi::Object w = will_v.As<Napi::Object>();
+        will_topic_s = OptStr(w, "topic", "config.will");
+        will_topic = aws_byte_cursor_from_array(will_topic_s.data(), will_topic_s.size());
+        will_qos = static_cast<aws_mqtt_qos>(OptU32(w, "qos", "config.will", 2, 0));
+        will_retain = SafeGet(w, "retain", "config.will.retain").ToBoolean().Value();
+        Napi::Value p = SafeGet(w, "payload", "config.will.payload");
+        if (Present(p)) {
+            aws_byte_cursor_like b = ReadBytes(p, arena, "config.will.payload");
+            will_payload = aws_byte_cursor_from_array(b.ptr, b.len);
+        }
+        has_will = true;
+    }
+    Napi::Value user_v = SafeGet(config, "username", "config.username");
+    Napi::Value pass_v = SafeGet(config, "password", "config.password");
+    bool has_login = Present(user_v) || Present(pass_v);
+    std::string username = OptStr(config, "username", "config"), password = OptStr(config, "password", "config");
+    uint32_t min_sec = OptU32(config, "reconnectMinSec", "config", UINT32_MAX, 1);
+    uint32_t max_sec = OptU32(config, "reconnectMaxSec", "config", UINT32_MAX, 128);
+    // An HTTP proxy and websockets, read through the same tables as the MQTT 5 client's.
+    // (The socket options come with connect(), after the proxy is set: the TLS handshake to the
+    // proxy keeps the CRT's own bound.)
+    aws_http_proxy_options proxy{};
+    TlsOptions proxy_tls;
+    bool has_proxy = false;
+    Napi::Value proxy_v = SafeGet(config, "httpProxyOptions", "config.httpProxyOptions");
+    if (Present(proxy_v)) {
+        if (!proxy_v.IsObject()) throw Napi::TypeError::New(env, "config.httpProxyOptions must be an object");
+        ProxyConfig proxy_config{};
+        ReadView(proxy_v.As<Napi::Object>(), tables::kProxyOptions, &proxy_config, arena, "config.httpProxyOptions");
+        UseProxy(env, addon_, proxy_config, proxy, proxy_tls, 0);
+        has_proxy = true;
+    }
+    WebsocketConfig ws_config{};
+    Napi::Value ws_v = SafeGet(config, "websocket", "config.websocket");
+    if (Present(ws_v)) {
+        if (!ws_v.IsObject()) throw Napi::TypeError::New(env, "config.websocket must be an object");
+        ReadView(ws_v.As<Napi::Object>(), tables::kWebsocket, &ws_config, arena, "config.websocket");
+    }
+    WebsocketSetup websocket = Websocket(env, Present(ws_v) ? &ws_config : nullptr);
+
+    core_ = Mqtt311Core::Create(env, addon_, info[1].As<Napi::Function>(), std::move(websocket));
+    aws_mqtt_client_connection *c = core_->connection();
+    aws_byte_cursor user_c = aws_byte_cursor_from_array(username.data(), username.size());
+    aws_byte_cursor pass_c = aws_byte_cursor_from_array(password.data(), password.size());
+    // Each setter copies what it is given.
+    if ((has_will && aws_mqtt_client_connection_set_will(c, &will_topic, will_qos, will_retain, &will_payload)) ||
+        (has_login && aws_mqtt_client_connection_set_login(c, &user_c, Present(pass_v) ? &pass_c : nullptr)) ||
+        aws_mqtt_client_connection_set_reconnect_timeout(c, min_sec, max_sec) ||
+        (has_proxy && aws_mqtt_client_connection_set_http_proxy_options(c, &proxy))) {
+        int error = aws_last_error();
+        core_->Shutdown();
+        core_->Unref();
+        core_ = nullptr;
+        addon_->ThrowCrtError(env, error);
+    }
+}
+
+NativeMqtt311Connection::~NativeMqtt311Connection() {
+    if (core_) {
+        core_->Shutdown();
+        core_->Unref();
+        core_ = nullptr;
+    }
+}
+
+Mqtt311Core &NativeMqtt311Connection::Core(const Napi::CallbackInfo &info) {
+    if (!core_ || !core_->connection()) addon_->ThrowCrtError(info.Env(), AWS_ERROR_MQTT_CONNECTION_DESTROYED);
+    return *core_;
+}
+
+// connect({clientId, hostName, port, socketOptions, keepAliveSecs, pingTimeoutMs,
+// protocolOperationTimeoutMs, cleanSession, tlsCtx?}) -> operation id
+Napi::Value NativeMqtt311Connection::Connect(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Core(info);
+    Napi::Object o = RequireObject(info, 0, "options");
+    std::string client_id = OptStr(o, "clientId", "options");
+    std::string host = OptStr(o, "hostName", "options");
+    if (host.empty()) throw Napi::TypeError::New(env, "options.hostName must be a non-empty string");
+    uint32_t port = OptU32(o, "port", "options", 65535, 0);
+    if (port == 0) throw Napi::RangeError::New(env, "options.port must be an integer from 1 to 65535 (got 0)");
+
+    aws_socket_options socket{};
+    socket.type = AWS_SOCKET_STREAM;
+    socket.domain = AWS_SOCKET_IPV4;  // the bootstrap takes the domain from each resolved address
+    socket.connect_timeout_ms = 5000;
+    Napi::Value so_v = SafeGet(o, "socketOptions", "options.socketOptions");
+    if (Present(so_v)) {
+        if (!so_v.IsObject()) throw Napi::TypeError::New(env, "options.socketOptions must be an object");
+        Napi::Object so = so_v.As<Napi::Object>();
+        const std::string path = "options.socketOptions";
+        socket.type = static_cast<aws_socket_type>(OptU32(so, "type", path, 1, AWS_SOCKET_STREAM));
+        socket.connect_timeout_ms = OptU32(so, "connect_timeout_ms", path, UINT32_MAX, 5000);
+        socket.keepalive = SafeGet(so, "keepalive", path + ".keepalive").ToBoolean().Value();
+        socket.keep_alive_interval_sec = static_cast<uint16_t>(OptU32(so, "keep_alive_interval_sec", path, 65535, 0));
+        socket.keep_alive_timeout_sec = static_cast<uint16_t>(OptU32(so, "keep_alive_timeout_sec", path, 65535, 0));
+        socket.keep_alive_max_failed_probes = static_cast<uint16_t>(OptU32(so, "keep_alive_max_failed_probes", path, 65535, 0));
+        socket.tcp_nodelay = static_cast<aws_socket_tcp_nodelay>(OptU32(so, "tcp_nodelay", path, 2, 0));
+    }
+    // MQTT packets are small and latency-sensitive: TCP_NODELAY unless asked otherwise (as the MQTT 5 client).
+    if (socket.tcp_nodelay == AWS_SOCKET_TCP_NODELAY_DEFAULT) socket.tcp_nodelay = AWS_SOCKET_TCP_NODELAY_ON;
+
+    aws_mqtt_connection_options options{};
+    options.host_name = aws_byte_cursor_from_array(host.data(), host.size());
+    options.port = port;
+    options.socket_options = &socket;
+    options.client_id = aws_byte_cursor_from_array(client_id.data(), client_id.size());
+    options.keep_alive_time_secs = static_cast<uint16_t>(OptU32(o, "keepAliveSecs", "options", 65535, 0));
+    options.ping_timeout_ms = OptU32(o, "pingTimeoutMs", "options", UINT32_MAX, 0);
+    options.protocol_operation_timeout_ms = OptU32(o, "protocolOperationTimeoutMs", "options", UINT32_MAX, 0);
+    options.clean_session = SafeGet(o, "cleanSession", "options.cleanSession").ToBoolean().Value();
+    TlsOptions tls;
+    Napi::Value tls_ctx = SafeGet(o, "tlsCtx", "options.tlsCtx");
+    if (Present(tls_ctx)) {
+        tls.Init(env, addon_, NativeTlsContext::From(tls_ctx, "options.tlsCtx"), options.host_name, socket.connect_timeout_ms);
+        options.tls_options = &tls.options;
+    }
+    // Reading ran caller code (getters), which may have closed the connection: look again.
+    Mqtt311Core &core = Core(info);
+    double id = core.NextId();
+    OpContext *op = NewOpContext(core.events(), id);
+    options.on_connection_complete = OnConnectComplete;
+    options.user_data = op;
+    if (aws_mqtt_client_connection_connect(core.connection(), &options) != AWS_OP_SUCCESS) {
+        int error = aws_last_error();
+        DeleteOpContext(op);
+        addon_->ThrowCrtError(env, error);
+    }
+    core.SetRunning(true);
+    return Napi::Number::New(env, id);
+}
+
+// reconnect() -> operation id (deprecated in aws-crt: the connection reconnects by itself)
+Napi::Value NativeMqtt311Connection::Reconnect(const Napi::CallbackInfo &info) {
+    Mqtt311Core &core = Core(info);
+    double id = core.NextId();
+    OpContext *op = NewOpContext(core.events(), id);
+    if (aws_mqtt_client_connection_reconnect(core.connection(), OnConnectComplete, op) != AWS_OP_SUCCESS) {
+        int error = aws_last_error();
+        DeleteOpContext(op);
+        addon_->ThrowCrtError(info.Env(), error);
+    }
+    core.SetRunning(true);
+    return Napi::Number::New(info.Env(), id);
+}
+
+// disconnect() -> operation id, completed once the connection is closed.
+Napi::Value NativeMqtt311Connection::Disconnect(const Napi::CallbackInfo &info) {
+    Mqtt311Core &core = Core(info);
+    double id = core.NextId();
+    OpContext *op = NewOpContext(core.events(), id);
+    if (aws_mqtt_client_connection_disconnect(core.connection(), OnDisconnectComplete, op) != AWS_OP_SUCCESS) {
+        int error = aws_last_error();
+        DeleteOpContext(op);
+        addon_->ThrowCrtError(info.Env(), error);
+    }
+    // A handshake transform still waiting for JS would hold the disconnect up.
+    core.handshake().FailPending(AWS_ERROR_MQTT_CONNECTION_DISCONNECTING);
+    return Napi::Number::New(info.Env(), id);
+}
+
+// The operations return id * 65536 + packet id: both exact in a double (ids stay below 2^37).
+static Napi::Value IdAndPacket(Napi::Env env, double id, uint16_t packet_id) {
+    return Napi::Number::New(env, id * 65536 + packet_id);
+}
+
+// publish(topic, payload, qos, retain) -> id * 65536 + packet id
+Napi::Value NativeMqtt311Connection::Publish(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Mqtt311Core &core = Core(info);
+    std::string topic = RequireString(info, 0, "topic");
+    Arena arena;
+    aws_byte_cursor payload{};
+    if (info.Length() > 1 && Present(info[1])) {
+        aws_byte_cursor_like b = ReadBytes(info[1], arena, "payload");
+        payload = aws_byte_cursor_from_array(b.ptr, b.len);
+    }
+    aws_mqtt_qos qos = RequireQos(info, 2, "qos");
+    if (info.Length() < 4 || !info[3].IsBoolean()) throw Napi::TypeError::New(env, "retain must be a boolean");
+    bool retain = info[3].As<Napi::Boolean>().Value();
+    aws_byte_cursor topic_c = aws_byte_cursor_from_array(topic.data(), topic.size());
+    double id = core.NextId();
+    OpContext *op = NewOpContext(core.events(), id);
+    // The CRT copies topic and payload before this returns.
+    uint16_t packet_id = aws_mqtt_client_connection_publish(core.connection(), &topic_c, qos, retain, &payload, OnOpComplete, op);
+    if (packet_id == 0) {
+        int error = aws_last_error();
+        DeleteOpContext(op);
+        addon_->ThrowCrtError(env, error);
+    }
+    return IdAndPacket(env, id, packet_id);
+}
+
+// subscribe(topicFilter, qos) -> id * 65536 + packet id
+Napi::Value NativeMqtt311Connection::Subscribe(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Mqtt311Core &core = Core(info);
+    std::string topic = RequireString(info, 0, "topic");
+    aws_mqtt_qos qos = RequireQos(info, 1, "qos");
+    aws_byte_cursor topic_c = aws_byte_cursor_from_array(topic.data(), topic.size());
+    double id = core.NextId();
+    OpContext *op = NewOpContext(core.events(), id);
+    uint16_t packet_id = aws_mqtt_client_connection_subscribe(core.connection(), &topic_c, qos, OnSubscriptionPublish, nullptr,
+                                                              nullptr, OnSuback, op);
+    if (packet_id == 0) {
+        int error = aws_last_error();
+        DeleteOpContext(op);
+        addon_->ThrowCrtError(env, error);
+    }
+    return IdAndPacket(env, id, packet_id);
+}
+
+// unsubscribe(topicFilter) -> id * 65536 + packet id
+Napi::Value NativeMqtt311Connection::Unsubscribe(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Mqtt311Core &core = Core(info);
+    std::string topic = RequireString(info, 0, "topic");
+    aws_byte_cursor topic_c = aws_byte_cursor_from_array(topic.data(), topic.size());
+    double id = core.NextId();
+    OpContext *op = NewOpContext(core.events(), id);
+    uint16_t packet_id = aws_mqtt_client_connection_unsubscribe(core.connection(), &topic_c, OnOpComplete, op);
+    if (packet_id == 0) {
+        int error = aws_last_error();
+        DeleteOpContext(op);
+        addon_->ThrowCrtError(env, error);
+    }
+    return IdAndPacket(env, id, packet_id);
+}
+
+Napi::Value NativeMqtt311Connection::GetOperationalStatistics(const Napi::CallbackInfo &info) {
+    Mqtt311Core &core = Core(info);
+    aws_mqtt_connection_operation_statistics stats{};
+    aws_mqtt_client_connection_get_stats(core.connection(), &stats);
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("incompleteOperationCount", Napi::Number::New(env, static_cast<double>(stats.incomplete_operation_count)));
+    o.Set("incompleteOperationSize", Napi::Number::New(env, static_cast<double>(stats.incomplete_operation_size)));
+    o.Set("unackedOperationCount", Napi::Number::New(env, static_cast<double>(stats.unacked_operation_count)));
+    o.Set("unackedOperationSize", Napi::Number::New(env, static_cast<double>(stats.unacked_operation_size)));
+    return o;
+}
+
+// completeWebsocketTransform(id, errorCode, request?: {path, headers: [name, value][]})
+Napi::Value NativeMqtt311Connection::CompleteWebsocketTransform(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!core_) return env.Undefined();  // closed: the transform was failed already
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+        throw Napi::TypeError::New(env, "completeWebsocketTransform(id, errorCode, request?)");
+    }
+    double id = info[0].As<Napi::Number>().DoubleValue();
+    int error = info[1].As<Napi::Number>().Int32Value();
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> headers;
+    bool has_request = info.Length() > 2 && info[2].IsObject();
+    if (has_request) {
+        Napi::Object r = info[2].As<Napi::Object>();
+        path = OptStr(r, "path", "request");
+        Napi::Value hv = SafeGet(r, "headers", "request.headers");
+        if (!hv.IsArray()) throw Napi::TypeError::New(env, "request.headers must be an array of [name, value]");
+        Napi::Array ha = hv.As<Napi::Array>();
+        for (uint32_t i = 0; i < ha.Length(); ++i) {
+            Napi::Value pair = ha.Get(i);
+            if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) {
+                throw Napi::TypeError::New(env, "request.headers[" + std::to_string(i) + "] must be [name, value]");
+            }
+            Napi::Value n = pair.As<Napi::Array>().Get(0u), v = pair.As<Napi::Array>().Get(1u);
+            if (!n.IsString() || !v.IsString()) {
+                throw Napi::TypeError::New(env, "request.headers[" + std::to_string(i) + "] must hold two strings");
+            }
+            headers.emplace_back(n.As<Napi::String>().Utf8Value(), v.As<Napi::String>().Utf8Value());
+        }
+    }
+    core_->handshake().Complete(id, error, has_request ? &path : nullptr, has_request ? &headers : nullptr);
+    return env.Undefined();
+}
+
+// setRunning(running): lib/mqtt.ts says when the connection stopped by itself (a first connect
+// that failed, a completed disconnect): it then no longer keeps the process alive.
+Napi::Value NativeMqtt311Connection::SetRunning(const Napi::CallbackInfo &info) {
+    if (core_) core_->SetRunning(info.Length() > 0 && info[0].ToBoolean().Value());
+    return info.Env().Undefined();
+}
+
+// close(): releases the CRT connection now (disconnecting first if connected); idempotent.
+Napi::Value NativeMqtt311Connection::Close(const Napi::CallbackInfo &info) {
+    if (core_) {
+        core_->Shutdown();
+        core_->Unref();
+        core_ = nullptr;
+    }
+    return info.Env().Undefined();
+}
+
+}  // namespace mqtt5crt
