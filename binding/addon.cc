@@ -21,8 +21,9 @@
 #include "client_core.h"
 #include "contract.h"
 #include "credentials.h"
-#include "packets.h"
 #include "mqtt311_connection.h"
+#include "packets.h"
+#include "request_response.h"
 #include "tls_context.h"
 #include "waker.h"
 
@@ -69,6 +70,7 @@ static Napi::Object ErrorCodes(Napi::Env env) {
     o.Set("INVALID_ARGUMENT", Napi::Number::New(env, AWS_ERROR_INVALID_ARGUMENT));
     o.Set("MQTT_CONNECTION_DESTROYED", Napi::Number::New(env, AWS_ERROR_MQTT_CONNECTION_DESTROYED));
     o.Set("MQTT_PROTOCOL_ERROR", Napi::Number::New(env, AWS_ERROR_MQTT_PROTOCOL_ERROR));
+    o.Set("MQTT_REQUEST_RESPONSE_CLIENT_SHUT_DOWN", Napi::Number::New(env, AWS_ERROR_MQTT_REQUEST_RESPONSE_CLIENT_SHUT_DOWN));
     return o;
 }
 
@@ -106,25 +108,27 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : keys_(std::make_unique<KeyCa
     Napi::Function ctor = NativeMqtt5Client::Define(env);
     Napi::Function tls_ctor = NativeTlsContext::Define(env);
     client_ctor = Napi::Persistent(ctor);
-    DefineAddon(exports, {
-                             InstanceValue("NativeMqtt5Client", ctor, napi_enumerable),
-                             InstanceValue("NativeTlsContext", tls_ctor, napi_enumerable),
-                             InstanceValue("NativeMqtt311Connection", NativeMqtt311Connection::Define(env), napi_enumerable),
-                             InstanceValue("NativePkcs11Lib", NativePkcs11Lib::Define(env), napi_enumerable),
-                             InstanceValue("NativeCredentialsProvider", NativeCredentialsProvider::Define(env), napi_enumerable),
-                             InstanceMethod<&Addon::IsAlpnAvailable>("isAlpnAvailable", napi_enumerable),
-                             InstanceMethod<&Addon::EnableLogging>("enableLogging", napi_enumerable),
-                             InstanceMethod<&Addon::SetErrorClass>("setErrorClass", napi_enumerable),
-                             InstanceMethod<&Addon::ErrorName>("errorName", napi_enumerable),
-                             InstanceMethod<&Addon::ErrorString>("errorString", napi_enumerable),
-                             InstanceMethod<&Addon::ErrorDebugString>("errorDebugString", napi_enumerable),
-                             InstanceMethod<&Addon::IsCipherPreferenceSupported>("isCipherPreferenceSupported", napi_enumerable),
-                             InstanceMethod<&Addon::LiveClientCount>("_liveClientCount", napi_enumerable),
-                             InstanceMethod<&Addon::WakeDelay>("_wakeDelayUs", napi_enumerable),
-                             InstanceValue("errorCodes", ErrorCodes(env), napi_enumerable),
-                             InstanceValue("contract", Contract(env), napi_enumerable),
-                             InstanceValue("tableKeys", TableKeys(env), napi_enumerable),
-                         });
+    DefineAddon(exports,
+                {
+                    InstanceValue("NativeMqtt5Client", ctor, napi_enumerable),
+                    InstanceValue("NativeTlsContext", tls_ctor, napi_enumerable),
+                    InstanceValue("NativeMqtt311Connection", NativeMqtt311Connection::Define(env), napi_enumerable),
+                    InstanceValue("NativeRequestResponseClient", NativeRequestResponseClient::Define(env), napi_enumerable),
+                    InstanceValue("NativePkcs11Lib", NativePkcs11Lib::Define(env), napi_enumerable),
+                    InstanceValue("NativeCredentialsProvider", NativeCredentialsProvider::Define(env), napi_enumerable),
+                    InstanceMethod<&Addon::IsAlpnAvailable>("isAlpnAvailable", napi_enumerable),
+                    InstanceMethod<&Addon::EnableLogging>("enableLogging", napi_enumerable),
+                    InstanceMethod<&Addon::SetErrorClass>("setErrorClass", napi_enumerable),
+                    InstanceMethod<&Addon::ErrorName>("errorName", napi_enumerable),
+                    InstanceMethod<&Addon::ErrorString>("errorString", napi_enumerable),
+                    InstanceMethod<&Addon::ErrorDebugString>("errorDebugString", napi_enumerable),
+                    InstanceMethod<&Addon::IsCipherPreferenceSupported>("isCipherPreferenceSupported", napi_enumerable),
+                    InstanceMethod<&Addon::LiveClientCount>("_liveClientCount", napi_enumerable),
+                    InstanceMethod<&Addon::WakeDelay>("_wakeDelayUs", napi_enumerable),
+                    InstanceValue("errorCodes", ErrorCodes(env), napi_enumerable),
+                    InstanceValue("contract", Contract(env), napi_enumerable),
+                    InstanceValue("tableKeys", TableKeys(env), napi_enumerable),
+                });
     env.AddCleanupHook(Cleanup, this);
 }
 

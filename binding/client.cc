@@ -34,6 +34,7 @@ void UseSocketDefaults(aws_mqtt5_client_options &options, aws_socket_options &so
 
 // Messages waiting for JS before `slowConsumer` is emitted, unless the config says otherwise.
 constexpr uint32_t kDefaultSlowConsumerThreshold = 10000;
+const napi_type_tag kMqtt5ClientTag = {0x6d717474352d6372ULL, 0x742d6d7174743563ULL};
 
 // Submits one operation: a completion context carrying a fresh id, the CRT call, and on a
 // synchronous failure the context freed and a CrtError thrown. Returns the id as a JS number.
@@ -89,6 +90,7 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
     addon_ = env.GetInstanceData<Addon>();
     Napi::Object js_config = RequireObject(info, 0, "config");
     if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "sink must be a function");
+    info.This().As<Napi::Object>().TypeTag(&kMqtt5ClientTag);
 
     Arena arena;
     ClientConfig config{};
@@ -129,6 +131,14 @@ NativeMqtt5Client::~NativeMqtt5Client() {
         core_->Unref();
         core_ = nullptr;
     }
+}
+
+aws_mqtt5_client *NativeMqtt5Client::From(const Napi::Value &value, const char *field) {
+    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kMqtt5ClientTag)) {
+        throw Napi::TypeError::New(value.Env(), std::string(field) + " must be an mqtt5.Mqtt5Client");
+    }
+    NativeMqtt5Client *self = Unwrap(value.As<Napi::Object>());
+    return self && self->core_ ? self->core_->client() : nullptr;
 }
 
 ClientCore &NativeMqtt5Client::Core(const Napi::CallbackInfo &info) {

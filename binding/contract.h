@@ -13,7 +13,10 @@
 // Mqtt311ConnectComplete (`id` of connect()/reconnect(), error, packet {returnCode,
 // sessionPresent}), Mqtt311Success and Mqtt311Resumed (packet {returnCode, sessionPresent}),
 // Mqtt311Failure and Mqtt311Interrupted (error), Mqtt311Closed (after disconnect()),
-// Mqtt311OpComplete (`id`, error, packet {packetId, and topic and qos for a SUBACK}).
+// Mqtt311OpComplete (`id`, error, packet {packetId, and topic and qos for a SUBACK}). The
+// request-response client's (request_response.cc): RrRequestComplete (`id` of the request, error,
+// packet {topic, payload}), RrStreamStatus (`id` of the stream, error, packet {status}),
+// RrStreamPublish (`id` of the stream, packet {topic, payload}).
 #define MQTT5CRT_NativeEventType(X) \
     X(AttemptingConnect, 0)         \
     X(ConnectionSuccess, 1)         \
@@ -32,7 +35,10 @@
     X(Mqtt311Interrupted, 14)       \
     X(Mqtt311Resumed, 15)           \
     X(Mqtt311Closed, 16)            \
-    X(Mqtt311OpComplete, 17)
+    X(Mqtt311OpComplete, 17)        \
+    X(RrRequestComplete, 18)        \
+    X(RrStreamStatus, 19)           \
+    X(RrStreamPublish, 20)
 
 // The kind of a record in a batch's numeric array, and the numbers that follow it:
 //   Done, id      a completion with nothing more to say (a QoS 0 publish written);

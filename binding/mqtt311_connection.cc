@@ -17,6 +17,8 @@
 namespace mqtt5crt {
 namespace {
 
+const napi_type_tag kMqtt311Tag = {0x6d717474352d6372ULL, 0x742d6d7174743331ULL};
+
 // One aws_mqtt_client for the process: it only holds the bootstrap (shared by every client, see
 // Crt) and is never released, like the bootstrap.
 aws_mqtt_client *SharedClient() {
@@ -268,6 +270,7 @@ NativeMqtt311Connection::NativeMqtt311Connection(const Napi::CallbackInfo &info)
     addon_ = env.GetInstanceData<Addon>();
     Napi::Object config = RequireObject(info, 0, "config");
     if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "sink must be a function");
+    info.This().As<Napi::Object>().TypeTag(&kMqtt311Tag);
 
     Arena arena;
     bool has_will = false;
@@ -341,6 +344,14 @@ NativeMqtt311Connection::~NativeMqtt311Connection() {
         core_->Unref();
         core_ = nullptr;
     }
+}
+
+aws_mqtt_client_connection *NativeMqtt311Connection::From(const Napi::Value &value, const char *field) {
+    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kMqtt311Tag)) {
+        throw Napi::TypeError::New(value.Env(), std::string(field) + " must be an mqtt.MqttClientConnection");
+    }
+    NativeMqtt311Connection *self = Unwrap(value.As<Napi::Object>());
+    return self && self->core_ ? self->core_->connection() : nullptr;
 }
 
 Mqtt311Core &NativeMqtt311Connection::Core(const Napi::CallbackInfo &info) {

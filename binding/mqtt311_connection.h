@@ -73,6 +73,9 @@ public:
     static Napi::Function Define(Napi::Env env);
     explicit NativeMqtt311Connection(const Napi::CallbackInfo &info);
     ~NativeMqtt311Connection() override;
+    // The CRT connection behind a JS value that must be a NativeMqtt311Connection (type-tag
+    // checked: a TypeError naming `field` otherwise); null once it was closed.
+    static aws_mqtt_client_connection *From(const Napi::Value &value, const char *field);
 
 private:
     Napi::Value Connect(const Napi::CallbackInfo &info);

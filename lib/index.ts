@@ -4,13 +4,15 @@
  * The `mqtt5` namespace mirrors aws-crt's `mqtt5` module.
  */
 import * as auth from './auth';
+import * as cancel from './cancel';
 import * as http from './http';
 import * as io from './io';
 import * as iot from './iot_all';
 import * as mqtt from './mqtt';
 import * as mqtt5 from './mqtt5_all';
+import * as mqtt_request_response from './mqtt_request_response';
 
-export { auth, http, io, iot, mqtt, mqtt5 };
+export { auth, cancel, http, io, iot, mqtt, mqtt5, mqtt_request_response };
 export * from './mqtt5';
 export * from './mqtt5_packet';
 export { CrtError } from './error';

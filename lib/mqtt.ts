@@ -21,6 +21,7 @@ import {
     NativeRecord,
     type NativeSink,
 } from './native';
+import { nativeHandles } from './native_handles';
 import { PendingOperations } from './pending';
 import * as validate from './validate';
 import { runHandshakeTransform } from './handshake_transform';
@@ -380,6 +381,7 @@ export class MqttClientConnection extends EventEmitter {
         };
         this.#sink = (objects, records, count) => this.#onEvents(objects, records, count);
         this.#native = new binding.NativeMqtt311Connection(native, this.#sink);
+        nativeHandles.set(this, this.#native);
         // Failed operations also emit 'error' (as in aws-crt); this listener keeps that from
         // ending a program that did not add its own.
         this.on('error', () => {});

@@ -64,6 +64,7 @@ import {
     NativeRecord,
     type NativeSink,
 } from './native';
+import { nativeHandles } from './native_handles';
 import { runOperation, tracedSubmit } from './operation';
 import { PendingOperations } from './pending';
 import { channels } from './tracing';
@@ -136,6 +137,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
         }
         // Read after the native checks: host and port are a string and a number by now.
         this.#endpoint = endpointOf(nativeConfig, transform !== undefined);
+        nativeHandles.set(this, this.#native);
     }
 
     /**

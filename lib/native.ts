@@ -83,7 +83,20 @@ export declare class NativeMqtt311Connection {
     close(): void;
 }
 
+/** The native request-response client; completions and stream events arrive through the sink. */
+export declare class NativeRequestResponseClient {
+    constructor(kind: 5 | 311, protocolClient: object, options: object, sink: NativeSink);
+    submitRequest(options: object): number;
+    createStream(topicFilter: string): number;
+    openStream(id: number): void;
+    closeStream(id: number): void;
+    /** Whether the client keeps the process alive (while requests are pending). */
+    setRunning(running: boolean): void;
+    close(): void;
+}
+
 export interface NativeBinding {
+    NativeRequestResponseClient: typeof NativeRequestResponseClient;
     NativeMqtt311Connection: typeof NativeMqtt311Connection;
     NativeMqtt5Client: typeof NativeMqtt5Client;
     /** new NativeTlsContext(tlsContextOptions) */
@@ -117,6 +130,7 @@ export interface NativeBinding {
         INVALID_ARGUMENT: number;
         MQTT_CONNECTION_DESTROYED: number;
         MQTT_PROTOCOL_ERROR: number;
+        MQTT_REQUEST_RESPONSE_CLIENT_SHUT_DOWN: number;
     };
     /** The JS keys of every table of binding/packets.cc, by table name. */
     tableKeys: Readonly<Record<string, readonly string[]>>;

@@ -19,6 +19,9 @@ export const enum NativeEventType {
     Mqtt311Resumed = 15,
     Mqtt311Closed = 16,
     Mqtt311OpComplete = 17,
+    RrRequestComplete = 18,
+    RrStreamStatus = 19,
+    RrStreamPublish = 20,
 }
 
 export const enum NativeRecord {
@@ -58,6 +61,9 @@ export const CONTRACT: Record<string, Record<string, number>> = {
         Mqtt311Resumed: 15,
         Mqtt311Closed: 16,
         Mqtt311OpComplete: 17,
+        RrRequestComplete: 18,
+        RrStreamStatus: 19,
+        RrStreamPublish: 20,
     },
     NativeRecord: {
         Done: 1,
