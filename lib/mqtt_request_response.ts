@@ -11,7 +11,14 @@ import { EventEmitter } from 'node:events';
 import { CrtError, ErrorCodes } from './error';
 import { MqttClientConnection } from './mqtt';
 import { Mqtt5Client } from './mqtt5_client';
-import { binding, type NativeEvent, NativeEventType, NativeRecord, type NativeRequestResponseClient } from './native';
+import {
+    binding,
+    type NativeEvent,
+    NativeEventType,
+    NativeRecord,
+    type NativeRequestResponseClient,
+    type NativeSink,
+} from './native';
 import { nativeHandles } from './native_handles';
 import { PendingOperations } from './pending';
 import * as validate from './validate';
@@ -92,6 +99,9 @@ export interface IRequestResponseClient {
     submitRequest(requestOptions: RequestResponseOperationOptions): Promise<Response>;
 }
 
+/** How long a request waits for its response unless told otherwise (aws-crt's default). */
+const DEFAULT_OPERATION_TIMEOUT_SECONDS = 60;
+
 interface NativeRrInfo {
     topic?: string;
     payload?: Buffer;
@@ -116,6 +126,11 @@ function checkCount(value: unknown, field: string, max: number, required: boolea
     }
     return value;
 }
+
+// Clients with an open streaming operation. The native side holds a client's event sink weakly
+// (a forgotten client must be collectable), so an open stream, whose events may come at any time,
+// keeps its client reachable from here until it is closed.
+const withOpenStreams = new Set<RequestResponseClient>();
 
 enum StreamState {
     None,
@@ -153,15 +168,16 @@ export class StreamingOperationBase extends EventEmitter implements IStreamingOp
         if (this.#state === StreamState.Closed) {
             throw new CrtError(ErrorCodes.INVALID_ARGUMENT, 'MQTT streaming operation already closed');
         }
-        this.#state = StreamState.Open;
         this.client._openStream(this);
+        this.#state = StreamState.Open;
     }
 
     /** Stops the operation (unsubscribing when no other operation uses the filter). Idempotent. */
     close(): void {
         if (this.#state === StreamState.Closed) return;
+        const wasOpen = this.#state === StreamState.Open;
         this.#state = StreamState.Closed;
-        this.client._closeStream(this);
+        this.client._closeStream(this, wasOpen);
     }
 
     override on(event: 'subscriptionStatus', listener: SubscriptionStatusListener): this;
@@ -187,7 +203,11 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
     #native: NativeRequestResponseClient | undefined;
     readonly #pending = new PendingOperations();
     #pendingCount = 0;
+    #openStreams = 0;
     readonly #streams = new Map<number, StreamingOperationBase>();
+    // Held here: the native side keeps only a weak reference to it (so a forgotten client can be
+    // collected), and the events of a live one must find it.
+    readonly #sink: NativeSink = (objects, records, count) => this.#onEvents(objects, records, count);
 
     private constructor(kind: 5 | 311, protocolClient: object, options: RequestResponseClientOptions) {
         super();
@@ -210,16 +230,12 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
         const nativeOptions = {
             maxRequestResponseSubscriptions: maxRr,
             maxStreamingSubscriptions: checkCount(o.maxStreamingSubscriptions, 'options.maxStreamingSubscriptions', 65535, true),
-            operationTimeoutInSeconds: checkCount(
-                o.operationTimeoutInSeconds,
-                'options.operationTimeoutInSeconds',
-                0xffffffff,
-                false,
-            ),
+            // aws-crt's default; the CRT itself refuses 0.
+            operationTimeoutInSeconds:
+                checkCount(o.operationTimeoutInSeconds, 'options.operationTimeoutInSeconds', 0xffffffff, false) ??
+                DEFAULT_OPERATION_TIMEOUT_SECONDS,
         };
-        this.#native = new binding.NativeRequestResponseClient(kind, native, nativeOptions, (objects, records, count) =>
-            this.#onEvents(objects, records, count),
-        );
+        this.#native = new binding.NativeRequestResponseClient(kind, native, nativeOptions, this.#sink);
     }
 
     /** A request-response client over an MQTT 5 client. */
@@ -241,6 +257,7 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
         const native = this.#native;
         if (!native) return;
         for (const stream of [...this.#streams.values()]) stream.close();
+        withOpenStreams.delete(this);
         this.#native = undefined;
         native.close();
         this.#pending.rejectAll(
@@ -286,12 +303,15 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
     /** @internal */
     _openStream(stream: StreamingOperationBase): void {
         this.#live().openStream(stream.id);
+        this.#openStreams++;
+        withOpenStreams.add(this);
     }
 
     /** @internal */
-    _closeStream(stream: StreamingOperationBase): void {
+    _closeStream(stream: StreamingOperationBase, wasOpen: boolean): void {
         this.#streams.delete(stream.id);
         this.#native?.closeStream(stream.id);
+        if (wasOpen && --this.#openStreams === 0) withOpenStreams.delete(this);
     }
 
     #live(): NativeRequestResponseClient {

@@ -446,3 +446,71 @@ describe('process lifetime', () => {
         expect(r.code).toBe(0);
     });
 });
+
+describe('workers and GC', () => {
+    // A worker that connects a 3.1.1 connection with a request-response client over it, and
+    // publishes to itself (QoS 1) until told to stop or terminated.
+    const workerScript = () => `
+        const { parentPort, workerData } = require('node:worker_threads');
+        const { mqtt, io, mqtt_request_response } = require(${JSON.stringify(distIndex)});
+        (async () => {
+            const c = new mqtt.MqttClient().new_connection({ client_id: 'w311-' + workerData.id, host_name: '127.0.0.1', port: ${brokerPort()}, socket_options: new io.SocketOptions() });
+            await c.connect();
+            const rr = mqtt_request_response.RequestResponseClient.newFromMqtt311(c, { maxRequestResponseSubscriptions: 2, maxStreamingSubscriptions: 1 });
+            const stream = rr.createStream({ subscriptionTopicFilter: 'mqtt5-crt-test/w311/' + workerData.id });
+            stream.open();
+            let received = 0;
+            await c.subscribe('mqtt5-crt-test/w311/' + workerData.id, 1, () => received++);
+            for (let i = 0; i < workerData.n; i++) await c.publish('mqtt5-crt-test/w311/' + workerData.id, 'x', 1);
+            while (received < workerData.n) await new Promise((r) => setTimeout(r, 10));
+            if (!workerData.keep) { rr.close(); await c.disconnect(); }
+            parentPort.postMessage({ received });
+        })();
+    `;
+
+    it('runs in several workers at once, and survives terminating workers mid-traffic', async () => {
+        const r = await runNode(
+            `const { Worker } = require('node:worker_threads');
+             const src = ${JSON.stringify(workerScript())};
+             const run = (id, n, keep) => new Worker(src, { eval: true, workerData: { id, n, keep } });
+             (async () => {
+                 const results = await Promise.all([1, 2].map((i) => new Promise((resolve, reject) => {
+                     const w = run(process.pid + '-' + i, 100, false);
+                     w.on('message', resolve); w.on('error', reject);
+                 })));
+                 console.log('parallel', results.map((m) => m.received).join(','));
+                 for (let i = 0; i < 4; i++) {
+                     const w = run(process.pid + '-t' + i, 100000, true);
+                     await new Promise((r) => setTimeout(r, 200));
+                     await w.terminate();
+                 }
+                 console.log('terminated');
+             })();`,
+            { timeoutMs: 60_000 },
+        );
+        expect(r.stderr).toBe('');
+        expect(r.signal).toBeNull();
+        expect(r.stdout.trim().split('\n')).toEqual(['parallel 100,100', 'terminated']);
+        expect(r.code).toBe(0);
+    });
+
+    it('forgotten connections and request-response clients are collected and let the process exit', async () => {
+        const r = await runNode(
+            `const { mqtt, io, mqtt_request_response } = require(${JSON.stringify(distIndex)});
+             (async () => {
+                 for (let i = 0; i < 20; i++) {
+                     const c = new mqtt.MqttClient().new_connection({ client_id: 'gc311-' + process.pid + '-' + i, host_name: '127.0.0.1', port: ${brokerPort()}, socket_options: new io.SocketOptions() });
+                     mqtt_request_response.RequestResponseClient.newFromMqtt311(c, { maxRequestResponseSubscriptions: 2, maxStreamingSubscriptions: 1 });
+                 }
+                 globalThis.gc();
+                 await new Promise((r) => setTimeout(r, 200));
+                 globalThis.gc();
+                 console.log('done');
+             })();`,
+            { flags: ['--expose-gc'], timeoutMs: 30_000 },
+        );
+        expect(r.stderr).toBe('');
+        expect(r.stdout).toContain('done');
+        expect(r.code).toBe(0);
+    });
+});

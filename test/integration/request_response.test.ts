@@ -240,6 +240,39 @@ describe('cancel.newCancellablePromiseFromNextEvent', () => {
 });
 
 describe('process lifetime', () => {
+    it('an open stream keeps its client (and itself) alive through GC until closed', async () => {
+        const script = `
+            const { Mqtt5Client, mqtt_request_response } = require(${JSON.stringify(distIndex)});
+            const client = new Mqtt5Client({ hostName: '127.0.0.1', port: ${brokerPort()} });
+            const topic = 'mqtt5-crt-test/rr-gc/' + process.pid;
+            // Defined out here: it must not keep the request-response client reachable itself.
+            async function collectThenPublish() {
+                for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 50)); }
+                client.publish({ topicName: topic, payload: 'after gc', qos: 1 });
+            }
+            client.on('connectionSuccess', () => {
+                // Nothing but the stream's own listeners refers to the request-response client.
+                (() => {
+                    const rr = mqtt_request_response.RequestResponseClient.newFromMqtt5(client, { maxRequestResponseSubscriptions: 2, maxStreamingSubscriptions: 1 });
+                    const stream = rr.createStream({ subscriptionTopicFilter: topic });
+                    stream.on('subscriptionStatus', () => setTimeout(collectThenPublish, 0));
+                    stream.on('incomingPublish', (e) => {
+                        console.log('got', Buffer.from(e.payload).toString());
+                        rr.close();
+                        client.stop();
+                    });
+                    stream.open();
+                })();
+            });
+            client.start();
+        `;
+        const r = await runNode(script, { flags: ['--expose-gc'], timeoutMs: 30_000 });
+        expect(r.timedOut).toBe(false);
+        expect(r.stderr).toBe('');
+        expect(r.stdout).toContain('got after gc');
+        expect(r.code).toBe(0);
+    });
+
     it('a request-response client with nothing pending lets the process exit', async () => {
         const script = `
             const { Mqtt5Client, mqtt_request_response } = require(${JSON.stringify(distIndex)});
