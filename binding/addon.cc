@@ -21,6 +21,7 @@
 #include "client_core.h"
 #include "contract.h"
 #include "credentials.h"
+#include "event_loop_group.h"
 #include "mqtt311_connection.h"
 #include "packets.h"
 #include "request_response.h"
@@ -44,18 +45,10 @@ Crt &Crt::Get() {
         crt.allocator = aws_default_allocator();
         aws_mqtt_library_init(crt.allocator);
         aws_auth_library_init(crt.allocator);
-        aws_event_loop_group_options elg_options{};
-        elg_options.loop_count = 0;  // one per core
-        aws_event_loop_group *elg = aws_event_loop_group_new(crt.allocator, &elg_options);
-        aws_host_resolver_default_options resolver_options{};
-        resolver_options.max_entries = 16;
-        resolver_options.el_group = elg;
-        aws_host_resolver *resolver = aws_host_resolver_new_default(crt.allocator, &resolver_options);
-        aws_client_bootstrap_options bootstrap_options{};
-        bootstrap_options.event_loop_group = elg;
-        bootstrap_options.host_resolver = resolver;
-        crt.bootstrap = aws_client_bootstrap_new(crt.allocator, &bootstrap_options);
-        if (!elg || !resolver || !crt.bootstrap) {
+        // MQTT5_CRT_EVENT_LOOP_THREADS sizes it (default: one loop per core); io.EventLoopGroup
+        // makes others.
+        crt.bootstrap = NewBootstrap(crt.allocator, DefaultEventLoopThreads());
+        if (!crt.bootstrap) {
             aws_fatal_assert("mqtt5-crt: creating the CRT event loop group / bootstrap failed", __FILE__, __LINE__);
         }
     });
@@ -112,6 +105,8 @@ Addon::Addon(Napi::Env env, Napi::Object exports) : keys_(std::make_unique<KeyCa
                 {
                     InstanceValue("NativeMqtt5Client", ctor, napi_enumerable),
                     InstanceValue("NativeTlsContext", tls_ctor, napi_enumerable),
+                    InstanceValue("NativeEventLoopGroup", NativeEventLoopGroup::Define(env), napi_enumerable),
+                    InstanceMethod<&Addon::DefaultThreadCount>("defaultEventLoopThreads", napi_enumerable),
                     InstanceValue("NativeMqtt311Connection", NativeMqtt311Connection::Define(env), napi_enumerable),
                     InstanceValue("NativeRequestResponseClient", NativeRequestResponseClient::Define(env), napi_enumerable),
                     InstanceValue("NativePkcs11Lib", NativePkcs11Lib::Define(env), napi_enumerable),
@@ -141,6 +136,11 @@ void Addon::Cleanup(Addon *addon) {
         core->Detach();  // wrappers finalized after this must not reach back into the addon
     }
     addon->live_cores.clear();
+}
+
+// The number of loops in the process-wide group.
+Napi::Value Addon::DefaultThreadCount(const Napi::CallbackInfo &info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(LoopCount(Crt::Get().bootstrap)));
 }
 
 void Addon::ThrowCrtError(Napi::Env env, int error_code) {

@@ -15,7 +15,7 @@ namespace mqtt5crt {
 
 class ClientCore;
 
-// The process-wide CRT: library init, one event loop group, host resolver and client bootstrap,
+// The process-wide CRT: library init, the default event loop group, host resolver and client bootstrap,
 // created on first use and shared by every client in every environment. Never torn down: CRT
 // threads may still be finishing a client's shutdown while the process exits.
 struct Crt {
@@ -52,6 +52,7 @@ private:
     Napi::Value IsCipherPreferenceSupported(const Napi::CallbackInfo &info);
     Napi::Value LiveClientCount(const Napi::CallbackInfo &info);
     Napi::Value WakeDelay(const Napi::CallbackInfo &info);
+    Napi::Value DefaultThreadCount(const Napi::CallbackInfo &info);
     Napi::Value IsAlpnAvailable(const Napi::CallbackInfo &info);
     Napi::Value EnableLogging(const Napi::CallbackInfo &info);
     static void Cleanup(Addon *addon);

@@ -24,7 +24,8 @@ ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink,
         addon->ThrowCrtError(env, AWS_ERROR_OOM);
     }
     core->handshake_.Install(options);
-    options.bootstrap = Crt::Get().bootstrap;
+    if (!options.bootstrap) options.bootstrap = Crt::Get().bootstrap;
+    core->loop_.SetGroup(options.bootstrap->event_loop_group);
     options.lifecycle_event_handler = OnLifecycle;
     options.lifecycle_event_handler_user_data = core;
     options.publish_received_handler = OnPublishReceived;

@@ -10,9 +10,10 @@ namespace mqtt5crt {
 aws_event_loop *ClientLoop::IfCurrent() {
     aws_event_loop *loop = Get();
     if (!loop) {
-        aws_event_loop_group *elg = Crt::Get().bootstrap->event_loop_group;
-        for (size_t i = 0, n = aws_event_loop_group_get_loop_count(elg); i < n && !loop; ++i) {
-            aws_event_loop *candidate = aws_event_loop_group_get_loop_at(elg, i);
+        // Unset (the 3.1.1 connection, the request-response client): the process-wide group.
+        aws_event_loop_group *group = group_ ? group_ : Crt::Get().bootstrap->event_loop_group;
+        for (size_t i = 0, n = aws_event_loop_group_get_loop_count(group); i < n && !loop; ++i) {
+            aws_event_loop *candidate = aws_event_loop_group_get_loop_at(group, i);
             if (aws_event_loop_thread_is_callers_thread(candidate)) loop = candidate;
         }
         if (loop) loop_.store(loop, std::memory_order_relaxed);

@@ -6,12 +6,16 @@
 #include <atomic>
 
 struct aws_event_loop;
+struct aws_event_loop_group;
 struct aws_task;
 
 namespace mqtt5crt {
 
 class ClientLoop {
 public:
+    // Before the CRT client exists: the group its connection's loop is drawn from (unset: the
+    // process-wide group).
+    void SetGroup(aws_event_loop_group *group) { group_ = group; }
     // Any thread: the loop, or null until a callback ran on it.
     aws_event_loop *Get() const { return loop_.load(std::memory_order_relaxed); }
     // Any thread: the client's loop when the caller runs on it (learning it on first sight), else null.
@@ -21,6 +25,7 @@ public:
 
 private:
     std::atomic<aws_event_loop *> loop_{nullptr};
+    aws_event_loop_group *group_ = nullptr;  // the client's bootstrap holds it
 };
 
 }  // namespace mqtt5crt

@@ -1,6 +1,7 @@
 #include "packets.h"
 
 #include "credentials.h"
+#include "event_loop_group.h"
 #include "options.h"
 #include "table_fields.h"
 #include "tls_context.h"
@@ -222,6 +223,10 @@ void *UnwrapFunction(const Napi::Value &value, const std::string &path) {
     return static_cast<napi_value>(value);
 }
 void *UnwrapTlsContext(const Napi::Value &value, const std::string &path) { return NativeTlsContext::From(value, path.c_str()); }
+// io.ClientBootstrap(io.EventLoopGroup): the group's bootstrap (the client takes its own reference).
+void *UnwrapEventLoopGroup(const Napi::Value &value, const std::string &path) {
+    return NativeEventLoopGroup::From(value, path.c_str());
+}
 
 }  // namespace
 
@@ -357,6 +362,7 @@ const Table kClientOptions{
         Sub("socketOptions", kNone, OPT(socket_options), &kSocketOptions),
         Sub("metrics", kNone, OPT(metrics), &kMetrics),
         Handle("tlsCtx", kNone, AT(ConfigV, tls_ctx), UnwrapTlsContext),
+        Handle("eventLoopGroup", kNone, OPT(bootstrap), UnwrapEventLoopGroup),
         Sub("httpProxyOptions", kNone, AT(ConfigV, proxy), &kProxyOptions),
         Sub("websocket", kNone, AT(ConfigV, websocket), &kWebsocket),
         Sub("slowConsumer", kNone, AT(ConfigV, slow_consumer), &kSlowConsumer),

@@ -3,7 +3,7 @@
  */
 import fs from 'node:fs';
 import { CrtError } from './error';
-import { binding } from './native';
+import { binding, type NativeBinding } from './native';
 import { unreadable } from './validate';
 
 /** Socket type. */
@@ -62,13 +62,60 @@ export class SocketOptions {
 }
 
 /**
- * The event loop threads, host resolver and bootstrap clients connect through. mqtt5-crt keeps one
- * process-wide set, shared by every client in every worker; this class exists so code written for
- * aws-crt (`clientBootstrap: new io.ClientBootstrap()`) keeps working, and every instance refers
- * to that shared set.
+ * A group of CRT event loop threads: the threads that run the clients' sockets, TLS and MQTT
+ * protocol work (the JS thread only sees finished events). mqtt5-crt extension, named as in the
+ * CRT's Python and Java bindings (aws-crt for Node.js has no such class).
+ *
+ * Every client uses the process-wide group unless its (MQTT 5) config names another through
+ * `clientBootstrap: new io.ClientBootstrap(new io.EventLoopGroup(n))`. The process-wide group has
+ * one thread per core, or `MQTT5_CRT_EVENT_LOOP_THREADS` threads when that environment variable
+ * is set (read once, when the library loads). A client stays on one loop thread for its life;
+ * clients are spread over the threads in turn.
+ *
+ * Rule of thumb: one thread per core that is free for networking. One thread is enough while a
+ * process has few busy connections (the JS thread is then the limit); with many busy clients a
+ * second thread lets socket and protocol work run beside the JS thread (bench/RESULTS.md, fan-in).
+ */
+export class EventLoopGroup {
+    /** @internal */
+    readonly native: InstanceType<NativeBinding['NativeEventLoopGroup']>;
+    /**
+     * @param numThreads the number of event loop threads, 1 to 256; 0 or omitted: one per core
+     */
+    constructor(numThreads = 0) {
+        if (!Number.isInteger(numThreads) || numThreads < 0 || numThreads > 256) {
+            throw new RangeError(`EventLoopGroup numThreads must be an integer from 0 to 256 (got ${String(numThreads)})`);
+        }
+        this.native = new binding.NativeEventLoopGroup(numThreads);
+    }
+    /** The number of threads in the group. */
+    get numThreads(): number {
+        return this.native.threadCount();
+    }
+    /** The number of threads of the process-wide group that clients use by default. */
+    static defaultNumThreads(): number {
+        return binding.defaultEventLoopThreads();
+    }
+}
+
+/**
+ * The event loop threads, host resolver and bootstrap clients connect through. Without an
+ * argument (aws-crt's constructor) it refers to mqtt5-crt's process-wide set, shared by every client
+ * in every worker; with an {@link EventLoopGroup} (mqtt5-crt extension) the MQTT 5 clients configured
+ * with it run on that group's threads instead. The MQTT 3.1.1 client (`mqtt.MqttClient`) and the
+ * request-response client always use the process-wide group.
  */
 export class ClientBootstrap {
-    /** Kept for aws-crt compatibility; the shared resources live as long as the process. */
+    /** The group given to the constructor, if any. */
+    readonly eventLoopGroup?: EventLoopGroup;
+    /** @param eventLoopGroup the threads to run clients on; omitted: the process-wide group */
+    constructor(eventLoopGroup?: EventLoopGroup) {
+        if (eventLoopGroup !== undefined && !(eventLoopGroup instanceof EventLoopGroup)) {
+            throw new TypeError('ClientBootstrap takes an io.EventLoopGroup or nothing');
+        }
+        if (eventLoopGroup) this.eventLoopGroup = eventLoopGroup;
+    }
+    /** Kept for aws-crt compatibility; the threads stop once the group and its clients are gone. */
     close(): void {}
 }
 

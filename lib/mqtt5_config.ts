@@ -1,7 +1,7 @@
 // Reading an Mqtt5ClientConfig, once, into the plain object the native constructor takes:
 // every field read once, checked, defaults applied where the JS layer owns them.
 import type { HttpProxyOptions } from './http';
-import { ClientTlsContext } from './io';
+import { ClientBootstrap, ClientTlsContext } from './io';
 import { encodedFeatures, sdkMetrics } from './sdk_metrics';
 import type { AWSIoTMetrics, Mqtt5ClientConfig } from './mqtt5_types';
 import { binding } from './native';
@@ -162,6 +162,12 @@ export function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
     if (!c.disableMetrics) c.metrics = normaliseMetrics(c.metrics as AWSIoTMetrics | undefined, c);
     else delete c.metrics;
     delete c.disableMetrics;
+    // Only this library's bootstrap can name other threads; anything else (aws-crt's own, for code
+    // moved over from it) means the process-wide group, as it always did.
+    if (c.clientBootstrap !== undefined && validate.isInstance(c.clientBootstrap, ClientBootstrap, 'config.clientBootstrap')) {
+        const group = (c.clientBootstrap as ClientBootstrap).eventLoopGroup;
+        if (group) c.eventLoopGroup = group.native;
+    }
     delete c.clientBootstrap;
     if (c.tlsCtx !== undefined) {
         if (!validate.isInstance(c.tlsCtx, ClientTlsContext, 'config.tlsCtx')) {

@@ -108,6 +108,12 @@ export interface NativeBinding {
         path: string,
         behavior: number,
     ) => { close(): void };
+    /** new NativeEventLoopGroup(threads): threads 0 = one per core */
+    NativeEventLoopGroup: new (
+        threads: number,
+    ) => { threadCount(): number };
+    /** The number of event loop threads of the process-wide group. */
+    defaultEventLoopThreads(): number;
     /** new NativeCredentialsProvider(kind, options) */
     NativeCredentialsProvider: new (
         kind: string,

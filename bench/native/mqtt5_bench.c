@@ -306,7 +306,10 @@ static void s_terminated_cb(void *user_data) {
 static void crt_init(void) {
     s_alloc = aws_default_allocator();
     aws_mqtt_library_init(s_alloc);
-    struct aws_event_loop_group_options elg_options = {.loop_count = 0}; /* one per core */
+    /* The CRT's default (half the logical processors, at least one) unless
+     * MQTT5_CRT_EVENT_LOOP_THREADS says otherwise, as for mqtt5-crt's process-wide group. */
+    const char *threads = getenv("MQTT5_CRT_EVENT_LOOP_THREADS");
+    struct aws_event_loop_group_options elg_options = {.loop_count = threads ? (uint16_t)atoi(threads) : 0};
     s_elg = aws_event_loop_group_new(s_alloc, &elg_options);
     struct aws_host_resolver_default_options resolver_options = {.max_entries = 16, .el_group = s_elg};
     s_resolver = aws_host_resolver_new_default(s_alloc, &resolver_options);

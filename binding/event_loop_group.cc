@@ -1,0 +1,82 @@
+#include "event_loop_group.h"
+
+#include <aws/common/error.h>
+#include <aws/io/channel_bootstrap.h>
+#include <aws/io/event_loop.h>
+#include <aws/io/host_resolver.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "addon.h"
+
+namespace mqtt5crt {
+namespace {
+
+const napi_type_tag kGroupTag = {0x6d717474356372ULL, 0x656c6731ULL};
+
+}  // namespace
+
+aws_client_bootstrap *NewBootstrap(aws_allocator *allocator, uint16_t threads) {
+    aws_event_loop_group_options elg_options{};
+    elg_options.loop_count = threads;
+    aws_event_loop_group *elg = aws_event_loop_group_new(allocator, &elg_options);
+    if (!elg) return nullptr;
+    aws_host_resolver_default_options resolver_options{};
+    resolver_options.max_entries = 16;
+    resolver_options.el_group = elg;
+    aws_host_resolver *resolver = aws_host_resolver_new_default(allocator, &resolver_options);
+    aws_client_bootstrap *bootstrap = nullptr;
+    if (resolver) {
+        aws_client_bootstrap_options bootstrap_options{};
+        bootstrap_options.event_loop_group = elg;
+        bootstrap_options.host_resolver = resolver;
+        bootstrap = aws_client_bootstrap_new(allocator, &bootstrap_options);
+    }
+    // The bootstrap holds its own references to both; it alone keeps them from here on.
+    aws_host_resolver_release(resolver);
+    aws_event_loop_group_release(elg);
+    return bootstrap;
+}
+
+uint16_t DefaultEventLoopThreads() {
+    const char *text = std::getenv("MQTT5_CRT_EVENT_LOOP_THREADS");
+    if (!text || !*text) return 0;
+    char *end = nullptr;
+    long n = std::strtol(text, &end, 10);
+    return *end == '\0' && n >= 1 && n <= 256 ? static_cast<uint16_t>(n) : 0;
+}
+
+size_t LoopCount(aws_client_bootstrap *bootstrap) { return aws_event_loop_group_get_loop_count(bootstrap->event_loop_group); }
+
+Napi::Function NativeEventLoopGroup::Define(Napi::Env env) {
+    return DefineClass(env, "NativeEventLoopGroup", {InstanceMethod<&NativeEventLoopGroup::ThreadCount>("threadCount")});
+}
+
+// new NativeEventLoopGroup(threads): 0 for one loop per core.
+NativeEventLoopGroup::NativeEventLoopGroup(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeEventLoopGroup>(info) {
+    Napi::Env env = info.Env();
+    double n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+    if (!(n >= 0 && n <= 256) || n != static_cast<double>(static_cast<uint16_t>(n))) {
+        throw Napi::RangeError::New(env, "the event loop thread count must be an integer from 0 to 256");
+    }
+    bootstrap_ = NewBootstrap(Crt::Get().allocator, static_cast<uint16_t>(n));
+    if (!bootstrap_) env.GetInstanceData<Addon>()->ThrowCrtError(env, aws_last_error());
+    info.This().As<Napi::Object>().TypeTag(&kGroupTag);
+}
+
+// The threads stop once every client made with the group is gone too (each holds the bootstrap).
+NativeEventLoopGroup::~NativeEventLoopGroup() { aws_client_bootstrap_release(bootstrap_); }
+
+Napi::Value NativeEventLoopGroup::ThreadCount(const Napi::CallbackInfo &info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(LoopCount(bootstrap_)));
+}
+
+aws_client_bootstrap *NativeEventLoopGroup::From(const Napi::Value &value, const char *field) {
+    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kGroupTag)) {
+        throw Napi::TypeError::New(value.Env(), std::string(field) + " must be an io.EventLoopGroup");
+    }
+    return Unwrap(value.As<Napi::Object>())->bootstrap_;
+}
+
+}  // namespace mqtt5crt
