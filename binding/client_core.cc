@@ -46,6 +46,12 @@ ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink,
     return core;
 }
 
+// Small payloads join this turn's batch; large ones go at once (publish_batcher.h says why).
+bool ClientCore::QueuePublish(const aws_mqtt5_packet_publish_view &view, double id) {
+    return view.payload.len >= PublishBatcher::kDirectPayloadMin ? publishes_.SubmitNow(client(), view, id)
+                                                                 : publishes_.Queue(client(), view, id);
+}
+
 // ---- CRT threads: copy, enqueue, never throw, never touch N-API ---------------------------------
 
 void ClientCore::OnLifecycle(const aws_mqtt5_client_lifecycle_event *e) {

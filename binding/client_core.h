@@ -48,7 +48,7 @@ public:
     HandshakeTransforms &handshake() { return handshake_; }
 
     // JS thread (see publish_batcher.h and ack_batcher.h).
-    bool QueuePublish(const aws_mqtt5_packet_publish_view &view, double id) { return publishes_.Queue(client(), view, id); }
+    bool QueuePublish(const aws_mqtt5_packet_publish_view &view, double id);
     void SchedulePublishes() { publishes_.Schedule(client()); }
     void FlushPublishes() { publishes_.Flush(client()); }
     void Acknowledge(const uint64_t *ids, size_t count) { acks_.Acknowledge(client(), ids, count); }

@@ -89,13 +89,24 @@ void PublishBatcher::Submit(aws_mqtt5_client *client, const uint8_t *buf, const 
     view.payload = aws_byte_cursor_from_array(buf + q.off + q.topic_len, q.payload_len);
     view.qos = static_cast<aws_mqtt5_qos>(q.qos);
     view.retain = q.retain;
+    SubmitView(client, view, q.op);
+}
+
+void PublishBatcher::SubmitView(aws_mqtt5_client *client, const aws_mqtt5_packet_publish_view &view, OpContext *op) {
     aws_mqtt5_publish_completion_options done{};
     done.completion_callback = OnPublishComplete;
-    done.completion_user_data = q.op;
+    done.completion_user_data = op;
     if (aws_mqtt5_client_publish(client, &view, &done) != AWS_OP_SUCCESS) {
         // What the caller would have been thrown arrives as the operation's rejection.
-        OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, aws_last_error(), q.op);
+        OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, aws_last_error(), op);
     }
+}
+
+bool PublishBatcher::SubmitNow(aws_mqtt5_client *client, const aws_mqtt5_packet_publish_view &view, double id) {
+    if (!loop_.Get() || !client || !EnsureBlock()) return false;
+    Flush(client);  // what is queued goes first
+    SubmitView(client, view, TakeContext(id));
+    return true;
 }
 
 void PublishBatcher::OnBatch(aws_task *, void *arg, aws_task_status status) {

@@ -5,6 +5,12 @@
 //
 // Order is kept for everything else: Flush submits what is queued before the caller submits its
 // own operation, or waits for the loop to finish submitting it.
+//
+// Large payloads are not queued: the CRT copies every packet into its operation on submit, so a
+// queued one would be copied twice (and a turn of 64 KiB publishes would grow the batch's buffer
+// by doubling into a fresh block of megabytes, paid in page faults). They are submitted at once
+// from the JS thread instead, after what is queued: for them one cross-thread task each costs
+// less than the extra copy.
 #pragma once
 
 #include <aws/common/task_scheduler.h>
@@ -36,6 +42,11 @@ public:
     // JS thread. `client` is null once released. Copies the packet; false when it cannot queue
     // (the caller submits it directly then).
     bool Queue(aws_mqtt5_client *client, const aws_mqtt5_packet_publish_view &view, double id);
+    // Payloads of at least this many bytes go by SubmitNow rather than Queue.
+    static constexpr size_t kDirectPayloadMin = 16 * 1024;
+    // JS thread: submits the packet now, after what is queued; a failure arrives as the
+    // operation's rejection, as for a queued one. False when it cannot (no client, no memory).
+    bool SubmitNow(aws_mqtt5_client *client, const aws_mqtt5_packet_publish_view &view, double id);
     // JS thread: hands this turn's batch to the loop.
     void Schedule(aws_mqtt5_client *client);
     // JS thread: submits what is queued now, and waits for a batch the loop is submitting; with
@@ -71,6 +82,7 @@ private:
     };
     static void OnBatch(aws_task *task, void *arg, aws_task_status status);
     static void Submit(aws_mqtt5_client *client, const uint8_t *buf, const QueuedPublish &q);
+    static void SubmitView(aws_mqtt5_client *client, const aws_mqtt5_packet_publish_view &view, OpContext *op);
     bool EnsureBlock();                 // JS thread: block_ has room for one more context
     OpContext *TakeContext(double id);  // JS thread, after EnsureBlock
 
