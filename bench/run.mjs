@@ -22,7 +22,15 @@ const nativeDir = path.join(bench, 'native');
 const nativeBuild = path.join(nativeDir, 'build');
 const nativeBin = path.join(nativeBuild, 'mqtt5-bench');
 const ALL_CLIENTS = ['mqtt5-crt', 'mqtt5-crt-zc', 'aws-crt', 'mqttjs', 'native'];
-const BASE = 'mqtt5-crt';
+// A client may carry a variant: `mqtt5-crt+elg2` runs mqtt5-crt (or native) with 2 CRT event loop
+// threads (MQTT5_CRT_EVENT_LOOP_THREADS=2), so that thread counts alternate like clients do.
+const baseClient = (client) => client.split('+')[0];
+function variantEnv(client) {
+    const m = /\+elg(\d+)$/.exec(client);
+    return m ? { MQTT5_CRT_EVENT_LOOP_THREADS: m[1] } : {};
+}
+// The client the ratios are taken against: mqtt5-crt, or the first client of the run without it.
+let BASE = 'mqtt5-crt';
 
 // ------------------------------------------------------------------ the cases
 // Each case: a scenario script with its full-size and --quick flags.
@@ -40,6 +48,14 @@ const CASES = [
         full: ['--size', '65536', '--count', '5000'],
         quick: ['--size', '65536', '--count', '200'],
     },
+    {
+        // 1 MiB: 16 in flight (16 MiB), not 1,000 (1 GiB).
+        id: 'qos1-1MiB',
+        scenario: 'qos1',
+        full: ['--size', '1048576', '--count', '500', '--window', '16', '--warmup', '50'],
+        quick: ['--size', '1048576', '--count', '40', '--window', '16', '--warmup', '10'],
+        optIn: true,
+    },
     { id: 'qos0-64B', scenario: 'qos0', full: ['--size', '64', '--count', '100000'], quick: ['--size', '64', '--count', '2000'] },
     {
         id: 'qos0-1KiB',
@@ -54,15 +70,41 @@ const CASES = [
         quick: ['--size', '65536', '--count', '200'],
     },
     {
+        id: 'qos0-1MiB',
+        scenario: 'qos0',
+        full: ['--size', '1048576', '--count', '500', '--window', '16', '--warmup', '50'],
+        quick: ['--size', '1048576', '--count', '40', '--window', '16', '--warmup', '10'],
+        optIn: true,
+    },
+    {
         id: 'latency',
         scenario: 'latency',
         full: ['--rate', '2000', '--duration', '10'],
         quick: ['--rate', '2000', '--duration', '1'],
     },
     { id: 'fanin', scenario: 'fanin', full: ['--pubs', '100', '--count', '100000'], quick: ['--pubs', '100', '--count', '2000'] },
+    {
+        // Many clients: 1,000 QoS 1 publishers (10 in flight each) -> 1 subscriber. With
+        // --clients mqtt5-crt+elg1,mqtt5-crt+elg2 it compares CRT event loop thread counts.
+        id: 'fanin-1000',
+        scenario: 'fanin',
+        full: ['--pubs', '1000', '--count', '100000', '--window', '10000'],
+        quick: ['--pubs', '1000', '--count', '5000', '--window', '10000'],
+        nofile: 8192,
+        optIn: true,
+    },
     { id: 'fanout', scenario: 'fanout', full: ['--subs', '100', '--count', '1000'], quick: ['--subs', '100', '--count', '50'] },
     { id: 'connections', scenario: 'connections', full: ['--clients', '1000'], quick: ['--clients', '100', '--settle', '500'] },
     { id: 'startup', scenario: 'startup', full: [], quick: [] },
+    {
+        id: 'conns10k',
+        scenario: 'conns10k',
+        full: ['--clients', '10000', '--duration', '30'],
+        quick: ['--clients', '1000', '--duration', '3', '--idle', '1'],
+        // 10,000 sockets on each side; run only when asked for (--scenarios conns10k).
+        nofile: 32768,
+        optIn: true,
+    },
 ];
 
 // What the tables show per scenario: [result key, label, better ('hi'|'lo'|''), digits].
@@ -85,6 +127,19 @@ const METRICS = {
         ['connect_cpu_s', 'client CPU s to connect all', 'lo', 3],
         ['rss_mb_per_100', 'RSS MB / 100 idle', 'lo', 2],
         ['failed', 'failed (worst rep)', 'lo', 0],
+    ],
+    conns10k: [
+        ['connect_all_ms', 'connect all ms', 'lo', 0],
+        ['connect_cpu_s', 'client CPU s to connect all', 'lo', 2],
+        ['connect_retries', 'connection attempts retried', 'lo', 0],
+        ['rss_idle_mb', 'RSS MB, all idle', 'lo', 0],
+        ['rss_trickle_mb', 'RSS MB, trickle (peak)', 'lo', 0],
+        ['idle_cpu_share', 'client CPU share, idle', 'lo', 3],
+        ['trickle_cpu_share', 'client CPU share, trickle', 'lo', 3],
+        ['p50_ms', 'p50 ms (trickle)', 'lo', 2],
+        ['p99_ms', 'p99 ms (trickle)', 'lo', 2],
+        ['failed', 'failed (worst rep)', 'lo', 0],
+        ['losses', 'losses (worst rep)', 'lo', 0],
     ],
     startup: [
         ['wall_ms', 'spawn → connected ms', 'lo', 0],
@@ -129,7 +184,11 @@ function parseFlags(argv) {
         } else die(`unknown flag ${a} (known: --reps N --scenarios a,b --clients a,b --quick --timeout S)`);
     }
     if (!(o.reps >= 1)) die('--reps must be at least 1');
-    for (const c of o.clients) if (!ALL_CLIENTS.includes(c)) die(`unknown client ${c} (${ALL_CLIENTS.join(', ')})`);
+    for (const c of o.clients) {
+        if (!ALL_CLIENTS.includes(baseClient(c))) die(`unknown client ${c} (${ALL_CLIENTS.join(', ')})`);
+        if (c.includes('+') && !/^(mqtt5-crt|native)\+elg\d+$/.test(c)) die(`unknown variant ${c} (mqtt5-crt+elgN, native+elgN)`);
+    }
+    if (!o.clients.includes(BASE)) BASE = o.clients[0];
     return o;
 }
 
@@ -183,7 +242,8 @@ function prepare(clients) {
         const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: bench, stdio: 'inherit' });
         if (r.status !== 0) die('npm install in bench/ failed');
     }
-    if (clients.includes('native') && !buildNative()) return clients.filter((c) => c !== 'native');
+    if (clients.some((c) => baseClient(c) === 'native') && !buildNative())
+        return clients.filter((c) => baseClient(c) !== 'native');
     return clients;
 }
 
@@ -244,8 +304,10 @@ function listenDrops() {
 }
 
 /** Runs one case for one client against a fresh broker; resolves with the parsed result (or {error}). */
-async function runOne(c, client, flags, nofileLow) {
-    const broker = await startBroker({ nofile: 8192 });
+async function runOne(c, variant, flags) {
+    const client = baseClient(variant);
+    const nofile = c.nofile ?? 8192;
+    const broker = await startBroker({ nofile, extraConfig: c.brokerConfig ?? [] });
     const args = [
         ...(flags.quick ? c.quick : c.full),
         '--client',
@@ -263,20 +325,24 @@ async function runOne(c, client, flags, nofileLow) {
     } else {
         cmd = process.execPath;
         argv = [
-            ...(c.scenario === 'connections' ? ['--expose-gc'] : []),
+            ...(c.scenario === 'connections' || c.scenario === 'conns10k' ? ['--expose-gc'] : []),
             path.join(bench, 'scenarios', `${c.scenario}.mjs`),
             ...args,
         ];
     }
-    if (c.scenario === 'connections' && nofileLow) {
-        // 1,000 sockets need more descriptors than the usual soft limit of 1,024.
-        argv = ['-c', 'ulimit -n 8192 2>/dev/null; exec "$@"', 'sh', cmd, ...argv];
+    if ((c.scenario === 'connections' || c.nofile) && Number(sh('ulimit -n')) < nofile) {
+        // 1,000 (10,000) sockets need more descriptors than the usual soft limit of 1,024.
+        argv = ['-c', `ulimit -n ${nofile} 2>/dev/null; exec "$@"`, 'sh', cmd, ...argv];
         cmd = 'sh';
     }
     const drops0 = listenDrops();
     const t0 = performance.now();
     let wallMs = null;
-    const child = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...variantEnv(variant) },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -386,10 +452,12 @@ function versusTable(cases, clients) {
             let other = '';
             if (c.scenario === 'connections')
                 other = `connect time ${fmtRatio(r('connect_all_ms'))}, connect CPU ${fmtRatio(r('connect_cpu_s'))}, RSS ${fmtRatio(r('rss_mb_per_100'))}`;
+            if (c.scenario === 'conns10k')
+                other = `connect time ${fmtRatio(r('connect_all_ms'))}, RSS idle ${fmtRatio(r('rss_idle_mb'))}, CPU idle ${fmtRatio(r('idle_cpu_share'))}, CPU trickle ${fmtRatio(r('trickle_cpu_share'))}`;
             if (c.scenario === 'startup') other = `spawn → connected ${fmtRatio(r('wall_ms'))}`;
             if (c.scenario === 'latency') other = `p50 ${fmtRatio(r('p50_ms'))}`;
             rows.push(
-                `| ${c.id} | ${peer} | ${fmtRatio(r('msgs_per_s'))} | ${fmtRatio(r('cpu_s_per_100k'))} | ${fmtRatio(r('p99_ms'))} | ${other || '–'} |`,
+                `| ${c.id} | ${peer} | ${c.scenario === 'conns10k' ? '–' : fmtRatio(r('msgs_per_s'))} | ${fmtRatio(r('cpu_s_per_100k'))} | ${fmtRatio(r('p99_ms'))} | ${other || '–'} |`,
             );
         }
     }
@@ -593,6 +661,7 @@ function render() {
     const file = path.join(bench, 'results.json');
     if (!fs.existsSync(file)) die('no bench/results.json to render');
     const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (!report.clients.includes(BASE)) BASE = report.clients[0];
     if (!report.machine.commit) report.machine.commit = `${gitCommit()} (read when rendering)`;
     if (!report.argv && /^npm run bench --\s+#/.test(report.command)) report.command = 'npm run bench';
     if (report.argv) report.command = commandLine(report.argv);
@@ -608,7 +677,7 @@ function render() {
 async function mainDriver() {
     const flags = parseFlags(process.argv.slice(2));
     if (flags.render) return render();
-    let cases = CASES;
+    let cases = CASES.filter((c) => !c.optIn);
     if (flags.scenarios) {
         cases = CASES.filter((c) => flags.scenarios.includes(c.scenario) || flags.scenarios.includes(c.id));
         const unknown = flags.scenarios.filter((s) => !CASES.some((c) => c.scenario === s || c.id === s));
@@ -619,7 +688,6 @@ async function mainDriver() {
     }
     const clients = prepare(flags.clients);
     if (!clients.length) die('no client to run');
-    const nofileLow = Number(sh('ulimit -n')) < 8192;
 
     const started = new Date();
     const report = {
@@ -656,7 +724,7 @@ async function mainDriver() {
         for (let rep = 1; rep <= flags.reps; rep++) {
             for (const client of clients) {
                 progress(`[${done + 1}/${total}] ${c.id} · rep ${rep}/${flags.reps} · ${client}${eta()}`);
-                const result = await runOne(c, client, flags, nofileLow);
+                const result = await runOne(c, client, flags);
                 runs.push({ client, rep, result });
                 done++;
                 const brief = result.error

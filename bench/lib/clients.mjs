@@ -3,8 +3,10 @@
 // under test is loaded: `loadClient(kind)` imports it and nothing else.
 //
 // Adapter surface (all clients connect to 127.0.0.1 with a clean session, keep-alive 60 s):
-//   const C = await loadClient(kind);   C.create({ port, clientId }) -> client
-//   await client.connect()               resolves on CONNACK (connectionSuccess)
+//   const C = await loadClient(kind);   C.create({ port, clientId, retry?, onRetry? }) -> client
+//   await client.connect()               resolves on CONNACK (connectionSuccess); with `retry` a
+//                                        failed attempt is left to the client's own reconnect
+//                                        logic (onRetry() is called for each) instead of failing
 //   await client.subscribe(topic, qos)
 //   client.onMessage((payloadBuffer) => {})
 //   client.publish(topic, payload, qos, done?)   done(err) on PUBACK (QoS 1) / write (QoS 0)
@@ -20,7 +22,7 @@ export const NODE_CLIENTS = ['mqtt5-crt', 'mqtt5-crt-zc', 'aws-crt', 'mqttjs'];
 
 function noop() {}
 
-function crtAdapter(mod, { port, clientId }, extra = {}) {
+function crtAdapter(mod, { port, clientId, retry = false, onRetry = noop }, extra = {}) {
     const { Mqtt5Client } = mod;
     const client = new Mqtt5Client({
         hostName: '127.0.0.1',
@@ -42,6 +44,12 @@ function crtAdapter(mod, { port, clientId }, extra = {}) {
                     resolve();
                 };
                 const bad = ({ error }) => {
+                    if (retry) {
+                        // The client retries by itself after its reconnect delay.
+                        onRetry();
+                        client.once('connectionFailure', bad);
+                        return;
+                    }
                     client.off('connectionSuccess', ok);
                     client.stop();
                     reject(new Error(`${clientId}: connection failed: ${error}`));
@@ -130,7 +138,7 @@ const FACTORIES = {
         const importMs = performance.now() - t0;
         return {
             importMs,
-            create({ port, clientId }) {
+            create({ port, clientId, retry = false, onRetry = noop }) {
                 let client;
                 return {
                     connect() {
@@ -142,9 +150,16 @@ const FACTORIES = {
                                 clientId,
                                 clean: true,
                                 keepalive: KEEP_ALIVE_S,
-                                reconnectPeriod: 0,
+                                // With `retry`, MQTT.js's default reconnect period (1 s).
+                                reconnectPeriod: retry ? 1000 : 0,
                             });
+                            if (retry) client.on('reconnect', onRetry);
                             const bad = (err) => {
+                                if (retry) {
+                                    // Counted by 'reconnect' when MQTT.js tries again.
+                                    client.once('error', bad);
+                                    return;
+                                }
                                 client.off('connect', ok);
                                 reject(new Error(`${clientId}: connection failed: ${err}`));
                             };
