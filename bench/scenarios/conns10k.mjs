@@ -12,7 +12,7 @@
 // node --expose-gc bench/scenarios/conns10k.mjs --client mqtt5-crt|aws-crt|mqttjs --port P
 //   [--broker-pid PID] [--clients 10000] [--duration 30] [--idle 5] [--timeout 120] [--drain 30]
 import { loadClient } from '../lib/clients.mjs';
-import { emit, main, ownCpuSeconds, parseArgs, percentile, processCpuSeconds, round } from '../lib/common.mjs';
+import { emit, main, ownCpuSeconds, parseArgs, percentile, processCpuSeconds, round, threadCpuSeconds } from '../lib/common.mjs';
 
 const rssMb = () => process.memoryUsage.rss() / (1024 * 1024);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -92,6 +92,7 @@ main('conns10k', async () => {
         else acked++;
     };
     const trickleCpu0 = ownCpuSeconds();
+    const threads0 = threadCpuSeconds();
     const broker0 = brokerCpu();
     const tt0 = performance.now();
     measuring = true;
@@ -122,6 +123,12 @@ main('conns10k', async () => {
     const drainMs = performance.now() - trickleEnd;
     const trickleS = (performance.now() - tt0) / 1000;
     const trickleShare = (ownCpuSeconds() - trickleCpu0) / trickleS;
+    const threads1 = threadCpuSeconds();
+    // CPU share by thread during the trickle: JS, CRT event loops, the rest.
+    const threadShares =
+        threads0 && threads1
+            ? Object.fromEntries(Object.keys(threads1).map((k) => [k, round((threads1[k] - threads0[k]) / trickleS, 3)]))
+            : null;
     const brokerShare = (brokerCpu() - broker0) / trickleS;
     rssPeak = Math.max(rssPeak, rssMb());
 
@@ -145,6 +152,7 @@ main('conns10k', async () => {
         rss_trickle_mb: round(rssPeak - rss0, 1),
         idle_cpu_share: round(idleShare, 3),
         trickle_cpu_share: round(trickleShare, 3),
+        trickle_cpu_share_by_thread: threadShares,
         broker_cpu_share: round(brokerShare, 2),
         sent,
         received: receivedInTime,
