@@ -45,7 +45,7 @@ Crt &Crt::Get() {
         crt.allocator = aws_default_allocator();
         aws_mqtt_library_init(crt.allocator);
         aws_auth_library_init(crt.allocator);
-        // MQTT5_CRT_EVENT_LOOP_THREADS sizes it (default: one loop per core); io.EventLoopGroup
+        // MQTT5_CRT_EVENT_LOOP_THREADS sizes it (default: the CRT's, half the logical processors); io.EventLoopGroup
         // makes others.
         crt.bootstrap = NewBootstrap(crt.allocator, DefaultEventLoopThreads());
         if (!crt.bootstrap) {

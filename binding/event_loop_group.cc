@@ -53,7 +53,7 @@ Napi::Function NativeEventLoopGroup::Define(Napi::Env env) {
     return DefineClass(env, "NativeEventLoopGroup", {InstanceMethod<&NativeEventLoopGroup::ThreadCount>("threadCount")});
 }
 
-// new NativeEventLoopGroup(threads): 0 for one loop per core.
+// new NativeEventLoopGroup(threads): 0 for the CRT default (half the logical processors).
 NativeEventLoopGroup::NativeEventLoopGroup(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeEventLoopGroup>(info) {
     Napi::Env env = info.Env();
     double n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;

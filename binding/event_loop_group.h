@@ -11,12 +11,12 @@ struct aws_client_bootstrap;
 
 namespace mqtt5crt {
 
-// A new event loop group of `threads` loops (0: one per core) with a host resolver and a
+// A new event loop group of `threads` loops (0: the CRT default, half the logical processors) with a host resolver and a
 // bootstrap over them; the bootstrap holds the group and the resolver. Null on failure.
 aws_client_bootstrap *NewBootstrap(aws_allocator *allocator, uint16_t threads);
 
 // The size of the process-wide group: MQTT5_CRT_EVENT_LOOP_THREADS when it is a whole number from
-// 1 to 256, else 0 (one loop per core, the CRT's default).
+// 1 to 256, else 0 (the CRT default: half the logical processors, at least one).
 uint16_t DefaultEventLoopThreads();
 
 // The number of loops in a bootstrap's group.

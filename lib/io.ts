@@ -68,19 +68,20 @@ export class SocketOptions {
  *
  * Every client uses the process-wide group unless its (MQTT 5) config names another through
  * `clientBootstrap: new io.ClientBootstrap(new io.EventLoopGroup(n))`. The process-wide group has
- * one thread per core, or `MQTT5_CRT_EVENT_LOOP_THREADS` threads when that environment variable
- * is set (read once, when the library loads). A client stays on one loop thread for its life;
- * clients are spread over the threads in turn.
+ * the CRT's default size, half the logical processors (at least one), or `MQTT5_CRT_EVENT_LOOP_THREADS`
+ * threads when that environment variable is set (read once, when the library loads). A client
+ * stays on one loop thread for its life; the CRT gives each new connection the less busy of two
+ * loops picked at random.
  *
- * Rule of thumb: one thread per core that is free for networking. One thread is enough while a
- * process has few busy connections (the JS thread is then the limit); with many busy clients a
- * second thread lets socket and protocol work run beside the JS thread (bench/RESULTS.md, fan-in).
+ * Rule of thumb: keep the default while the JS thread is the busiest thread of the process; once
+ * the CRT loop thread is (many connections, TLS), give it one thread per core that the JS thread
+ * and the rest of the machine leave free (bench/RESULTS.md, "Cores").
  */
 export class EventLoopGroup {
     /** @internal */
     readonly native: InstanceType<NativeBinding['NativeEventLoopGroup']>;
     /**
-     * @param numThreads the number of event loop threads, 1 to 256; 0 or omitted: one per core
+     * @param numThreads the number of event loop threads, 1 to 256; 0 or omitted: the CRT default, half the logical processors (at least one)
      */
     constructor(numThreads = 0) {
         if (!Number.isInteger(numThreads) || numThreads < 0 || numThreads > 256) {

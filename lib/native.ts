@@ -108,7 +108,7 @@ export interface NativeBinding {
         path: string,
         behavior: number,
     ) => { close(): void };
-    /** new NativeEventLoopGroup(threads): threads 0 = one per core */
+    /** new NativeEventLoopGroup(threads): threads 0 = the CRT default (half the logical processors) */
     NativeEventLoopGroup: new (
         threads: number,
     ) => { threadCount(): number };
