@@ -409,7 +409,7 @@ async function pubsub() {
     const byPayload = (s) => received.find((m) => m.payload.toString() === s);
     const m1 = byPayload('qos1');
     ok(m1 && m1.qos === 1 && m1.contentType === 'text/plain' && m1.responseTopic === props.responseTopic, 'qos1 properties');
-    ok(m1 && Buffer.compare(m1.correlationData, props.correlationData) === 0, 'correlation data');
+    ok(m1 && Buffer.compare(Buffer.from(m1.correlationData), props.correlationData) === 0, 'correlation data');
     ok(
         m1 && JSON.stringify(m1.userProperties) === JSON.stringify(props.userProperties),
         `user properties ${JSON.stringify(m1?.userProperties)}`,
