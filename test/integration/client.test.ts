@@ -284,13 +284,15 @@ describe('stop', () => {
         const ops: Promise<unknown>[] = [];
         for (let i = 0; i < 200; i++) ops.push(client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: `m${i}` }));
         ops.push(client.subscribe({ subscriptions: [{ topicFilter: topic, qos: QoS.AtLeastOnce }] }));
+        // Handled from the start: the stop may reject them before the awaits below return.
+        const settled = Promise.allSettled(ops);
         const disconnection = once(client, 'disconnection');
         const stopped = once(client, 'stopped');
         client.stop();
         await stopped;
         const { error } = await disconnection;
         expect(error.code).toBe('AWS_ERROR_MQTT5_USER_REQUESTED_STOP');
-        const results = await Promise.allSettled(ops);
+        const results = await settled;
         // Every one settled: either acknowledged before the stop or failed by it.
         expect(results).toHaveLength(201);
         for (const r of results) {
