@@ -14,6 +14,7 @@ struct aws_client_bootstrap;
 namespace mqtt5crt {
 
 class ClientCore;
+class WakeHub;
 
 // The process-wide CRT: library init, the default event loop group, host resolver and client bootstrap,
 // created on first use and shared by every client in every environment. Never torn down: CRT
@@ -32,6 +33,7 @@ public:
     [[noreturn]] void ThrowCrtError(Napi::Env env, int error_code);
 
     std::unordered_set<ClientCore *> live_cores;  // JS thread only
+    WakeHub *wake_hub = nullptr;                  // JS thread: the clients' shared wake-up (wake_hub.h)
     KeyCache &Keys() { return *keys_; }
     // The Float64Array that carries a batch's numeric records to JS, with room for `count`
     // numbers, and its data. One per environment, not per client: batches are delivered one at a

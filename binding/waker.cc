@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "wake_hub.h"
 #include "wake_timer.h"
 
 namespace mqtt5crt {
@@ -38,14 +39,11 @@ uint64_t WakeDelayUs() {
 }
 
 bool Waker::Init(napi_env env, Callback on_wake, void *arg) {
-    async_ = static_cast<uv_async_t *>(std::calloc(1, uv_handle_size(kUvAsync)));
-    if (!async_) return false;
+    hub_ = WakeHub::Acquire(env);
+    if (!hub_) return false;
     on_wake_ = on_wake;
     arg_ = arg;
     napi_get_uv_event_loop(env, &loop_);
-    uv_async_init(loop_, async_, OnAsync);  // fails only for a loop that is not one
-    uv_handle_set_data(AsHandle(async_), this);
-    uv_unref(AsHandle(async_));  // a client keeps the process alive only while started
     return true;
 }
 
@@ -59,7 +57,13 @@ void Waker::Wake(bool moderated) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!open_) return;
     if (moderated && timer_ && Hot() && timer_->Arm(WakeDelayNs())) return;
-    uv_async_send(async_);
+    PostLocked();
+}
+
+void Waker::PostLocked() {
+    if (posted_) return;  // the JS thread has not run it yet: it will take what is queued now too
+    posted_ = true;
+    hub_->Post(this);
 }
 
 void Waker::StartTimerIfHot() {
@@ -77,35 +81,51 @@ void Waker::Taken(size_t events) {
 }
 
 void Waker::KeepAlive(bool keep) {
-    if (closed_) return;
-    if (keep)
-        uv_ref(AsHandle(async_));
-    else
-        uv_unref(AsHandle(async_));
+    if (closed_ || keep == kept_) return;
+    kept_ = keep;
+    hub_->Keep(keep);
 }
 
 void Waker::Close(Callback on_closed) {
     if (closed_) return;
+    KeepAlive(false);
+    // Until OnHub ends the closing the loop must stay alive to run it, as it would for a handle
+    // being closed: at environment teardown node turns the loop only while it is alive.
+    hub_->Keep(true);
     closed_ = true;
     on_closed_ = on_closed;
     WakeTimer *timer = nullptr;
     {
         std::lock_guard<std::mutex> lock(mu_);
         open_ = false;
+        closing_ = true;
         std::swap(timer, timer_);
+        // Through the hub, like a wake-up, so that a post already listed is run first and the
+        // closing ends, as a handle's would, on a later turn of the loop.
+        PostLocked();
     }
     if (timer) timer->Close();
-    uv_close(AsHandle(async_), [](uv_handle_t *handle) {
-        auto *self = static_cast<Waker *>(uv_handle_get_data(handle));
-        std::free(self->async_);
-        self->async_ = nullptr;
-        self->on_closed_(self->arg_);
-    });
 }
 
-void Waker::OnAsync(uv_async_t *handle) {
-    auto *self = static_cast<Waker *>(uv_handle_get_data(AsHandle(handle)));
-    if (!self->closed_) self->on_wake_(self->arg_);
+void Waker::OnHub() {
+    bool closing;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        posted_ = false;  // wake-ups from here on post again
+        closing = closing_;
+    }
+    if (!closing) {
+        on_wake_(arg_);
+        return;
+    }
+    // Closed: nothing can post any more (open_ is false). on_closed_ may free this Waker.
+    WakeHub *hub = hub_;
+    hub_ = nullptr;
+    Callback done = on_closed_;
+    void *arg = arg_;
+    done(arg);
+    hub->Keep(false);
+    hub->Release();
 }
 
 void Waker::OnTimer(void *arg) {

@@ -1,10 +1,11 @@
 // Wakes the JS thread to take a client's queued events.
 //
 // Two hand-off mechanisms cross from CRT threads to JS in this addon, for different traffic:
-//  - client events (this file): a libuv async handle. Events are already queued, in order, in the
-//    client's EventQueue; a wake-up only has to say "look". uv_async_send is lock-free and
+//  - client events (this file): a libuv async handle, one per environment shared by its clients
+//    (wake_hub.h). Events are already queued, in order, in the client's EventQueue; a wake-up only
+//    has to say "look": the client is listed once in the hub until the JS thread ran it. uv_async_send
 //    coalesces (many sends before the JS thread runs make one callback), which a thread-safe
-//    function's per-call queue with its mutex does not; at 100k+ events/s that difference counts.
+//    function's per-call queue does not; at 100k+ events/s that difference counts.
 //  - credentials requests (credentials.cc): a Napi::ThreadSafeFunction. Each request is rare,
 //    stands alone, and carries its own CRT callback to be called with the result of a JS call: a
 //    TSFN queues exactly that (one item per call), and its finalizer tells when the JS function is
@@ -32,6 +33,7 @@
 
 namespace mqtt5crt {
 
+class WakeHub;
 class WakeTimer;
 
 // The moderation delay in microseconds (MQTT5_CRT_WAKE_DELAY_US, read once per process).
@@ -41,7 +43,7 @@ class Waker {
 public:
     using Callback = void (*)(void *arg);
 
-    // JS thread: the async handle on the environment's loop, not keeping it alive; `on_wake(arg)`
+    // JS thread: joins the environment's wake hub, not keeping the loop alive; `on_wake(arg)`
     // runs on the JS thread for each wake-up. False: out of memory.
     bool Init(napi_env env, Callback on_wake, void *arg);
     // Any thread. `moderated`: the wake-up a client's loop sends once an iteration queued events;
@@ -54,23 +56,29 @@ public:
     void Taken(size_t events);
     // JS thread: whether the handle keeps the event loop (the process) alive.
     void KeepAlive(bool keep);
-    // JS thread, once: closes the handles; `on_closed(arg)` runs once libuv is done with them.
+    // JS thread, once: closes the timer and leaves the hub; `on_closed(arg)` runs later, from
+    // the hub, once no wake-up can reach this Waker any more.
     void Close(Callback on_closed);
     bool closed() const { return closed_; }  // JS thread
+    // JS thread, from the hub: this Waker's turn (a wake-up, or the end of its closing).
+    void OnHub();
 
 private:
-    static void OnAsync(uv_async_t *handle);
     static void OnTimer(void *arg);
     bool Hot() const;
+    void PostLocked();  // mu_ held: lists this Waker in the hub unless it is listed
 
     uv_loop_t *loop_ = nullptr;
-    uv_async_t *async_ = nullptr;  // uv_handle_size(UV_ASYNC) bytes, freed once closed
+    WakeHub *hub_ = nullptr;  // a reference held until OnHub ends the closing
     Callback on_wake_ = nullptr, on_closed_ = nullptr;
     void *arg_ = nullptr;
     bool closed_ = false;     // JS thread: Close() was called
     bool has_timer_ = false;  // JS thread: timer_ was made
+    bool kept_ = false;       // JS thread: counted among the hub's keepers
     std::mutex mu_;
-    bool open_ = true;                       // guarded by mu_: async_ may be sent to
+    bool open_ = true;                       // guarded by mu_: wake-ups may be posted
+    bool posted_ = false;                    // guarded by mu_: listed in the hub, OnHub not run yet
+    bool closing_ = false;                   // guarded by mu_: Close() waits for OnHub
     WakeTimer *timer_ = nullptr;             // guarded by mu_: made once the client runs hot
     std::atomic<uint64_t> taken_ns_{0};      // when JS last took events (steady clock)
     std::atomic<uint32_t> taken_events_{0};  // how many it took then

@@ -203,6 +203,50 @@ describe('worker_threads', () => {
         expect(r.code).toBe(0);
     });
 
+    it('many clients share one wake-up: a worker whose 50 clients stopped exits by itself; one terminated mid-traffic ends', async () => {
+        const src = `
+            const { Mqtt5Client } = require(${JSON.stringify(distIndex)});
+            const { parentPort, workerData } = require('node:worker_threads');
+            let done = 0;
+            for (let k = 0; k < 50; k++) {
+                const c = new Mqtt5Client({ hostName: '127.0.0.1', port: ${brokerPort()},
+                    connectProperties: { keepAliveIntervalSeconds: 30, clientId: 'many-' + workerData.id + '-' + k } });
+                const topic = 'lifetime/many/' + workerData.id + '/' + k;
+                let received = 0;
+                c.on('messageReceived', () => {
+                    if (++received === workerData.n) {
+                        if (++done === 50) parentPort.postMessage({ done });
+                        if (!workerData.keep) c.stop();
+                    }
+                });
+                c.on('connectionSuccess', async () => {
+                    await c.subscribe({ subscriptions: [{ topicFilter: topic, qos: 1 }] });
+                    for (let i = 0; i < workerData.n; i++) c.publish({ topicName: topic, qos: 1, payload: 'm' + i }).catch(() => {});
+                });
+                c.start();
+            }`;
+        const r = await runNode(
+            `const { Worker } = require('node:worker_threads');
+             const src = ${JSON.stringify(src)};
+             (async () => {
+                 const w = new Worker(src, { eval: true, workerData: { id: process.pid + '-s', n: 20, keep: false } });
+                 const [msg, code] = await Promise.all([
+                     new Promise((r) => w.once('message', r)),
+                     new Promise((r) => w.once('exit', r)),
+                 ]);
+                 console.log('stopped', msg.done, 'exit', code);
+                 const t = new Worker(src, { eval: true, workerData: { id: process.pid + '-t', n: 1000000, keep: true } });
+                 await new Promise((r) => setTimeout(r, 300));
+                 await t.terminate();
+                 console.log('terminated');
+             })();`,
+            { timeoutMs: 60_000 },
+        );
+        expect(r.stderr).toBe('');
+        expect(r.stdout.trim().split('\n')).toEqual(['stopped 50 exit 0', 'terminated']);
+        expect(r.code).toBe(0);
+    });
+
     it('50 create/use/terminate cycles do not grow memory', async () => {
         const r = await runNode(
             `const { Worker } = require('node:worker_threads');
@@ -230,5 +274,5 @@ describe('worker_threads', () => {
         console.log(`worker cycles: RSS ${(before / 1048576).toFixed(1)} MiB -> ${(after / 1048576).toFixed(1)} MiB`);
         // Generous: a leak of a client, a CRT client or a V8 isolate per cycle would exceed this.
         expect(growthMiB).toBeLessThan(40);
-    });
+    }, 120_000);
 });
