@@ -63,7 +63,7 @@ struct Pkcs11Config {
 // aws-crt's io.TlsContextOptions (snake_case). Every field optional: present (even empty) or not.
 struct TlsContextConfig {
     const aws_byte_cursor *certificate_filepath, *private_key_filepath, *certificate, *private_key, *pkcs12_filepath,
-        *pkcs12_password, *ca_filepath, *ca_dirpath, *certificate_authority;
+        *pkcs12_password, *ca_filepath, *ca_dirpath, *certificate_authority, *windows_cert_store_path;
     size_t alpn_count;
     const aws_byte_cursor *alpn_list;
     const int *min_tls_version, *tls_cipher_preference;

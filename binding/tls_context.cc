@@ -20,6 +20,9 @@ const napi_type_tag kPkcs11Tag = {0x6d717474352d6372ULL, 0x742d706b63733131ULL};
 struct CtxOptions {
     aws_tls_ctx_options opts{};
     bool initialized = false;
+    // The CRT keeps a pointer to the Windows certificate store path, not a copy, and reads it when
+    // the context is made.
+    std::string system_cert_path;
     ~CtxOptions() {
         if (initialized) aws_tls_ctx_options_clean_up(&opts);
     }
@@ -40,9 +43,11 @@ int InitPkcs11(aws_tls_ctx_options &opts, const Pkcs11Config &p) {
 }
 
 // The client's identity, the first way the options give one: a PKCS#11 token, certificate and key
-// files, certificate and key PEM text, a PKCS#12 file; or none (server authentication only).
-int InitIdentity(Napi::Env env, aws_tls_ctx_options &opts, const TlsContextConfig &c) {
+// files, certificate and key PEM text, a PKCS#12 file, a Windows certificate store path; or none
+// (server authentication only).
+int InitIdentity(Napi::Env env, CtxOptions &ctx, const TlsContextConfig &c) {
     aws_allocator *alloc = Crt::Get().allocator;
+    aws_tls_ctx_options &opts = ctx.opts;
     if (c.pkcs11) return InitPkcs11(opts, *c.pkcs11);
     if (c.certificate_filepath || c.private_key_filepath) {
         std::string cert = Str(c.certificate_filepath), key = Str(c.private_key_filepath);
@@ -61,6 +66,11 @@ int InitIdentity(Napi::Env env, aws_tls_ctx_options &opts, const TlsContextConfi
         std::string path = Str(c.pkcs12_filepath);
         aws_byte_cursor password = c.pkcs12_password ? *c.pkcs12_password : aws_byte_cursor_from_c_str("");
         return aws_tls_ctx_options_init_client_mtls_pkcs12_from_path(&opts, alloc, path.c_str(), &password);
+    }
+    if (c.windows_cert_store_path) {
+        // Windows only: elsewhere the CRT refuses it (AWS_ERROR_PLATFORM_NOT_SUPPORTED).
+        ctx.system_cert_path = Str(c.windows_cert_store_path);
+        return aws_tls_ctx_options_init_client_mtls_from_system_path(&opts, alloc, ctx.system_cert_path.c_str());
     }
     aws_tls_ctx_options_init_default_client(&opts, alloc);
     return AWS_OP_SUCCESS;
@@ -128,7 +138,7 @@ NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : Napi::Objec
     TlsContextConfig config{};
     ReadView(o, tables::kTlsContextOptions, &config, arena, "tlsContextOptions");
     CtxOptions c;
-    if (InitIdentity(env, c.opts, config) != AWS_OP_SUCCESS) addon->ThrowCrtError(env, aws_last_error());
+    if (InitIdentity(env, c, config) != AWS_OP_SUCCESS) addon->ThrowCrtError(env, aws_last_error());
     c.initialized = true;
     UseTrustStore(env, addon, c.opts, config);
     UseAlpn(env, addon, c.opts, config);

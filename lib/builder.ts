@@ -5,7 +5,6 @@
  */
 import type { AwsCredentialsProvider } from './auth';
 import { lifecycleListener } from './cpp/completion';
-import { errorCodeOf } from './cpp/errors';
 import type {
     OnAttemptingConnectEventData,
     OnConnectionFailureEventData,
@@ -20,7 +19,6 @@ import {
     type Pkcs12Options,
     toHttpProxyOptions,
 } from './cpp/support';
-import { CrtError } from './error';
 import type { HttpProxyOptions, HttpRequest } from './http';
 import {
     awsIotConnection,
@@ -242,10 +240,11 @@ export class Mqtt5ClientBuilder {
         return Mqtt5ClientBuilder.iot(endpoint, { tls, mtls: true });
     }
     /**
-     * mTLS with a certificate from a Windows certificate store, e.g.
+     * mTLS with a certificate and its private key from a Windows certificate store, e.g.
      * `CurrentUser\\MY\\<thumbprint>` (C++ `CreateMqtt5ClientBuilderWithWindowsCertStorePath`).
-     * The CRT has certificate stores on Windows only, and this package's native layer does not
-     * pass the store path to it yet: this throws `AWS_ERROR_PLATFORM_NOT_SUPPORTED`.
+     * The CRT loads it now, so a path it cannot load throws its CrtError at once (C++ returns no
+     * builder); the CRT has certificate stores on Windows only: elsewhere the CrtError is
+     * `AWS_ERROR_PLATFORM_NOT_SUPPORTED`.
      */
     static createMqtt5ClientBuilderWithWindowsCertStorePath(endpoint: string, windowsCertStorePath: string): Mqtt5ClientBuilder {
         if (typeof windowsCertStorePath !== 'string' || windowsCertStorePath === '') {
@@ -253,12 +252,9 @@ export class Mqtt5ClientBuilder {
                 `createMqtt5ClientBuilderWithWindowsCertStorePath(endpoint, windowsCertStorePath): windowsCertStorePath must be a non-empty string; got ${JSON.stringify(windowsCertStorePath)}`,
             );
         }
-        throw new CrtError(
-            errorCodeOf('AWS_ERROR_PLATFORM_NOT_SUPPORTED'),
-            process.platform === 'win32'
-                ? `${endpoint}: Windows certificate store ${windowsCertStorePath}: not supported by this build of mqtt5-crt`
-                : `${endpoint}: Windows certificate store ${windowsCertStorePath}: only on Windows (this is ${process.platform})`,
-        );
+        const tls = TlsContextOptions.create_client_with_mtls_windows_cert_store_path(windowsCertStorePath);
+        new ClientTlsContext(tls);
+        return Mqtt5ClientBuilder.iot(endpoint, { tls, mtls: true });
     }
     /** Websockets (wss, port 443) with the handshake presigned by SigV4. */
     static createMqtt5ClientBuilderWithWebsocket(endpoint: string, config: WebsocketConfig): Mqtt5ClientBuilder {

@@ -334,18 +334,6 @@ export class ClientTlsContext extends TlsContext {
         super();
         const o = options ?? new TlsContextOptions();
         if (typeof o !== 'object' || o === null) throw new TypeError('tlsContextOptions must be an object');
-        let windowsStore: unknown;
-        try {
-            windowsStore = (o as TlsContextOptions).windows_cert_store_path;
-        } catch (e) {
-            throw unreadable('tlsContextOptions.windows_cert_store_path', e);
-        }
-        if (windowsStore !== undefined && process.platform !== 'win32') {
-            throw new CrtError(
-                AWS_ERROR_PLATFORM_NOT_SUPPORTED,
-                'tlsContextOptions.windows_cert_store_path: the Windows certificate store exists on Windows only',
-            );
-        }
         // The native side takes the options as they are, except the PKCS#11 library, which it
         // needs as its own native object.
         let native: object = o;
@@ -379,14 +367,12 @@ export class ClientTlsContext extends TlsContext {
     }
 }
 
-/** aws-c-common's AWS_ERROR_PLATFORM_NOT_SUPPORTED. */
-const AWS_ERROR_PLATFORM_NOT_SUPPORTED = 53;
-
 const FILE_OPTIONS = ['certificate_filepath', 'private_key_filepath', 'ca_filepath', 'ca_dirpath', 'pkcs12_filepath'] as const;
 
 /**
  * The native context; when the CRT refuses it and a file option names a file that cannot be read,
- * the CrtError says which option and path, and why (the CRT alone says "Invalid file path").
+ * the CrtError says which option and path, and why (the CRT alone says "Invalid file path"); for a
+ * Windows certificate store path, which path.
  */
 function newNativeTlsContext(native: object, o: TlsContextOptions): object {
     try {
@@ -407,6 +393,25 @@ function newNativeTlsContext(native: object, o: TlsContextOptions): object {
                 const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message;
                 throw new CrtError(err, `tlsContextOptions.${key} '${file}': ${why}`);
             }
+        }
+        let store: unknown;
+        try {
+            store = o.windows_cert_store_path;
+        } catch {
+            // the native side reported it already
+        }
+        // The CRT's answers for a store path: it could not load it (Windows), or no stores here.
+        if (typeof store === 'string' && err.code === 'AWS_ERROR_FILE_INVALID_PATH') {
+            throw new CrtError(
+                err,
+                `tlsContextOptions.windows_cert_store_path '${store}': no certificate with a private key there (a path such as CurrentUser\\MY\\<thumbprint>)`,
+            );
+        }
+        if (typeof store === 'string' && err.code === 'AWS_ERROR_PLATFORM_NOT_SUPPORTED') {
+            throw new CrtError(
+                err,
+                `tlsContextOptions.windows_cert_store_path '${store}': certificate stores exist on Windows only (this is ${process.platform})`,
+            );
         }
         throw err;
     }

@@ -86,10 +86,14 @@ export class AwsIotMqttConnectionConfigBuilder {
         );
     }
 
-    /** mTLS from the Windows certificate store: not available on this platform's CRT build. */
+    /**
+     * mTLS from a Windows certificate store path, e.g. `CurrentUser\\MY\\<thumbprint>` (Windows
+     * only: elsewhere making the TLS context fails with the CRT's AWS_ERROR_PLATFORM_NOT_SUPPORTED).
+     */
     static new_mtls_windows_cert_store_path_builder(certificate_path: string): AwsIotMqttConnectionConfigBuilder {
-        throw new TypeError(
-            `new_mtls_windows_cert_store_path_builder: the Windows certificate store is not supported by mqtt5-crt (got '${certificate_path}')`,
+        return new AwsIotMqttConnectionConfigBuilder(
+            TlsContextOptions.create_client_with_mtls_windows_cert_store_path(certificate_path),
+            { mtls: true },
         );
     }
 

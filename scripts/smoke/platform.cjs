@@ -3,7 +3,10 @@
 // prebuild. Against mosquitto at MQTT_HOST (default 127.0.0.1): MQTT_PORT (plain) and
 // MQTT_TLS_PORT (TLS, self-signed server certificate):
 //   1. connect, subscribe, publish QoS 0 and QoS 1 and receive both back;
-//   2. connect with TLS and verify_peer = false, publish QoS 1 and receive it back.
+//   2. connect with TLS and verify_peer = false, publish QoS 1 and receive it back;
+//   3. a Windows certificate store path reaches the CRT: on Windows its schannel backend looks the
+//      (nonexistent) certificate up and fails with AWS_ERROR_FILE_INVALID_PATH; elsewhere the CRT
+//      refuses store paths with AWS_ERROR_PLATFORM_NOT_SUPPORTED.
 // Prints one line per step and exits 0 when all passed. CommonJS only: plain Node APIs, nothing
 // here depends on the module system, and the ESM entry is tested by the packaging tests.
 'use strict';
@@ -52,6 +55,19 @@ async function roundTrip(client, topic, qos, payload) {
     return message;
 }
 
+/** Step 3: what the CRT says about a certificate store path with no certificate behind it. */
+function windowsCertStore() {
+    const store = `CurrentUser\\MY\\${'0'.repeat(40)}`;
+    const expected = process.platform === 'win32' ? 'AWS_ERROR_FILE_INVALID_PATH' : 'AWS_ERROR_PLATFORM_NOT_SUPPORTED';
+    try {
+        new io.ClientTlsContext(io.TlsContextOptions.create_client_with_mtls_windows_cert_store_path(store));
+    } catch (e) {
+        if (!(e instanceof CrtError) || e.code !== expected) throw new Error(`store ${store}: expected ${expected}, got ${e}`);
+        return `${expected} from the CRT for ${store}`;
+    }
+    throw new Error(`store ${store}: a TLS context was made from a certificate that does not exist`);
+}
+
 (async () => {
     const t0 = Date.now();
     const topic = `smoke/${process.platform}/${process.pid}`;
@@ -70,5 +86,7 @@ async function roundTrip(client, topic, qos, payload) {
     await roundTrip(tls, `${topic}/tls`, QoS.AtLeastOnce, 'qos 1 over tls');
     await stop(tls);
     console.log(`smoke ok (${label}): TLS (verify_peer off) connect, QoS 1 publish/receive in ${Date.now() - t1} ms`);
+
+    console.log(`smoke ok (${label}): Windows certificate store path: ${windowsCertStore()}`);
     clearTimeout(timeout);
 })().catch(fail);
