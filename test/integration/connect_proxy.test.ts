@@ -1,11 +1,12 @@
 // Connecting through HTTP CONNECT proxies (Basic auth, TLS to the proxy), against a local proxy and
-// private mosquitto TLS listeners.
+// private mosquitto TLS listeners: the MQTT 5 client, and the MQTT 3.1.1 connection.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrtError, http, io, iot, Mqtt5Client, Mqtt5ClientBuilder } from '../../dist/index.js';
-import { brokerPort, once } from '../helpers/client';
+import { CrtError, http, io, iot, Mqtt5Client, Mqtt5ClientBuilder, mqtt } from '../../dist/index.js';
+import { brokerPort, once, uniqueTopic } from '../helpers/client';
 import { startConnectProxy } from '../helpers/http_proxy';
 import { makeTlsMaterial, type TlsMaterial } from '../helpers/tls';
 import { startTlsBroker, type TlsBroker } from '../helpers/tls_broker';
@@ -241,6 +242,108 @@ describe('HTTP proxy (CONNECT tunnel)', () => {
             expect(r.ok).toBe(false);
             expect(r.error!.code).toBe('AWS_ERROR_INVALID_ARGUMENT');
         }
+        expect(proxy.requests).toHaveLength(0);
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('HTTP proxy for the MQTT 3.1.1 connection (proxy_options)', () => {
+    /** A connection closed after the test. */
+    function connection311(config: mqtt.MqttConnectionConfig): mqtt.MqttClientConnection {
+        return onCleanup(new mqtt.MqttClient().new_connection(config), (c) => c.close());
+    }
+
+    /** A QoS 1 message from the connection to itself. */
+    async function roundTrip311(c: mqtt.MqttClientConnection): Promise<void> {
+        const topic = uniqueTopic('proxy311');
+        let received: (text: string) => void = () => {};
+        const got = new Promise<string>((resolve) => (received = resolve));
+        await c.subscribe(topic, mqtt.QoS.AtLeastOnce, (_t, payload) => received(Buffer.from(payload).toString()));
+        await c.publish(topic, 'through the tunnel', mqtt.QoS.AtLeastOnce);
+        expect(await got).toBe('through the tunnel');
+    }
+
+    const basic = (port: number, password: string) =>
+        new http.HttpProxyOptions('127.0.0.1', port, http.HttpProxyAuthenticationType.Basic, 'u311', password);
+
+    it('mTLS via iot.AwsIotMqttConnectionConfigBuilder through a proxy with Basic auth', async () => {
+        const proxy = onCleanup(await startConnectProxy({ auth: { username: 'u311', password: 'p@ss' } }), (p) => p.close());
+        const c = connection311(
+            iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(m.client.cert.path, m.client.key.path)
+                .with_certificate_authority(m.ca.cert.pem)
+                .with_endpoint('localhost')
+                .with_port(mtlsBroker.tlsPort)
+                .with_client_id(`proxy311-${randomUUID()}`)
+                .with_clean_session(true)
+                .with_http_proxy_options(basic(proxy.port, 'p@ss'))
+                .build(),
+        );
+        expect(await c.connect()).toBe(false);
+        await roundTrip311(c);
+        expect(proxy.targets).toEqual([`localhost:${mtlsBroker.tlsPort}`]);
+        expect(proxy.requests[0].headers['proxy-authorization']).toBe(`Basic ${Buffer.from('u311:p@ss').toString('base64')}`);
+        expect(proxy.bytesUp).toBeGreaterThan(200);
+        expect(proxy.bytesDown).toBeGreaterThan(200);
+        await c.disconnect();
+    });
+
+    it('websockets over TLS through a proxy (the tunnel goes to the websocket gateway)', async () => {
+        const proxy = onCleanup(await startConnectProxy(), (p) => p.close());
+        const g = onCleanup(
+            await startWsGateway({ targetPort: brokerPort(), tls: { cert: m.server.cert.pem, key: m.server.key.pem } }),
+            (x) => x.close(),
+        );
+        const c = connection311({
+            client_id: `proxy311-ws-${randomUUID()}`,
+            host_name: 'localhost',
+            port: g.port,
+            socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 10_000),
+            clean_session: true,
+            use_websocket: true,
+            tls_ctx: new io.ClientTlsContext(tlsOptions((o) => (o.certificate_authority = m.ca.cert.pem))),
+            proxy_options: new http.HttpProxyOptions('127.0.0.1', proxy.port),
+        });
+        await c.connect();
+        await roundTrip311(c);
+        expect(proxy.targets).toEqual([`localhost:${g.port}`]);
+        expect(g.upgrades).toHaveLength(1);
+        await c.disconnect();
+    });
+
+    it('wrong proxy credentials: connect() rejects with a CrtError, connection_failure, no retry, close() works', async () => {
+        const proxy = onCleanup(await startConnectProxy({ auth: { username: 'u311', password: 'right' } }), (p) => p.close());
+        const c = connection311({
+            client_id: `proxy311-bad-${randomUUID()}`,
+            host_name: 'localhost',
+            port: tlsBroker.tlsPort,
+            socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 10_000),
+            tls_ctx: new io.ClientTlsContext(tlsOptions((o) => (o.ca_filepath = m.ca.cert.path))),
+            proxy_options: basic(proxy.port, 'wrong'),
+        });
+        const failures: mqtt.OnConnectionFailedResult[] = [];
+        c.on('connection_failure', (f) => failures.push(f));
+        const err = await c.connect().catch((e) => e);
+        expect(err).toBeInstanceOf(CrtError);
+        expect(err.code).toMatch(/^AWS_ERROR_HTTP_PROXY_CONNECT_FAILED/);
+        await new Promise((r) => setTimeout(r, 1500)); // past reconnect_min_sec: a first connect that failed does not retry
+        expect(failures.map((f) => f.error.code)).toEqual([err.code]);
+        expect(proxy.authFailures).toBe(1);
+        expect(proxy.tunnels).toBe(0);
+        c.close();
+        await expect(c.connect()).rejects.toMatchObject({ code: 'AWS_ERROR_MQTT_CONNECTION_DESTROYED' });
+    });
+
+    it('plain MQTT through a proxy is refused as for the MQTT 5 client: INVALID_ARGUMENT, nothing sent', async () => {
+        const proxy = onCleanup(await startConnectProxy(), (p) => p.close());
+        const c = connection311({
+            client_id: `proxy311-plain-${randomUUID()}`,
+            host_name: '127.0.0.1',
+            port: brokerPort(),
+            socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 10_000),
+            proxy_options: new http.HttpProxyOptions('127.0.0.1', proxy.port),
+        });
+        await expect(c.connect()).rejects.toMatchObject({ code: 'AWS_ERROR_INVALID_ARGUMENT' });
         expect(proxy.requests).toHaveLength(0);
     });
 });
