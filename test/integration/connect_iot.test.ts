@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { io, iot, Mqtt5Client, Mqtt5ClientBuilder, Mqtt5CustomAuthConfig } from '../../dist/index.js';
+import { io, iot, Mqtt5Client, Mqtt5ClientBuilder, Mqtt5CustomAuthConfig, mqtt } from '../../dist/index.js';
 import { startBroker, type Broker } from '../helpers/broker';
 import { brokerPort } from '../helpers/client';
 import { makeTlsMaterial, type TlsMaterial } from '../helpers/tls';
@@ -265,6 +265,45 @@ describe('custom authorizer (the exact CONNECT username and password reach the b
         );
         expect(wss.upgrades).toHaveLength(4);
         expect(wss.upgrades.every((u) => u.url === '/mqtt')).toBe(true);
+    });
+
+    /** The 3.1.1 builder's custom-authorizer config (aws-crt's argument order), on `port`. */
+    const custom311 = (builder: iot.AwsIotMqttConnectionConfigBuilder, auth: typeof SIGNED | typeof UNSIGNED, port: number) =>
+        builder
+            .with_endpoint('localhost')
+            .with_client_id(`custom311-${process.pid}`)
+            .with_certificate_authority(m.ca.cert.pem)
+            .with_custom_authorizer(
+                auth.username,
+                auth.authorizerName,
+                'tokenSignature' in auth ? auth.tokenSignature : '',
+                auth.password,
+                'tokenKeyName' in auth ? auth.tokenKeyName : undefined,
+                'tokenValue' in auth ? auth.tokenValue : undefined,
+            )
+            .with_port(port)
+            .build();
+
+    /** Connects and disconnects an MQTT 3.1.1 connection made with `config`. */
+    async function connects311(config: mqtt.MqttConnectionConfig): Promise<void> {
+        const c = onCleanup(new mqtt.MqttClient().new_connection(config), (x) => x.close());
+        await c.connect();
+        await c.disconnect();
+    }
+
+    it('MQTT 3.1.1 builder with_custom_authorizer: unsigned and signed, direct TLS (ALPN mqtt) and over websockets', async () => {
+        const direct = () => iot.AwsIotMqttConnectionConfigBuilder.new_default_builder();
+        const websocket = () => iot.AwsIotMqttConnectionConfigBuilder.new_with_websockets();
+        const unsigned = custom311(direct(), UNSIGNED, mqttAlpn.port);
+        expect(unsigned.username).toBe(UNSIGNED_USERNAME);
+        // Metrics off, so that the password file sees the username as composed.
+        await connects311({ ...unsigned, disable_metrics: true });
+        await connects311({ ...custom311(direct(), SIGNED, mqttAlpn.port), disable_metrics: true });
+        const upgradesBefore = wss.upgrades.length;
+        await connects311({ ...custom311(websocket(), UNSIGNED, wss.port), disable_metrics: true });
+        await connects311({ ...custom311(websocket(), SIGNED, wss.port), disable_metrics: true });
+        expect(wss.upgrades.length - upgradesBefore).toBe(2);
+        expect(mqttAlpn.connections.every((c) => c.alpn === 'mqtt')).toBe(true);
     });
 
     it('with metrics on, the CRT appends &SDK=... to the composed username (seen by a TCP tap)', async () => {

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrtError, io, iot, Mqtt5Client, Mqtt5ClientBuilder, type Mqtt5ClientConfig } from '../../dist/index.js';
+import { CrtError, io, iot, Mqtt5Client, Mqtt5ClientBuilder, type Mqtt5ClientConfig, mqtt } from '../../dist/index.js';
 import { brokerPort, once } from '../helpers/client';
 import { makeSofthsmToken, type SofthsmToken } from '../helpers/softhsm';
 import { makeTlsMaterial, type TlsMaterial } from '../helpers/tls';
@@ -410,6 +410,19 @@ describe('PKCS#11 (SoftHSM 2)', () => {
                 .withCertificateAuthority(m.ca.cert.pem)
                 .build(),
         );
+    });
+
+    it('MQTT 3.1.1: iot.AwsIotMqttConnectionConfigBuilder.new_mtls_pkcs11_builder connects to the mTLS listener', async () => {
+        const config = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_pkcs11_builder(pkcs11())
+            .with_certificate_authority(m.ca.cert.pem)
+            .with_endpoint('localhost')
+            .with_port(mtlsBroker.tlsPort)
+            .with_client_id(`pkcs11-311-${process.pid}`)
+            .with_clean_session(true)
+            .build();
+        const c = onCleanup(new mqtt.MqttClient().new_connection(config), (x) => x.close());
+        expect(await c.connect()).toBe(false);
+        await c.disconnect();
     });
 
     it('C++ builder createMqtt5ClientBuilderWithMtlsPkcs11 (certificate in memory) and its seed alias, through ALPN x-amzn-mqtt-ca', async () => {
