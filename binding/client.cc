@@ -34,34 +34,24 @@ void UseSocketDefaults(aws_mqtt5_client_options &options, aws_socket_options &so
 
 // Messages waiting for JS before `slowConsumer` is emitted, unless the config says otherwise.
 constexpr uint32_t kDefaultSlowConsumerThreshold = 10000;
-const napi_type_tag kMqtt5ClientTag = {0x6d717474352d6372ULL, 0x742d6d7174743563ULL};
 
-// Submits one operation: a completion context carrying a fresh id, the CRT call, and on a
-// synchronous failure the context freed and a CrtError thrown. Returns the id as a JS number.
+// Submits one operation (after the queued publishes, which go first) with the CRT's completion
+// callback. Returns the operation id as a JS number.
 template <class View, class Options, class Callback>
 Napi::Value Submit(Napi::Env env, Addon *addon, ClientCore &core,
                    int (*submit)(aws_mqtt5_client *, const View *, const Options *), const View &view, Callback callback) {
-    core.FlushPublishes();  // queued publishes go first
-    double id = core.NextId();
-    OpContext *op = NewOpContext(core.events(), id);
-    Options done{};
-    done.completion_callback = callback;
-    done.completion_user_data = op;
-    if (submit(core.client(), &view, &done) != AWS_OP_SUCCESS) {
-        int error = aws_last_error();
-        DeleteOpContext(op);
-        addon->ThrowCrtError(env, error);
-    }
+    core.FlushPublishes();
+    double id = core.SubmitOperation(env, addon, [&](OpContext *op) {
+        Options done{};
+        done.completion_callback = callback;
+        done.completion_user_data = op;
+        return submit(core.client(), &view, &done) == AWS_OP_SUCCESS;
+    });
     return Napi::Number::New(env, id);
 }
-
-Napi::Object RequireObject(const Napi::CallbackInfo &info, size_t i, const char *what) {
-    if (info.Length() <= i || !info[i].IsObject()) {
-        throw Napi::TypeError::New(info.Env(), std::string(what) + " must be an object");
-    }
-    return info[i].As<Napi::Object>();
-}
 }  // namespace
+
+const NativeKind NativeMqtt5Client::kKind = {{0x6d717474352d6372ULL, 0x742d6d7174743563ULL}, "an mqtt5.Mqtt5Client"};
 
 // The methods are defined with the class's signature, so V8 itself refuses any other receiver
 // ("Illegal invocation", a TypeError: plain objects, Object.create(prototype), the addon's other
@@ -79,18 +69,16 @@ Napi::Function NativeMqtt5Client::Define(Napi::Env env) {
                            InstanceMethod<&NativeMqtt5Client::Unsubscribe>("unsubscribe"),
                            InstanceMethod<&NativeMqtt5Client::GetOperationalStatistics>("getOperationalStatistics"),
                            InstanceMethod<&NativeMqtt5Client::Acknowledge>("acknowledge"),
-                           InstanceMethod<&NativeMqtt5Client::CompleteWebsocketTransform>("completeWebsocketTransform"),
-                           InstanceMethod<&NativeMqtt5Client::Close>("close"),
+                           InstanceMethod("completeWebsocketTransform", &NativeMqtt5Client::CompleteWebsocketTransform),
+                           InstanceMethod("close", &NativeMqtt5Client::Close),
                        });
 }
 
 // new NativeMqtt5Client(config, sink)
-NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeMqtt5Client>(info) {
+NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : ClientWrapper(info) {
     Napi::Env env = info.Env();
-    addon_ = env.GetInstanceData<Addon>();
     Napi::Object js_config = RequireObject(info, 0, "config");
     if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "sink must be a function");
-    info.This().As<Napi::Object>().TypeTag(&kMqtt5ClientTag);
 
     Arena arena;
     ClientConfig config{};
@@ -121,36 +109,14 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : Napi::Obj
                                      slow && slow->drop_qos0 && *slow->drop_qos0);
 }
 
-NativeMqtt5Client::~NativeMqtt5Client() {
-    if (core_) {
-        try {
-            core_->Shutdown();
-        } catch (...) {
-            // A destructor must not throw; Shutdown only fails if the environment is gone.
-        }
-        core_->Unref();
-        core_ = nullptr;
-    }
-}
-
 aws_mqtt5_client *NativeMqtt5Client::From(const Napi::Value &value, const char *field) {
-    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kMqtt5ClientTag)) {
-        throw Napi::TypeError::New(value.Env(), std::string(field) + " must be an mqtt5.Mqtt5Client");
-    }
-    NativeMqtt5Client *self = Unwrap(value.As<Napi::Object>());
-    return self && self->core_ ? self->core_->client() : nullptr;
-}
-
-ClientCore &NativeMqtt5Client::Core(const Napi::CallbackInfo &info) {
-    if (!core_) {
-        addon_->ThrowCrtError(info.Env(), AWS_ERROR_MQTT5_CLIENT_TERMINATED);
-    }
-    return *core_;
+    ClientCore *core = CoreOf(value, field);
+    return core ? core->client() : nullptr;
 }
 
 Napi::Value NativeMqtt5Client::Start(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = *this;
-    ClientCore &core = self.Core(info);
+    ClientCore &core = self.Open(info);
     if (aws_mqtt5_client_start(core.client()) != AWS_OP_SUCCESS) self.addon_->ThrowCrtError(info.Env(), aws_last_error());
     core.SetRunning(true);
     return info.Env().Undefined();
@@ -159,7 +125,7 @@ Napi::Value NativeMqtt5Client::Start(const Napi::CallbackInfo &info) {
 // stop(disconnect?)
 Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = *this;
-    self.Core(info);
+    self.Open(info);
     Arena arena;
     aws_mqtt5_packet_disconnect_view disconnect{};
     const aws_mqtt5_packet_disconnect_view *view = nullptr;
@@ -167,7 +133,7 @@ Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
         ReadView(RequireObject(info, 0, "disconnect"), tables::kDisconnect, &disconnect, arena, "disconnect");
         view = &disconnect;
     }
-    ClientCore &core = self.Core(info);  // getters may have closed it
+    ClientCore &core = self.Open(info);  // getters may have closed it
     core.FlushPublishes();               // publishes made before stop() reach the CRT before it
     if (aws_mqtt5_client_stop(core.client(), view, nullptr) != AWS_OP_SUCCESS) {
         self.addon_->ThrowCrtError(info.Env(), aws_last_error());
@@ -184,12 +150,12 @@ Napi::Value NativeMqtt5Client::Stop(const Napi::CallbackInfo &info) {
 template <class View, class Options, class Callback>
 Napi::Value NativeMqtt5Client::SubmitPacket(const Napi::CallbackInfo &info, const char *what, const Table &table,
                                             int (*submit)(aws_mqtt5_client *, const View *, const Options *), Callback callback) {
-    Core(info);  // closed clients throw before anything is read
+    Open(info);  // closed clients throw before anything is read
     Arena arena;
     View view{};
     ReadView(RequireObject(info, 0, what), table, &view, arena, what);
     // Reading ran caller code (getters), which may have closed the client: look again.
-    return Submit(info.Env(), addon_, Core(info), submit, view, callback);
+    return Submit(info.Env(), addon_, Open(info), submit, view, callback);
 }
 
 // publish(packet) -> operation id
@@ -202,7 +168,7 @@ Napi::Value NativeMqtt5Client::Publish(const Napi::CallbackInfo &info) {
 // topics up to 256 bytes; the payload is borrowed (the CRT copies the packet on submit).
 Napi::Value NativeMqtt5Client::PublishFast(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = *this;
-    ClientCore &core = self.Core(info);
+    ClientCore &core = self.Open(info);
     napi_env env = info.Env();
     if (info.Length() < 4 || !info[0].IsString() || !info[2].IsNumber() || !info[3].IsBoolean()) {
         throw Napi::TypeError::New(env, "publishFast(topic: string, payload, qos: number, retain: boolean)");
@@ -251,17 +217,11 @@ Napi::Value NativeMqtt5Client::Unsubscribe(const Napi::CallbackInfo &info) {
 
 Napi::Value NativeMqtt5Client::GetOperationalStatistics(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = *this;
-    ClientCore &core = self.Core(info);
+    ClientCore &core = self.Open(info);
     core.FlushPublishes();
     aws_mqtt5_client_operation_statistics stats{};
     aws_mqtt5_client_get_stats(core.client(), &stats);
-    Napi::Env env = info.Env();
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("incompleteOperationCount", Napi::Number::New(env, static_cast<double>(stats.incomplete_operation_count)));
-    o.Set("incompleteOperationSize", Napi::Number::New(env, static_cast<double>(stats.incomplete_operation_size)));
-    o.Set("unackedOperationCount", Napi::Number::New(env, static_cast<double>(stats.unacked_operation_count)));
-    o.Set("unackedOperationSize", Napi::Number::New(env, static_cast<double>(stats.unacked_operation_size)));
-    return o;
+    return OperationalStatisticsToJs(info.Env(), stats);
 }
 
 // acknowledge(controlIds: number[]): sends the PUBACKs held back for these received messages, in
@@ -269,7 +229,7 @@ Napi::Value NativeMqtt5Client::GetOperationalStatistics(const Napi::CallbackInfo
 // reports them to a callback we do not install), so a double acknowledgement is harmless.
 Napi::Value NativeMqtt5Client::Acknowledge(const Napi::CallbackInfo &info) {
     NativeMqtt5Client &self = *this;
-    ClientCore &core = self.Core(info);
+    ClientCore &core = self.Open(info);
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "controlIds must be an array");
     Napi::Array ids = info[0].As<Napi::Array>();
@@ -287,57 +247,6 @@ Napi::Value NativeMqtt5Client::Acknowledge(const Napi::CallbackInfo &info) {
     }
     core.Acknowledge(out.data(), out.size());
     return env.Undefined();
-}
-
-// completeWebsocketTransform(id, errorCode, request?: {path, headers: [name, value][]})
-Napi::Value NativeMqtt5Client::CompleteWebsocketTransform(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = *this;
-    Napi::Env env = info.Env();
-    if (!self.core_) return env.Undefined();  // closed: the transform was failed already
-    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
-        throw Napi::TypeError::New(env, "completeWebsocketTransform(id, errorCode, request?)");
-    }
-    double id = info[0].As<Napi::Number>().DoubleValue();
-    int error = info[1].As<Napi::Number>().Int32Value();
-    std::string path;
-    std::vector<std::pair<std::string, std::string>> headers;
-    bool has_request = info.Length() > 2 && info[2].IsObject();
-    if (has_request) {
-        Napi::Object r = info[2].As<Napi::Object>();
-        Napi::Value pv = r.Get("path");  // lib/ builds this object itself, from checked values
-        if (pv.IsString())
-            path = pv.As<Napi::String>().Utf8Value();
-        else if (!pv.IsUndefined() && !pv.IsNull())
-            throw Napi::TypeError::New(env, "request.path must be a string");
-        Napi::Value hv = r.Get("headers");
-        if (!hv.IsArray()) throw Napi::TypeError::New(env, "request.headers must be an array of [name, value]");
-        Napi::Array ha = hv.As<Napi::Array>();
-        for (uint32_t i = 0; i < ha.Length(); ++i) {
-            Napi::Value pair = ha.Get(i);
-            if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) {
-                throw Napi::TypeError::New(env, "request.headers[" + std::to_string(i) + "] must be [name, value]");
-            }
-            Napi::Value n = pair.As<Napi::Array>().Get(0u), v = pair.As<Napi::Array>().Get(1u);
-            if (!n.IsString() || !v.IsString()) {
-                throw Napi::TypeError::New(env, "request.headers[" + std::to_string(i) + "] must hold two strings");
-            }
-            headers.emplace_back(n.As<Napi::String>().Utf8Value(), v.As<Napi::String>().Utf8Value());
-        }
-    }
-    self.core_->handshake().Complete(id, error, has_request ? &path : nullptr, has_request ? &headers : nullptr);
-    return env.Undefined();
-}
-
-// close(): releases the CRT client now; idempotent. Operations still in flight complete (with
-// AWS_ERROR_MQTT5_CLIENT_TERMINATED or similar) but the JS layer has already rejected them.
-Napi::Value NativeMqtt5Client::Close(const Napi::CallbackInfo &info) {
-    NativeMqtt5Client &self = *this;
-    if (self.core_) {
-        self.core_->Shutdown();
-        self.core_->Unref();
-        self.core_ = nullptr;
-    }
-    return info.Env().Undefined();
 }
 
 }  // namespace mqtt5crt

@@ -5,19 +5,18 @@
 
 #include <napi.h>
 
-struct aws_mqtt5_client;
+#include "client_core.h"
+#include "client_wrapper.h"
 
 namespace mqtt5crt {
 
-class Addon;
-class ClientCore;
 struct Table;
 
-class NativeMqtt5Client : public Napi::ObjectWrap<NativeMqtt5Client> {
+class NativeMqtt5Client : public ClientWrapper<NativeMqtt5Client, ClientCore> {
 public:
+    static const NativeKind kKind;
     static Napi::Function Define(Napi::Env env);
     explicit NativeMqtt5Client(const Napi::CallbackInfo &info);
-    ~NativeMqtt5Client() override;
     // The CRT client behind a JS value that must be a NativeMqtt5Client (type-tag checked: a
     // TypeError naming `field` otherwise); null once the client was closed.
     static aws_mqtt5_client *From(const Napi::Value &value, const char *field);
@@ -32,16 +31,10 @@ private:
     Napi::Value Unsubscribe(const Napi::CallbackInfo &info);
     Napi::Value GetOperationalStatistics(const Napi::CallbackInfo &info);
     Napi::Value Acknowledge(const Napi::CallbackInfo &info);
-    Napi::Value CompleteWebsocketTransform(const Napi::CallbackInfo &info);
-    Napi::Value Close(const Napi::CallbackInfo &info);
 
-    ClientCore &Core(const Napi::CallbackInfo &info);
     template <class View, class Options, class Callback>
     Napi::Value SubmitPacket(const Napi::CallbackInfo &info, const char *what, const Table &table,
                              int (*submit)(aws_mqtt5_client *, const View *, const Options *), Callback callback);
-
-    Addon *addon_ = nullptr;
-    ClientCore *core_ = nullptr;
 };
 
 }  // namespace mqtt5crt

@@ -3,15 +3,17 @@
 #include <aws/io/channel_bootstrap.h>
 #include <aws/mqtt/v5/mqtt5_client.h>
 
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
 #include "addon.h"
 #include "stored_packets.h"
 
 namespace mqtt5crt {
 
 ClientCore::ClientCore(Addon *addon, WebsocketSetup websocket)
-    : RefCounted(3),
-      delivery_(*this, loop_),
-      publishes_(*this, loop_, delivery_.events()),
+    : publishes_(*this, loop_, delivery_.events()),
       acks_(*this, loop_),
       handshake_(std::move(websocket), delivery_.events()),
       addon_(addon) {}
@@ -19,10 +21,7 @@ ClientCore::ClientCore(Addon *addon, WebsocketSetup websocket)
 ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options,
                                WebsocketSetup websocket) {
     auto *core = new ClientCore(addon, std::move(websocket));
-    if (!core->delivery_.Init(env, sink, OnClosed, core)) {
-        delete core;
-        addon->ThrowCrtError(env, AWS_ERROR_OOM);
-    }
+    core->InitDelivery(env, addon, sink);
     core->handshake_.Install(options);
     if (!options.bootstrap) options.bootstrap = Crt::Get().bootstrap;
     core->loop_.SetGroup(options.bootstrap->event_loop_group);
@@ -34,14 +33,7 @@ ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink,
     options.client_termination_handler_user_data = core;
 
     core->client_ = aws_mqtt5_client_new(Crt::Get().allocator, &options);
-    if (!core->client_) {
-        int error = aws_last_error();
-        // No CRT client: its termination reference will never be dropped by a callback.
-        core->delivery_.Close();
-        core->Unref();  // CRT
-        core->Unref();  // wrapper
-        addon->ThrowCrtError(env, error);
-    }
+    if (!core->client_) core->AbandonCreation(env, addon, aws_last_error());
     addon->live_cores.insert(core);
     return core;
 }
@@ -54,28 +46,24 @@ bool ClientCore::QueuePublish(const aws_mqtt5_packet_publish_view &view, double 
 
 // ---- CRT threads: copy, enqueue, never throw, never touch N-API ---------------------------------
 
+namespace {
+// The lifecycle events JS hears about, by the CRT's event type.
+constexpr std::pair<aws_mqtt5_client_lifecycle_event_type, EventType> kLifecycleEvents[] = {
+    {AWS_MQTT5_CLET_ATTEMPTING_CONNECT, EventType::AttemptingConnect},
+    {AWS_MQTT5_CLET_CONNECTION_SUCCESS, EventType::ConnectionSuccess},
+    {AWS_MQTT5_CLET_CONNECTION_FAILURE, EventType::ConnectionFailure},
+    {AWS_MQTT5_CLET_DISCONNECTION, EventType::Disconnection},
+    {AWS_MQTT5_CLET_STOPPED, EventType::Stopped},
+};
+}  // namespace
+
 void ClientCore::OnLifecycle(const aws_mqtt5_client_lifecycle_event *e) {
     auto *core = static_cast<ClientCore *>(e->user_data);
     Event ev;
-    switch (e->event_type) {
-        case AWS_MQTT5_CLET_ATTEMPTING_CONNECT:
-            ev.type = EventType::AttemptingConnect;
-            break;
-        case AWS_MQTT5_CLET_CONNECTION_SUCCESS:
-            ev.type = EventType::ConnectionSuccess;
-            break;
-        case AWS_MQTT5_CLET_CONNECTION_FAILURE:
-            ev.type = EventType::ConnectionFailure;
-            break;
-        case AWS_MQTT5_CLET_DISCONNECTION:
-            ev.type = EventType::Disconnection;
-            break;
-        case AWS_MQTT5_CLET_STOPPED:
-            ev.type = EventType::Stopped;
-            break;
-        default:
-            return;
-    }
+    const auto *known = std::find_if(std::begin(kLifecycleEvents), std::end(kLifecycleEvents),
+                                     [e](const auto &entry) { return entry.first == e->event_type; });
+    if (known == std::end(kLifecycleEvents)) return;
+    ev.type = known->second;
     ev.error_code = e->error_code;
     if (e->connack_data) ev.packet = CopyPacket(e->connack_data);
     if (e->disconnect_data) ev.packet = CopyPacket(e->disconnect_data);
@@ -94,11 +82,7 @@ void ClientCore::OnPublishReceived(const aws_mqtt5_packet_publish_view *publish,
     core->events().PushMessage(publish, ack_id);
 }
 
-void ClientCore::OnTerminated(void *user_data) {
-    auto *core = static_cast<ClientCore *>(user_data);
-    core->delivery_.End();
-    core->Unref();
-}
+void ClientCore::OnTerminated(void *user_data) { static_cast<ClientCore *>(user_data)->Terminated(); }
 
 // ---- JS thread ----------------------------------------------------------------------------------
 
@@ -110,17 +94,16 @@ void ClientCore::Shutdown() {
     delivery_.SetRunning(false);
     delivery_.KeepAlive(false);
     if (addon_) addon_->live_cores.erase(this);
-    handshake_.FailPending(AWS_ERROR_MQTT5_CLIENT_TERMINATED);
+    handshake_.FailPending(kClosedError);
     if (client_ && !released_) {
         released_ = true;
         aws_mqtt5_client_release(client_);
     }
 }
 
-void ClientCore::OnClosed(void *arg) {
-    auto *core = static_cast<ClientCore *>(arg);
-    core->handshake_.FailPending(AWS_ERROR_MQTT5_CLIENT_TERMINATED);
-    core->Unref();
+void ClientCore::HandlesClosed() {
+    handshake_.FailPending(kClosedError);
+    CoreBase::HandlesClosed();
 }
 
 }  // namespace mqtt5crt

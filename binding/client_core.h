@@ -1,18 +1,14 @@
-// The part of a client that must outlive its JS wrapper: it owns the aws_mqtt5_client and
-// composes the parts that carry its traffic (each in its own file):
+// The core of an MQTT 5 client (core_base.h: the part that must outlive its JS wrapper, and its
+// lifetime): it owns the aws_mqtt5_client and composes the parts that carry its traffic (each in
+// its own file):
 //   Delivery            events from CRT threads to the JS sink in batches:   delivery.h
 //                       EventQueue (event_queue.h) and Waker (waker.h)
 //   PublishBatcher      this turn's publishes, submitted by one loop task    publish_batcher.h
 //   AckBatcher          held-back PUBACKs, handed to the CRT in chunks       ack_batcher.h
 //   HandshakeTransforms the websocket handshake: SigV4 or the JS transform   handshake.h
-//
-// Lifetime: three references, dropped by (1) the wrapper (GC or close), (2) the wake-up handle's
-// close callback (after the CRT client terminated, or at environment teardown), (3) the CRT's
-// termination callback, which fires after every operation has completed. A task on the CRT's loop
-// holds one more while scheduled. The core is deleted when the last one goes, so a CRT callback
-// can never see freed memory.
 #pragma once
 
+#include <aws/mqtt/mqtt.h>
 #include <napi.h>
 
 #include <string>
@@ -20,11 +16,9 @@
 #include <vector>
 
 #include "ack_batcher.h"
-#include "client_loop.h"
-#include "delivery.h"
+#include "core_base.h"
 #include "handshake.h"
 #include "publish_batcher.h"
-#include "ref_counted.h"
 
 struct aws_mqtt5_client;
 struct aws_mqtt5_client_lifecycle_event;
@@ -35,16 +29,17 @@ namespace mqtt5crt {
 
 class Addon;
 
-class ClientCore final : public RefCounted {
+class ClientCore final : public CoreBase {
 public:
+    static constexpr int kClosedError = AWS_ERROR_MQTT5_CLIENT_TERMINATED;
+
     // Creates the CRT client; on failure throws CrtError and the core is gone.
     static ClientCore *Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options,
                               WebsocketSetup websocket);
 
     // JS thread: the CRT client, or null once Shutdown released it.
     aws_mqtt5_client *client() const { return released_ ? nullptr : client_; }
-    double NextId() { return ++next_id_; }
-    EventQueue &events() { return delivery_.events(); }
+    bool Released() const { return released_; }
     HandshakeTransforms &handshake() { return handshake_; }
 
     // JS thread (see publish_batcher.h and ack_batcher.h).
@@ -61,14 +56,12 @@ private:
     ClientCore(Addon *addon, WebsocketSetup websocket);
     ~ClientCore() override = default;
 
-    static void OnClosed(void *arg);  // JS thread: Delivery's handles closed
+    void HandlesClosed() override;
     // CRT threads.
     static void OnLifecycle(const aws_mqtt5_client_lifecycle_event *event);
     static void OnPublishReceived(const aws_mqtt5_packet_publish_view *publish, void *user_data);
     static void OnTerminated(void *user_data);
 
-    ClientLoop loop_;
-    Delivery delivery_;
     PublishBatcher publishes_;
     AckBatcher acks_;
     HandshakeTransforms handshake_;
@@ -76,7 +69,6 @@ private:
     Addon *addon_;
     aws_mqtt5_client *client_ = nullptr;  // set once; CRT callbacks use it until termination
     bool released_ = false;               // JS thread: Shutdown released our reference to client_
-    double next_id_ = 0;
 };
 
 }  // namespace mqtt5crt

@@ -1,5 +1,9 @@
 #include "connect_options.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "addon.h"
 #include "convert.h"
 
@@ -43,7 +47,45 @@ WebsocketSetup Websocket(Napi::Env env, const WebsocketConfig *config) {
     return websocket;
 }
 
+void CompleteTransform(const Napi::CallbackInfo &info, HandshakeTransforms &handshake) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+        throw Napi::TypeError::New(env, "completeWebsocketTransform(id, errorCode, request?)");
+    }
+    double id = info[0].As<Napi::Number>().DoubleValue();
+    int error = info[1].As<Napi::Number>().Int32Value();
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> headers;
+    bool has_request = info.Length() > 2 && info[2].IsObject();
+    if (has_request) {
+        Napi::Object r = info[2].As<Napi::Object>();
+        path = OptStr(r, "path", "request");
+        Napi::Value hv = SafeGet(r, "headers", "request.headers");
+        if (!hv.IsArray()) throw Napi::TypeError::New(env, "request.headers must be an array of [name, value]");
+        Napi::Array ha = hv.As<Napi::Array>();
+        for (uint32_t i = 0; i < ha.Length(); ++i) {
+            Napi::Value pair = ha.Get(i);
+            if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) {
+                throw Napi::TypeError::New(env, "request.headers[" + std::to_string(i) + "] must be [name, value]");
+            }
+            Napi::Value n = pair.As<Napi::Array>().Get(0u), v = pair.As<Napi::Array>().Get(1u);
+            if (!n.IsString() || !v.IsString()) {
+                throw Napi::TypeError::New(env, "request.headers[" + std::to_string(i) + "] must hold two strings");
+            }
+            headers.emplace_back(n.As<Napi::String>().Utf8Value(), v.As<Napi::String>().Utf8Value());
+        }
+    }
+    handshake.Complete(id, error, has_request ? &path : nullptr, has_request ? &headers : nullptr);
+}
+
 bool Present(const Napi::Value &v) { return !v.IsUndefined() && !v.IsNull(); }
+
+Napi::Object RequireObject(const Napi::CallbackInfo &info, size_t i, const char *what) {
+    if (info.Length() <= i || !info[i].IsObject()) {
+        throw Napi::TypeError::New(info.Env(), std::string(what) + " must be an object");
+    }
+    return info[i].As<Napi::Object>();
+}
 
 std::string OptStr(const Napi::Object &o, const char *key, const std::string &path) {
     Napi::Value v = SafeGet(o, key, path + "." + key);

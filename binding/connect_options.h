@@ -40,8 +40,14 @@ void UseProxy(Napi::Env env, Addon *addon, const ProxyConfig &config, aws_http_p
 // Websockets: a JS handshake transform, SigV4 presigning, or neither (plain ws/wss); null: none.
 WebsocketSetup Websocket(Napi::Env env, const WebsocketConfig *config);
 
-// The scalar arguments of the 3.1.1 connection's and the request-response client's methods.
+// JS thread: completeWebsocketTransform(id, errorCode, request?: {path, headers: [name, value][]})
+// of either MQTT client: the JS transform's answer, checked, handed to `handshake`.
+void CompleteTransform(const Napi::CallbackInfo &info, HandshakeTransforms &handshake);
+
+// The arguments of the clients' methods.
 bool Present(const Napi::Value &v);
+// info[i] as an object; TypeError "<what> must be an object" otherwise.
+Napi::Object RequireObject(const Napi::CallbackInfo &info, size_t i, const char *what);
 // obj[key] as a string ("" when absent); TypeError naming path.key otherwise.
 std::string OptStr(const Napi::Object &o, const char *key, const std::string &path);
 // obj[key] as an integer from 0 to max (`def` when absent); TypeError/RangeError naming path.key.

@@ -119,6 +119,22 @@ void StoreScalar(void *view, const Field &f, T value, Arena &arena) {
     }
 }
 
+// An integer kind, at its width (ReadNumber checked the range).
+void StoreInteger(void *view, const Field &f, double d, Arena &arena) {
+    switch (f.kind) {
+        case Kind::U8:
+            return StoreScalar<uint8_t>(view, f, static_cast<uint8_t>(d), arena);
+        case Kind::U16:
+            return StoreScalar<uint16_t>(view, f, static_cast<uint16_t>(d), arena);
+        case Kind::U32:
+            return StoreScalar<uint32_t>(view, f, static_cast<uint32_t>(d), arena);
+        case Kind::U64:
+            return StoreScalar<uint64_t>(view, f, static_cast<uint64_t>(d), arena);
+        default:
+            return StoreScalar<int>(view, f, static_cast<int>(d), arena);  // Kind::Enum: a C enum
+    }
+}
+
 Napi::Array ReadArray(const Napi::Value &v, const std::string &path) {
     if (!v.IsArray()) ThrowType(v.Env(), path, "an array");
     return v.As<Napi::Array>();
@@ -147,19 +163,11 @@ void ReadField(const Napi::Value &v, const Field &f, void *view, Arena &arena, c
     Napi::Env env = v.Env();
     switch (f.kind) {
         case Kind::U8:
-            StoreScalar<uint8_t>(view, f, static_cast<uint8_t>(ReadNumber(v, f, path)), arena);
-            break;
         case Kind::U16:
-            StoreScalar<uint16_t>(view, f, static_cast<uint16_t>(ReadNumber(v, f, path)), arena);
-            break;
         case Kind::U32:
-            StoreScalar<uint32_t>(view, f, static_cast<uint32_t>(ReadNumber(v, f, path)), arena);
-            break;
         case Kind::U64:
-            StoreScalar<uint64_t>(view, f, static_cast<uint64_t>(ReadNumber(v, f, path)), arena);
-            break;
         case Kind::Enum:
-            StoreScalar<int>(view, f, static_cast<int>(ReadNumber(v, f, path)), arena);
+            StoreInteger(view, f, ReadNumber(v, f, path), arena);
             break;
         case Kind::Bool:
             if (!v.IsBoolean()) ThrowType(env, path, "a boolean");

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 
 #include "addon.h"
 #include "convert.h"
@@ -14,8 +15,6 @@
 
 namespace mqtt5crt {
 namespace {
-
-const napi_type_tag kCredsTag = {0x6d717474352d6372ULL, 0x742d6372656473ULL};
 
 aws_byte_cursor Cur(const std::string &s) { return aws_byte_cursor_from_array(s.data(), s.size()); }
 
@@ -148,69 +147,60 @@ aws_credentials_provider *NewDelegate(Napi::Env env, Napi::Function get) {
     return provider;
 }
 
+// The providers whose options say which bootstrap to resolve and connect with.
+template <class Options, class = void>
+struct HasBootstrap : std::false_type {};
+template <class Options>
+struct HasBootstrap<Options, std::void_t<decltype(Options::bootstrap)>> : std::true_type {};
+
+// A provider made by `make` from options read through `table` (none: all defaults) as
+// "credentials.<key>"; null when the CRT could not make it (aws_last_error()).
+template <class Options>
+aws_credentials_provider *MakeProvider(const Napi::Object &o, const Table *table,
+                                       aws_credentials_provider *(*make)(aws_allocator *, const Options *)) {
+    Arena arena;
+    Options options{};
+    if (table) ReadView(o, *table, &options, arena, "credentials");
+    if constexpr (HasBootstrap<Options>::value) options.bootstrap = Crt::Get().bootstrap;
+    return make(Crt::Get().allocator, &options);
+}
+
+aws_credentials_provider *NewProvider(Napi::Env env, const std::string &kind, const Napi::Object &o) {
+    if (kind == "static") return MakeProvider(o, &tables::kStaticCredentials, aws_credentials_provider_new_static);
+    if (kind == "environment") return MakeProvider(o, nullptr, aws_credentials_provider_new_environment);
+    if (kind == "profile") return MakeProvider(o, &tables::kProfileCredentials, aws_credentials_provider_new_profile);
+    if (kind == "defaultChain")
+        return MakeProvider(o, &tables::kDefaultChainCredentials, aws_credentials_provider_new_chain_default);
+    if (kind == "cached") return MakeProvider(o, &tables::kCachedCredentials, aws_credentials_provider_new_cached);
+    if (kind == "delegate") {
+        Arena arena;
+        DelegateConfig dc{};
+        ReadView(o, tables::kDelegateCredentials, &dc, arena, "credentials");
+        return NewDelegate(env, Napi::Function(env, dc.get));
+    }
+    throw Napi::RangeError::New(env,
+                                "credentials provider kind must be one of static, environment, profile, "
+                                "defaultChain, cached, delegate (got '" +
+                                    kind + "')");
+}
+
 }  // namespace
+
+const NativeKind NativeCredentialsProvider::kKind = {{0x6d717474352d6372ULL, 0x742d6372656473ULL},
+                                                     "an auth.AwsCredentialsProvider"};
 
 Napi::Function NativeCredentialsProvider::Define(Napi::Env env) {
     return DefineClass(env, "NativeCredentialsProvider",
                        {InstanceMethod<&NativeCredentialsProvider::GetCredentials>("getCredentials")});
 }
 
-NativeCredentialsProvider::NativeCredentialsProvider(const Napi::CallbackInfo &info)
-    : Napi::ObjectWrap<NativeCredentialsProvider>(info) {
+NativeCredentialsProvider::NativeCredentialsProvider(const Napi::CallbackInfo &info) : NativeHandle(info) {
     Napi::Env env = info.Env();
-    Addon *addon = env.GetInstanceData<Addon>();
     if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "credentials provider kind must be a string");
     std::string kind = info[0].As<Napi::String>().Utf8Value();
     Napi::Object o = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
-    aws_allocator *alloc = Crt::Get().allocator;
-
-    // Each kind's options are read through its table (packets.cc), as "credentials.<key>".
-    Arena arena;
-    auto read = [&](const Table &table, void *into) { ReadView(o, table, into, arena, "credentials"); };
-    if (kind == "static") {
-        aws_credentials_provider_static_options so{};
-        read(tables::kStaticCredentials, &so);
-        provider_ = aws_credentials_provider_new_static(alloc, &so);
-    } else if (kind == "environment") {
-        aws_credentials_provider_environment_options eo{};
-        provider_ = aws_credentials_provider_new_environment(alloc, &eo);
-    } else if (kind == "profile") {
-        aws_credentials_provider_profile_options po{};
-        read(tables::kProfileCredentials, &po);
-        po.bootstrap = Crt::Get().bootstrap;
-        provider_ = aws_credentials_provider_new_profile(alloc, &po);
-    } else if (kind == "defaultChain") {
-        aws_credentials_provider_chain_default_options co{};
-        read(tables::kDefaultChainCredentials, &co);
-        co.bootstrap = Crt::Get().bootstrap;
-        provider_ = aws_credentials_provider_new_chain_default(alloc, &co);
-    } else if (kind == "cached") {
-        aws_credentials_provider_cached_options co{};
-        read(tables::kCachedCredentials, &co);
-        provider_ = aws_credentials_provider_new_cached(alloc, &co);
-    } else if (kind == "delegate") {
-        DelegateConfig dc{};
-        read(tables::kDelegateCredentials, &dc);
-        provider_ = NewDelegate(env, Napi::Function(env, dc.get));
-    } else {
-        throw Napi::RangeError::New(env,
-                                    "credentials provider kind must be one of static, environment, profile, "
-                                    "defaultChain, cached, delegate (got '" +
-                                        kind + "')");
-    }
-    if (!provider_) addon->ThrowCrtError(env, aws_last_error());
-    info.This().As<Napi::Object>().TypeTag(&kCredsTag);
-}
-
-NativeCredentialsProvider::~NativeCredentialsProvider() {
-    if (provider_) aws_credentials_provider_release(provider_);
-}
-
-aws_credentials_provider *NativeCredentialsProvider::From(const Napi::Value &value, const char *field) {
-    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kCredsTag)) {
-        throw Napi::TypeError::New(value.Env(), std::string(field) + " must be an auth.AwsCredentialsProvider");
-    }
-    return Unwrap(value.As<Napi::Object>())->provider_;
+    handle_.Reset(NewProvider(env, kind, o));
+    if (!handle_) env.GetInstanceData<Addon>()->ThrowCrtError(env, aws_last_error());
 }
 
 // getCredentials(): Promise<{accessKeyId, secretAccessKey, sessionToken?}>
@@ -256,7 +246,7 @@ Napi::Value NativeCredentialsProvider::GetCredentials(const Napi::CallbackInfo &
             delete pp;
         });
     };
-    if (aws_credentials_provider_get_credentials(provider_, done, p) != AWS_OP_SUCCESS) {
+    if (aws_credentials_provider_get_credentials(handle_.get(), done, p) != AWS_OP_SUCCESS) {
         int error = aws_last_error();
         p->tsfn.Release();
         delete p;

@@ -11,12 +11,6 @@
 #include "addon.h"
 
 namespace mqtt5crt {
-namespace {
-
-const napi_type_tag kGroupTag = {0x6d717474356372ULL, 0x656c6731ULL};
-
-}  // namespace
-
 aws_client_bootstrap *NewBootstrap(aws_allocator *allocator, uint16_t threads) {
     aws_event_loop_group_options elg_options{};
     elg_options.loop_count = threads;
@@ -49,34 +43,25 @@ uint16_t DefaultEventLoopThreads() {
 
 size_t LoopCount(aws_client_bootstrap *bootstrap) { return aws_event_loop_group_get_loop_count(bootstrap->event_loop_group); }
 
+const NativeKind NativeEventLoopGroup::kKind = {{0x6d717474356372ULL, 0x656c6731ULL}, "an io.EventLoopGroup"};
+
 Napi::Function NativeEventLoopGroup::Define(Napi::Env env) {
     return DefineClass(env, "NativeEventLoopGroup", {InstanceMethod<&NativeEventLoopGroup::ThreadCount>("threadCount")});
 }
 
 // new NativeEventLoopGroup(threads): 0 for the CRT default (half the logical processors).
-NativeEventLoopGroup::NativeEventLoopGroup(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeEventLoopGroup>(info) {
+NativeEventLoopGroup::NativeEventLoopGroup(const Napi::CallbackInfo &info) : NativeHandle(info) {
     Napi::Env env = info.Env();
     double n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
     if (!(n >= 0 && n <= 256) || n != static_cast<double>(static_cast<uint16_t>(n))) {
         throw Napi::RangeError::New(env, "the event loop thread count must be an integer from 0 to 256");
     }
-    bootstrap_ = NewBootstrap(Crt::Get().allocator, static_cast<uint16_t>(n));
-    if (!bootstrap_) env.GetInstanceData<Addon>()->ThrowCrtError(env, aws_last_error());
-    info.This().As<Napi::Object>().TypeTag(&kGroupTag);
+    handle_.Reset(NewBootstrap(Crt::Get().allocator, static_cast<uint16_t>(n)));
+    if (!handle_) env.GetInstanceData<Addon>()->ThrowCrtError(env, aws_last_error());
 }
-
-// The threads stop once every client made with the group is gone too (each holds the bootstrap).
-NativeEventLoopGroup::~NativeEventLoopGroup() { aws_client_bootstrap_release(bootstrap_); }
 
 Napi::Value NativeEventLoopGroup::ThreadCount(const Napi::CallbackInfo &info) {
-    return Napi::Number::New(info.Env(), static_cast<double>(LoopCount(bootstrap_)));
-}
-
-aws_client_bootstrap *NativeEventLoopGroup::From(const Napi::Value &value, const char *field) {
-    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kGroupTag)) {
-        throw Napi::TypeError::New(value.Env(), std::string(field) + " must be an io.EventLoopGroup");
-    }
-    return Unwrap(value.As<Napi::Object>())->bootstrap_;
+    return Napi::Number::New(info.Env(), static_cast<double>(LoopCount(handle_.get())));
 }
 
 }  // namespace mqtt5crt

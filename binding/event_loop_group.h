@@ -2,12 +2,12 @@
 // resolver and client bootstrap, for clients that should not share the process-wide group.
 #pragma once
 
+#include <aws/io/channel_bootstrap.h>
 #include <napi.h>
 
 #include <cstdint>
 
-struct aws_allocator;
-struct aws_client_bootstrap;
+#include "native_class.h"
 
 namespace mqtt5crt {
 
@@ -22,19 +22,16 @@ uint16_t DefaultEventLoopThreads();
 // The number of loops in a bootstrap's group.
 size_t LoopCount(aws_client_bootstrap *bootstrap);
 
-class NativeEventLoopGroup : public Napi::ObjectWrap<NativeEventLoopGroup> {
+// The threads stop once every client made with the group is gone too (each holds the bootstrap,
+// which From() gives them to take their own reference to).
+class NativeEventLoopGroup : public NativeHandle<NativeEventLoopGroup, aws_client_bootstrap, aws_client_bootstrap_release> {
 public:
+    static const NativeKind kKind;
     static Napi::Function Define(Napi::Env env);
     explicit NativeEventLoopGroup(const Napi::CallbackInfo &info);
-    ~NativeEventLoopGroup() override;
-
-    // The bootstrap behind a JS value that must be a NativeEventLoopGroup (type-tag checked), or
-    // throws a TypeError naming `field`. Clients take their own reference to it.
-    static aws_client_bootstrap *From(const Napi::Value &value, const char *field);
 
 private:
     Napi::Value ThreadCount(const Napi::CallbackInfo &info);
-    aws_client_bootstrap *bootstrap_ = nullptr;
 };
 
 }  // namespace mqtt5crt

@@ -17,8 +17,6 @@
 namespace mqtt5crt {
 namespace {
 
-const napi_type_tag kMqtt311Tag = {0x6d717474352d6372ULL, 0x742d6d7174743331ULL};
-
 // One aws_mqtt_client for the process: it only holds the bootstrap (shared by every client, see
 // Crt) and is never released, like the bootstrap.
 aws_mqtt_client *SharedClient() {
@@ -115,13 +113,6 @@ void OnDisconnectComplete(aws_mqtt_client_connection *, void *ctx) {
 void OnSubscriptionPublish(aws_mqtt_client_connection *, const aws_byte_cursor *, const aws_byte_cursor *, bool, aws_mqtt_qos,
                            bool, void *) {}
 
-Napi::Object RequireObject(const Napi::CallbackInfo &info, size_t i, const char *what) {
-    if (info.Length() <= i || !info[i].IsObject()) {
-        throw Napi::TypeError::New(info.Env(), std::string(what) + " must be an object");
-    }
-    return info[i].As<Napi::Object>();
-}
-
 std::string RequireString(const Napi::CallbackInfo &info, size_t i, const char *what) {
     if (info.Length() <= i || !info[i].IsString())
         throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
@@ -142,15 +133,11 @@ aws_mqtt_qos RequireQos(const Napi::CallbackInfo &info, size_t i, const char *wh
 
 // ---- Mqtt311Core --------------------------------------------------------------------------------
 
-Mqtt311Core::Mqtt311Core(WebsocketSetup websocket)
-    : RefCounted(3), delivery_(*this, loop_), handshake_(std::move(websocket), delivery_.events()) {}
+Mqtt311Core::Mqtt311Core(WebsocketSetup websocket) : handshake_(std::move(websocket), delivery_.events()) {}
 
 Mqtt311Core *Mqtt311Core::Create(Napi::Env env, Addon *addon, Napi::Function sink, WebsocketSetup websocket) {
     auto *core = new Mqtt311Core(std::move(websocket));
-    if (!core->delivery_.Init(env, sink, OnClosed, core)) {
-        delete core;
-        addon->ThrowCrtError(env, AWS_ERROR_OOM);
-    }
+    core->InitDelivery(env, addon, sink);
     core->env_ = env;
     aws_mqtt_client *client = SharedClient();
     core->connection_ = client ? aws_mqtt_client_connection_new(client) : nullptr;
@@ -168,10 +155,7 @@ Mqtt311Core *Mqtt311Core::Create(Napi::Env env, Addon *addon, Napi::Function sin
             aws_mqtt_client_connection_set_connection_termination_handler(c, nullptr, nullptr);
             aws_mqtt_client_connection_release(c);
         }
-        core->delivery_.Close();
-        core->Unref();  // CRT
-        core->Unref();  // wrapper
-        addon->ThrowCrtError(env, error);
+        core->AbandonCreation(env, addon, error);
     }
     // At environment teardown (process exit, worker termination) the connection is released.
     napi_add_env_cleanup_hook(env, OnEnvCleanup, core);
@@ -183,7 +167,7 @@ void Mqtt311Core::Shutdown() {
     SetRunning(false);
     if (env_hook_) napi_remove_env_cleanup_hook(env_, OnEnvCleanup, this);
     env_hook_ = false;
-    handshake_.FailPending(AWS_ERROR_MQTT_CONNECTION_DESTROYED);
+    handshake_.FailPending(kClosedError);
     if (connection_ && !released_) {
         released_ = true;
         // A connected connection disconnects first; the termination callback comes after.
@@ -197,10 +181,9 @@ void Mqtt311Core::OnEnvCleanup(void *arg) {
     core->Shutdown();
 }
 
-void Mqtt311Core::OnClosed(void *arg) {
-    auto *core = static_cast<Mqtt311Core *>(arg);
-    core->handshake_.FailPending(AWS_ERROR_MQTT_CONNECTION_DESTROYED);
-    core->Unref();
+void Mqtt311Core::HandlesClosed() {
+    handshake_.FailPending(kClosedError);
+    CoreBase::HandlesClosed();
 }
 
 void Mqtt311Core::OnConnectionSuccess(aws_mqtt_client_connection *, aws_mqtt_connect_return_code rc, bool session_present,
@@ -237,140 +220,85 @@ void Mqtt311Core::OnAnyPublish(aws_mqtt_client_connection *, const aws_byte_curs
     static_cast<Mqtt311Core *>(ud)->events().PushMessage(&view, 0);
 }
 
-void Mqtt311Core::OnTerminated(void *ud) {
-    auto *core = static_cast<Mqtt311Core *>(ud);
-    core->delivery_.End();
-    core->Unref();
-}
+void Mqtt311Core::OnTerminated(void *ud) { static_cast<Mqtt311Core *>(ud)->Terminated(); }
 
 // ---- NativeMqtt311Connection --------------------------------------------------------------------
 
-Napi::Function NativeMqtt311Connection::Define(Napi::Env env) {
-    return DefineClass(env, "NativeMqtt311Connection",
-                       {
-                           InstanceMethod<&NativeMqtt311Connection::Connect>("connect"),
-                           InstanceMethod<&NativeMqtt311Connection::Reconnect>("reconnect"),
-                           InstanceMethod<&NativeMqtt311Connection::Disconnect>("disconnect"),
-                           InstanceMethod<&NativeMqtt311Connection::Publish>("publish"),
-                           InstanceMethod<&NativeMqtt311Connection::Subscribe>("subscribe"),
-                           InstanceMethod<&NativeMqtt311Connection::Unsubscribe>("unsubscribe"),
-                           InstanceMethod<&NativeMqtt311Connection::GetOperationalStatistics>("getOperationalStatistics"),
-                           InstanceMethod<&NativeMqtt311Connection::CompleteWebsocketTransform>("completeWebsocketTransform"),
-                           InstanceMethod<&NativeMqtt311Connection::SetRunning>("setRunning"),
-                           InstanceMethod<&NativeMqtt311Connection::Close>("close"),
-                       });
+const NativeKind NativeMqtt311Connection::kKind = {{0x6d717474352d6372ULL, 0x742d6d7174743331ULL},
+                                                   "an mqtt.MqttClientConnection"};
+
+namespace {
+
+// config.will, read before the connection exists (the CRT copies it when it is set).
+struct WillConfig {
+    bool present = false;
+    std::string topic;
+    aws_byte_cursor payload{};
+    aws_mqtt_qos qos = AWS_MQTT_QOS_AT_MOST_ONCE;
+    bool retain = false;
+};
+
+WillConfig ReadWill(Napi::Env env, const Napi::Object &config, Arena &arena) {
+    WillConfig will;
+    Napi::Value will_v = SafeGet(config, "will", "config.will");
+    if (!Present(will_v)) return will;
+    if (!will_v.IsObject()) throw Napi::TypeError::New(env, "config.will must be an object");
+    Napi::Object w = will_v.As<Napi::Object>();
+    will.topic = OptStr(w, "topic", "config.will");
+    will.qos = static_cast<aws_mqtt_qos>(OptU32(w, "qos", "config.will", 2, 0));
+    will.retain = SafeGet(w, "retain", "config.will.retain").ToBoolean().Value();
+    Napi::Value p = SafeGet(w, "payload", "config.will.payload");
+    if (Present(p)) {
+        aws_byte_cursor_like b = ReadBytes(p, arena, "config.will.payload");
+        will.payload = aws_byte_cursor_from_array(b.ptr, b.len);
+    }
+    will.present = true;
+    return will;
 }
 
-// new NativeMqtt311Connection(config, sink). config: {will?: {topic, qos, payload, retain},
-// username?, password?, reconnectMinSec, reconnectMaxSec, httpProxyOptions?, websocket?}, checked
-// by lib/mqtt.ts; what is set here holds for every connect().
-NativeMqtt311Connection::NativeMqtt311Connection(const Napi::CallbackInfo &info)
-    : Napi::ObjectWrap<NativeMqtt311Connection>(info) {
-    Napi::Env env = info.Env();
-    addon_ = env.GetInstanceData<Addon>();
-    Napi::Object config = RequireObject(info, 0, "config");
-    if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "sink must be a function");
-    info.This().As<Napi::Object>().TypeTag(&kMqtt311Tag);
+// config.username and config.password: a login when either is present.
+struct LoginConfig {
+    bool present = false, has_password = false;
+    std::string username, password;
+};
 
-    Arena arena;
-    bool has_will = false;
-    aws_byte_cursor will_topic{}, will_payload{};
-    aws_mqtt_qos will_qos = AWS_MQTT_QOS_AT_MOST_ONCE;
-    bool will_retain = false;
-    Napi::Value will_v = SafeGet(config, "will", "config.will");
-    std::string will_topic_s;
-    if (Present(will_v)) {
-        if (!will_v.IsObject()) throw Napi::TypeError::New(env, "config.will must be an object");
-        Napi::Object w = will_v.As<Napi::Object>();
-        will_topic_s = OptStr(w, "topic", "config.will");
-        will_topic = aws_byte_cursor_from_array(will_topic_s.data(), will_topic_s.size());
-        will_qos = static_cast<aws_mqtt_qos>(OptU32(w, "qos", "config.will", 2, 0));
-        will_retain = SafeGet(w, "retain", "config.will.retain").ToBoolean().Value();
-        Napi::Value p = SafeGet(w, "payload", "config.will.payload");
-        if (Present(p)) {
-            aws_byte_cursor_like b = ReadBytes(p, arena, "config.will.payload");
-            will_payload = aws_byte_cursor_from_array(b.ptr, b.len);
-        }
-        has_will = true;
-    }
+LoginConfig ReadLogin(const Napi::Object &config) {
+    LoginConfig login;
     Napi::Value user_v = SafeGet(config, "username", "config.username");
     Napi::Value pass_v = SafeGet(config, "password", "config.password");
-    bool has_login = Present(user_v) || Present(pass_v);
-    std::string username = OptStr(config, "username", "config"), password = OptStr(config, "password", "config");
-    uint32_t min_sec = OptU32(config, "reconnectMinSec", "config", UINT32_MAX, 1);
-    uint32_t max_sec = OptU32(config, "reconnectMaxSec", "config", UINT32_MAX, 128);
-    // An HTTP proxy and websockets, read through the same tables as the MQTT 5 client's.
-    // (The socket options come with connect(), after the proxy is set: the TLS handshake to the
-    // proxy keeps the CRT's own bound.)
-    aws_http_proxy_options proxy{};
-    TlsOptions proxy_tls;
-    bool has_proxy = false;
+    login.present = Present(user_v) || Present(pass_v);
+    login.has_password = Present(pass_v);
+    login.username = OptStr(config, "username", "config");
+    login.password = OptStr(config, "password", "config");
+    return login;
+}
+
+// config.httpProxyOptions, through the same table as the MQTT 5 client's. (The socket options come
+// with connect(), after the proxy is set: the TLS handshake to the proxy keeps the CRT's own
+// bound.) False: no proxy.
+bool ReadProxy(Napi::Env env, Addon *addon, const Napi::Object &config, Arena &arena, aws_http_proxy_options &proxy,
+               TlsOptions &tls) {
     Napi::Value proxy_v = SafeGet(config, "httpProxyOptions", "config.httpProxyOptions");
-    if (Present(proxy_v)) {
-        if (!proxy_v.IsObject()) throw Napi::TypeError::New(env, "config.httpProxyOptions must be an object");
-        ProxyConfig proxy_config{};
-        ReadView(proxy_v.As<Napi::Object>(), tables::kProxyOptions, &proxy_config, arena, "config.httpProxyOptions");
-        UseProxy(env, addon_, proxy_config, proxy, proxy_tls, 0);
-        has_proxy = true;
-    }
-    WebsocketConfig ws_config{};
+    if (!Present(proxy_v)) return false;
+    if (!proxy_v.IsObject()) throw Napi::TypeError::New(env, "config.httpProxyOptions must be an object");
+    ProxyConfig proxy_config{};
+    ReadView(proxy_v.As<Napi::Object>(), tables::kProxyOptions, &proxy_config, arena, "config.httpProxyOptions");
+    UseProxy(env, addon, proxy_config, proxy, tls, 0);
+    return true;
+}
+
+// config.websocket, through the same table as the MQTT 5 client's.
+WebsocketSetup ReadWebsocket(Napi::Env env, const Napi::Object &config, Arena &arena) {
     Napi::Value ws_v = SafeGet(config, "websocket", "config.websocket");
-    if (Present(ws_v)) {
-        if (!ws_v.IsObject()) throw Napi::TypeError::New(env, "config.websocket must be an object");
-        ReadView(ws_v.As<Napi::Object>(), tables::kWebsocket, &ws_config, arena, "config.websocket");
-    }
-    WebsocketSetup websocket = Websocket(env, Present(ws_v) ? &ws_config : nullptr);
-
-    core_ = Mqtt311Core::Create(env, addon_, info[1].As<Napi::Function>(), std::move(websocket));
-    aws_mqtt_client_connection *c = core_->connection();
-    aws_byte_cursor user_c = aws_byte_cursor_from_array(username.data(), username.size());
-    aws_byte_cursor pass_c = aws_byte_cursor_from_array(password.data(), password.size());
-    // Each setter copies what it is given.
-    if ((has_will && aws_mqtt_client_connection_set_will(c, &will_topic, will_qos, will_retain, &will_payload)) ||
-        (has_login && aws_mqtt_client_connection_set_login(c, &user_c, Present(pass_v) ? &pass_c : nullptr)) ||
-        aws_mqtt_client_connection_set_reconnect_timeout(c, min_sec, max_sec) ||
-        (has_proxy && aws_mqtt_client_connection_set_http_proxy_options(c, &proxy))) {
-        int error = aws_last_error();
-        core_->Shutdown();
-        core_->Unref();
-        core_ = nullptr;
-        addon_->ThrowCrtError(env, error);
-    }
+    if (!Present(ws_v)) return Websocket(env, nullptr);
+    if (!ws_v.IsObject()) throw Napi::TypeError::New(env, "config.websocket must be an object");
+    WebsocketConfig ws_config{};
+    ReadView(ws_v.As<Napi::Object>(), tables::kWebsocket, &ws_config, arena, "config.websocket");
+    return Websocket(env, &ws_config);
 }
 
-NativeMqtt311Connection::~NativeMqtt311Connection() {
-    if (core_) {
-        core_->Shutdown();
-        core_->Unref();
-        core_ = nullptr;
-    }
-}
-
-aws_mqtt_client_connection *NativeMqtt311Connection::From(const Napi::Value &value, const char *field) {
-    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kMqtt311Tag)) {
-        throw Napi::TypeError::New(value.Env(), std::string(field) + " must be an mqtt.MqttClientConnection");
-    }
-    NativeMqtt311Connection *self = Unwrap(value.As<Napi::Object>());
-    return self && self->core_ ? self->core_->connection() : nullptr;
-}
-
-Mqtt311Core &NativeMqtt311Connection::Core(const Napi::CallbackInfo &info) {
-    if (!core_ || !core_->connection()) addon_->ThrowCrtError(info.Env(), AWS_ERROR_MQTT_CONNECTION_DESTROYED);
-    return *core_;
-}
-
-// connect({clientId, hostName, port, socketOptions, keepAliveSecs, pingTimeoutMs,
-// protocolOperationTimeoutMs, cleanSession, tlsCtx?}) -> operation id
-Napi::Value NativeMqtt311Connection::Connect(const Napi::CallbackInfo &info) {
-    Napi::Env env = info.Env();
-    Core(info);
-    Napi::Object o = RequireObject(info, 0, "options");
-    std::string client_id = OptStr(o, "clientId", "options");
-    std::string host = OptStr(o, "hostName", "options");
-    if (host.empty()) throw Napi::TypeError::New(env, "options.hostName must be a non-empty string");
-    uint32_t port = OptU32(o, "port", "options", 65535, 0);
-    if (port == 0) throw Napi::RangeError::New(env, "options.port must be an integer from 1 to 65535 (got 0)");
-
+// options.socketOptions (aws-crt's io.SocketOptions keeps aws-c-io's snake_case names).
+aws_socket_options ReadSocketOptions(Napi::Env env, const Napi::Object &o) {
     aws_socket_options socket{};
     socket.type = AWS_SOCKET_STREAM;
     socket.domain = AWS_SOCKET_IPV4;  // the bootstrap takes the domain from each resolved address
@@ -390,12 +318,96 @@ Napi::Value NativeMqtt311Connection::Connect(const Napi::CallbackInfo &info) {
     }
     // MQTT packets are small and latency-sensitive: TCP_NODELAY unless asked otherwise (as the MQTT 5 client).
     if (socket.tcp_nodelay == AWS_SOCKET_TCP_NODELAY_DEFAULT) socket.tcp_nodelay = AWS_SOCKET_TCP_NODELAY_ON;
+    return socket;
+}
+
+aws_byte_cursor Cursor(const std::string &s) { return aws_byte_cursor_from_array(s.data(), s.size()); }
+
+// Submits a PUBLISH, SUBSCRIBE or UNSUBSCRIBE: `submit(op)` returns the CRT's packet id (0: refused).
+// The result is id * 65536 + packet id: both exact in a double (ids stay below 2^37).
+template <class Submit>
+Napi::Value SubmitWithPacketId(Napi::Env env, Addon *addon, Mqtt311Core &core, Submit submit) {
+    uint16_t packet_id = 0;
+    double id = core.SubmitOperation(env, addon, [&](OpContext *op) {
+        packet_id = submit(op);
+        return packet_id != 0;
+    });
+    return Napi::Number::New(env, id * 65536 + packet_id);
+}
+
+}  // namespace
+
+Napi::Function NativeMqtt311Connection::Define(Napi::Env env) {
+    return DefineClass(env, "NativeMqtt311Connection",
+                       {
+                           InstanceMethod<&NativeMqtt311Connection::Connect>("connect"),
+                           InstanceMethod<&NativeMqtt311Connection::Reconnect>("reconnect"),
+                           InstanceMethod<&NativeMqtt311Connection::Disconnect>("disconnect"),
+                           InstanceMethod<&NativeMqtt311Connection::Publish>("publish"),
+                           InstanceMethod<&NativeMqtt311Connection::Subscribe>("subscribe"),
+                           InstanceMethod<&NativeMqtt311Connection::Unsubscribe>("unsubscribe"),
+                           InstanceMethod<&NativeMqtt311Connection::GetOperationalStatistics>("getOperationalStatistics"),
+                           InstanceMethod("completeWebsocketTransform", &NativeMqtt311Connection::CompleteWebsocketTransform),
+                           InstanceMethod("setRunning", &NativeMqtt311Connection::SetRunning),
+                           InstanceMethod("close", &NativeMqtt311Connection::Close),
+                       });
+}
+
+// new NativeMqtt311Connection(config, sink). config: {will?: {topic, qos, payload, retain},
+// username?, password?, reconnectMinSec, reconnectMaxSec, httpProxyOptions?, websocket?}, checked
+// by lib/mqtt.ts; what is set here holds for every connect().
+NativeMqtt311Connection::NativeMqtt311Connection(const Napi::CallbackInfo &info) : ClientWrapper(info) {
+    Napi::Env env = info.Env();
+    Napi::Object config = RequireObject(info, 0, "config");
+    if (info.Length() < 2 || !info[1].IsFunction()) throw Napi::TypeError::New(env, "sink must be a function");
+
+    Arena arena;
+    WillConfig will = ReadWill(env, config, arena);
+    LoginConfig login = ReadLogin(config);
+    uint32_t min_sec = OptU32(config, "reconnectMinSec", "config", UINT32_MAX, 1);
+    uint32_t max_sec = OptU32(config, "reconnectMaxSec", "config", UINT32_MAX, 128);
+    aws_http_proxy_options proxy{};
+    TlsOptions proxy_tls;
+    bool has_proxy = ReadProxy(env, addon_, config, arena, proxy, proxy_tls);
+    WebsocketSetup websocket = ReadWebsocket(env, config, arena);
+
+    core_ = Mqtt311Core::Create(env, addon_, info[1].As<Napi::Function>(), std::move(websocket));
+    aws_mqtt_client_connection *c = core_->connection();
+    aws_byte_cursor will_topic = Cursor(will.topic), user = Cursor(login.username), pass = Cursor(login.password);
+    // Each setter copies what it is given.
+    if ((will.present && aws_mqtt_client_connection_set_will(c, &will_topic, will.qos, will.retain, &will.payload)) ||
+        (login.present && aws_mqtt_client_connection_set_login(c, &user, login.has_password ? &pass : nullptr)) ||
+        aws_mqtt_client_connection_set_reconnect_timeout(c, min_sec, max_sec) ||
+        (has_proxy && aws_mqtt_client_connection_set_http_proxy_options(c, &proxy))) {
+        int error = aws_last_error();
+        Release();
+        addon_->ThrowCrtError(env, error);
+    }
+}
+
+aws_mqtt_client_connection *NativeMqtt311Connection::From(const Napi::Value &value, const char *field) {
+    Mqtt311Core *core = CoreOf(value, field);
+    return core ? core->connection() : nullptr;
+}
+
+// connect({clientId, hostName, port, socketOptions, keepAliveSecs, pingTimeoutMs,
+// protocolOperationTimeoutMs, cleanSession, tlsCtx?}) -> operation id
+Napi::Value NativeMqtt311Connection::Connect(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Open(info);
+    Napi::Object o = RequireObject(info, 0, "options");
+    std::string client_id = OptStr(o, "clientId", "options");
+    std::string host = OptStr(o, "hostName", "options");
+    if (host.empty()) throw Napi::TypeError::New(env, "options.hostName must be a non-empty string");
+    uint32_t port = OptU32(o, "port", "options", 65535, 0);
+    if (port == 0) throw Napi::RangeError::New(env, "options.port must be an integer from 1 to 65535 (got 0)");
+    aws_socket_options socket = ReadSocketOptions(env, o);
 
     aws_mqtt_connection_options options{};
-    options.host_name = aws_byte_cursor_from_array(host.data(), host.size());
+    options.host_name = Cursor(host);
     options.port = port;
     options.socket_options = &socket;
-    options.client_id = aws_byte_cursor_from_array(client_id.data(), client_id.size());
+    options.client_id = Cursor(client_id);
     options.keep_alive_time_secs = static_cast<uint16_t>(OptU32(o, "keepAliveSecs", "options", 65535, 0));
     options.ping_timeout_ms = OptU32(o, "pingTimeoutMs", "options", UINT32_MAX, 0);
     options.protocol_operation_timeout_ms = OptU32(o, "protocolOperationTimeoutMs", "options", UINT32_MAX, 0);
@@ -407,58 +419,41 @@ Napi::Value NativeMqtt311Connection::Connect(const Napi::CallbackInfo &info) {
         options.tls_options = &tls.options;
     }
     // Reading ran caller code (getters), which may have closed the connection: look again.
-    Mqtt311Core &core = Core(info);
-    double id = core.NextId();
-    OpContext *op = NewOpContext(core.events(), id);
-    options.on_connection_complete = OnConnectComplete;
-    options.user_data = op;
-    if (aws_mqtt_client_connection_connect(core.connection(), &options) != AWS_OP_SUCCESS) {
-        int error = aws_last_error();
-        DeleteOpContext(op);
-        addon_->ThrowCrtError(env, error);
-    }
+    Mqtt311Core &core = Open(info);
+    double id = core.SubmitOperation(env, addon_, [&](OpContext *op) {
+        options.on_connection_complete = OnConnectComplete;
+        options.user_data = op;
+        return aws_mqtt_client_connection_connect(core.connection(), &options) == AWS_OP_SUCCESS;
+    });
     core.SetRunning(true);
     return Napi::Number::New(env, id);
 }
 
 // reconnect() -> operation id (deprecated in aws-crt: the connection reconnects by itself)
 Napi::Value NativeMqtt311Connection::Reconnect(const Napi::CallbackInfo &info) {
-    Mqtt311Core &core = Core(info);
-    double id = core.NextId();
-    OpContext *op = NewOpContext(core.events(), id);
-    if (aws_mqtt_client_connection_reconnect(core.connection(), OnConnectComplete, op) != AWS_OP_SUCCESS) {
-        int error = aws_last_error();
-        DeleteOpContext(op);
-        addon_->ThrowCrtError(info.Env(), error);
-    }
+    Mqtt311Core &core = Open(info);
+    double id = core.SubmitOperation(info.Env(), addon_, [&](OpContext *op) {
+        return aws_mqtt_client_connection_reconnect(core.connection(), OnConnectComplete, op) == AWS_OP_SUCCESS;
+    });
     core.SetRunning(true);
     return Napi::Number::New(info.Env(), id);
 }
 
 // disconnect() -> operation id, completed once the connection is closed.
 Napi::Value NativeMqtt311Connection::Disconnect(const Napi::CallbackInfo &info) {
-    Mqtt311Core &core = Core(info);
-    double id = core.NextId();
-    OpContext *op = NewOpContext(core.events(), id);
-    if (aws_mqtt_client_connection_disconnect(core.connection(), OnDisconnectComplete, op) != AWS_OP_SUCCESS) {
-        int error = aws_last_error();
-        DeleteOpContext(op);
-        addon_->ThrowCrtError(info.Env(), error);
-    }
+    Mqtt311Core &core = Open(info);
+    double id = core.SubmitOperation(info.Env(), addon_, [&](OpContext *op) {
+        return aws_mqtt_client_connection_disconnect(core.connection(), OnDisconnectComplete, op) == AWS_OP_SUCCESS;
+    });
     // A handshake transform still waiting for JS would hold the disconnect up.
     core.handshake().FailPending(AWS_ERROR_MQTT_CONNECTION_DISCONNECTING);
     return Napi::Number::New(info.Env(), id);
 }
 
-// The operations return id * 65536 + packet id: both exact in a double (ids stay below 2^37).
-static Napi::Value IdAndPacket(Napi::Env env, double id, uint16_t packet_id) {
-    return Napi::Number::New(env, id * 65536 + packet_id);
-}
-
 // publish(topic, payload, qos, retain) -> id * 65536 + packet id
 Napi::Value NativeMqtt311Connection::Publish(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
-    Mqtt311Core &core = Core(info);
+    Mqtt311Core &core = Open(info);
     std::string topic = RequireString(info, 0, "topic");
     Arena arena;
     aws_byte_cursor payload{};
@@ -469,117 +464,40 @@ Napi::Value NativeMqtt311Connection::Publish(const Napi::CallbackInfo &info) {
     aws_mqtt_qos qos = RequireQos(info, 2, "qos");
     if (info.Length() < 4 || !info[3].IsBoolean()) throw Napi::TypeError::New(env, "retain must be a boolean");
     bool retain = info[3].As<Napi::Boolean>().Value();
-    aws_byte_cursor topic_c = aws_byte_cursor_from_array(topic.data(), topic.size());
-    double id = core.NextId();
-    OpContext *op = NewOpContext(core.events(), id);
+    aws_byte_cursor topic_c = Cursor(topic);
     // The CRT copies topic and payload before this returns.
-    uint16_t packet_id = aws_mqtt_client_connection_publish(core.connection(), &topic_c, qos, retain, &payload, OnOpComplete, op);
-    if (packet_id == 0) {
-        int error = aws_last_error();
-        DeleteOpContext(op);
-        addon_->ThrowCrtError(env, error);
-    }
-    return IdAndPacket(env, id, packet_id);
+    return SubmitWithPacketId(env, addon_, core, [&](OpContext *op) {
+        return aws_mqtt_client_connection_publish(core.connection(), &topic_c, qos, retain, &payload, OnOpComplete, op);
+    });
 }
 
 // subscribe(topicFilter, qos) -> id * 65536 + packet id
 Napi::Value NativeMqtt311Connection::Subscribe(const Napi::CallbackInfo &info) {
-    Napi::Env env = info.Env();
-    Mqtt311Core &core = Core(info);
+    Mqtt311Core &core = Open(info);
     std::string topic = RequireString(info, 0, "topic");
     aws_mqtt_qos qos = RequireQos(info, 1, "qos");
-    aws_byte_cursor topic_c = aws_byte_cursor_from_array(topic.data(), topic.size());
-    double id = core.NextId();
-    OpContext *op = NewOpContext(core.events(), id);
-    uint16_t packet_id = aws_mqtt_client_connection_subscribe(core.connection(), &topic_c, qos, OnSubscriptionPublish, nullptr,
-                                                              nullptr, OnSuback, op);
-    if (packet_id == 0) {
-        int error = aws_last_error();
-        DeleteOpContext(op);
-        addon_->ThrowCrtError(env, error);
-    }
-    return IdAndPacket(env, id, packet_id);
+    aws_byte_cursor topic_c = Cursor(topic);
+    return SubmitWithPacketId(info.Env(), addon_, core, [&](OpContext *op) {
+        return aws_mqtt_client_connection_subscribe(core.connection(), &topic_c, qos, OnSubscriptionPublish, nullptr, nullptr,
+                                                    OnSuback, op);
+    });
 }
 
 // unsubscribe(topicFilter) -> id * 65536 + packet id
 Napi::Value NativeMqtt311Connection::Unsubscribe(const Napi::CallbackInfo &info) {
-    Napi::Env env = info.Env();
-    Mqtt311Core &core = Core(info);
+    Mqtt311Core &core = Open(info);
     std::string topic = RequireString(info, 0, "topic");
-    aws_byte_cursor topic_c = aws_byte_cursor_from_array(topic.data(), topic.size());
-    double id = core.NextId();
-    OpContext *op = NewOpContext(core.events(), id);
-    uint16_t packet_id = aws_mqtt_client_connection_unsubscribe(core.connection(), &topic_c, OnOpComplete, op);
-    if (packet_id == 0) {
-        int error = aws_last_error();
-        DeleteOpContext(op);
-        addon_->ThrowCrtError(env, error);
-    }
-    return IdAndPacket(env, id, packet_id);
+    aws_byte_cursor topic_c = Cursor(topic);
+    return SubmitWithPacketId(info.Env(), addon_, core, [&](OpContext *op) {
+        return aws_mqtt_client_connection_unsubscribe(core.connection(), &topic_c, OnOpComplete, op);
+    });
 }
 
 Napi::Value NativeMqtt311Connection::GetOperationalStatistics(const Napi::CallbackInfo &info) {
-    Mqtt311Core &core = Core(info);
+    Mqtt311Core &core = Open(info);
     aws_mqtt_connection_operation_statistics stats{};
     aws_mqtt_client_connection_get_stats(core.connection(), &stats);
-    Napi::Env env = info.Env();
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("incompleteOperationCount", Napi::Number::New(env, static_cast<double>(stats.incomplete_operation_count)));
-    o.Set("incompleteOperationSize", Napi::Number::New(env, static_cast<double>(stats.incomplete_operation_size)));
-    o.Set("unackedOperationCount", Napi::Number::New(env, static_cast<double>(stats.unacked_operation_count)));
-    o.Set("unackedOperationSize", Napi::Number::New(env, static_cast<double>(stats.unacked_operation_size)));
-    return o;
-}
-
-// completeWebsocketTransform(id, errorCode, request?: {path, headers: [name, value][]})
-Napi::Value NativeMqtt311Connection::CompleteWebsocketTransform(const Napi::CallbackInfo &info) {
-    Napi::Env env = info.Env();
-    if (!core_) return env.Undefined();  // closed: the transform was failed already
-    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
-        throw Napi::TypeError::New(env, "completeWebsocketTransform(id, errorCode, request?)");
-    }
-    double id = info[0].As<Napi::Number>().DoubleValue();
-    int error = info[1].As<Napi::Number>().Int32Value();
-    std::string path;
-    std::vector<std::pair<std::string, std::string>> headers;
-    bool has_request = info.Length() > 2 && info[2].IsObject();
-    if (has_request) {
-        Napi::Object r = info[2].As<Napi::Object>();
-        path = OptStr(r, "path", "request");
-        Napi::Value hv = SafeGet(r, "headers", "request.headers");
-        if (!hv.IsArray()) throw Napi::TypeError::New(env, "request.headers must be an array of [name, value]");
-        Napi::Array ha = hv.As<Napi::Array>();
-        for (uint32_t i = 0; i < ha.Length(); ++i) {
-            Napi::Value pair = ha.Get(i);
-            if (!pair.IsArray() || pair.As<Napi::Array>().Length() != 2) {
-                throw Napi::TypeError::New(env, "request.headers[" + std::to_string(i) + "] must be [name, value]");
-            }
-            Napi::Value n = pair.As<Napi::Array>().Get(0u), v = pair.As<Napi::Array>().Get(1u);
-            if (!n.IsString() || !v.IsString()) {
-                throw Napi::TypeError::New(env, "request.headers[" + std::to_string(i) + "] must hold two strings");
-            }
-            headers.emplace_back(n.As<Napi::String>().Utf8Value(), v.As<Napi::String>().Utf8Value());
-        }
-    }
-    core_->handshake().Complete(id, error, has_request ? &path : nullptr, has_request ? &headers : nullptr);
-    return env.Undefined();
-}
-
-// setRunning(running): lib/mqtt.ts says when the connection stopped by itself (a first connect
-// that failed, a completed disconnect): it then no longer keeps the process alive.
-Napi::Value NativeMqtt311Connection::SetRunning(const Napi::CallbackInfo &info) {
-    if (core_) core_->SetRunning(info.Length() > 0 && info[0].ToBoolean().Value());
-    return info.Env().Undefined();
-}
-
-// close(): releases the CRT connection now (disconnecting first if connected); idempotent.
-Napi::Value NativeMqtt311Connection::Close(const Napi::CallbackInfo &info) {
-    if (core_) {
-        core_->Shutdown();
-        core_->Unref();
-        core_ = nullptr;
-    }
-    return info.Env().Undefined();
+    return OperationalStatisticsToJs(info.Env(), stats);
 }
 
 }  // namespace mqtt5crt

@@ -3,49 +3,43 @@
 // threads to JS through a Delivery (EventQueue + Waker: batched, no thread-safe function per
 // operation) and the websocket handshake through HandshakeTransforms.
 //
-// Mqtt311Core is what must outlive the JS wrapper. Three references, dropped by (1) the wrapper
-// (GC or close), (2) the Delivery's close callback (after the CRT connection terminated and its
-// last events were delivered, or at environment teardown), (3) the CRT's termination callback,
-// which fires once the connection and every operation of it are gone. A task on the CRT's loop
-// holds one more while scheduled.
+// Mqtt311Core is what must outlive the JS wrapper (core_base.h); the CRT's termination callback
+// fires once the connection and every operation of it are gone.
 #pragma once
 
 #include <aws/mqtt/client.h>
 #include <napi.h>
 
-#include "client_loop.h"
-#include "delivery.h"
+#include <string>
+
+#include "client_wrapper.h"
+#include "core_base.h"
 #include "handshake.h"
-#include "ref_counted.h"
 
 namespace mqtt5crt {
 
 class Addon;
 
-class Mqtt311Core final : public RefCounted {
+class Mqtt311Core final : public CoreBase {
 public:
+    static constexpr int kClosedError = AWS_ERROR_MQTT_CONNECTION_DESTROYED;
+
     // Creates the CRT connection; on failure throws CrtError and the core is gone.
     static Mqtt311Core *Create(Napi::Env env, Addon *addon, Napi::Function sink, WebsocketSetup websocket);
 
     // JS thread: the connection, or null once Shutdown released it.
     aws_mqtt_client_connection *connection() const { return released_ ? nullptr : connection_; }
-    double NextId() { return ++next_id_; }
-    EventQueue &events() { return delivery_.events(); }
+    bool Released() const { return released_; }
     HandshakeTransforms &handshake() { return handshake_; }
-    // JS thread: a running connection (connecting, connected or reconnecting) keeps the process alive.
-    // Stopped (a failed first connect, a completed disconnect), it lets the process exit at once:
-    // no Stopped event follows, as for the MQTT 5 client.
-    void SetRunning(bool running) {
-        delivery_.SetRunning(running);
-        if (!running) delivery_.KeepAlive(false);
-    }
+    // SetRunning (core_base.h): a running connection is connecting, connected or reconnecting;
+    // a stopped one failed its first connect, or completed a disconnect.
     void Shutdown();  // JS thread: releases the CRT connection; idempotent
 
 private:
     Mqtt311Core(WebsocketSetup websocket);
     ~Mqtt311Core() override = default;
 
-    static void OnClosed(void *arg);  // JS thread: the Delivery's handles closed
+    void HandlesClosed() override;
     static void OnEnvCleanup(void *arg);
     // CRT threads: copy, enqueue, never throw, never touch N-API.
     static void OnConnectionSuccess(aws_mqtt_client_connection *, aws_mqtt_connect_return_code rc, bool session_present,
@@ -58,21 +52,18 @@ private:
                              aws_mqtt_qos qos, bool retain, void *ud);
     static void OnTerminated(void *ud);
 
-    ClientLoop loop_;
-    Delivery delivery_;
     HandshakeTransforms handshake_;
     aws_mqtt_client_connection *connection_ = nullptr;  // set once; CRT callbacks use it until termination
     bool released_ = false;                             // JS thread
     bool env_hook_ = false;                             // JS thread: OnEnvCleanup is registered
     napi_env env_ = nullptr;
-    double next_id_ = 0;
 };
 
-class NativeMqtt311Connection : public Napi::ObjectWrap<NativeMqtt311Connection> {
+class NativeMqtt311Connection : public ClientWrapper<NativeMqtt311Connection, Mqtt311Core> {
 public:
+    static const NativeKind kKind;
     static Napi::Function Define(Napi::Env env);
     explicit NativeMqtt311Connection(const Napi::CallbackInfo &info);
-    ~NativeMqtt311Connection() override;
     // The CRT connection behind a JS value that must be a NativeMqtt311Connection (type-tag
     // checked: a TypeError naming `field` otherwise); null once it was closed.
     static aws_mqtt_client_connection *From(const Napi::Value &value, const char *field);
@@ -85,14 +76,6 @@ private:
     Napi::Value Subscribe(const Napi::CallbackInfo &info);
     Napi::Value Unsubscribe(const Napi::CallbackInfo &info);
     Napi::Value GetOperationalStatistics(const Napi::CallbackInfo &info);
-    Napi::Value CompleteWebsocketTransform(const Napi::CallbackInfo &info);
-    Napi::Value SetRunning(const Napi::CallbackInfo &info);
-    Napi::Value Close(const Napi::CallbackInfo &info);
-
-    Mqtt311Core &Core(const Napi::CallbackInfo &info);
-
-    Addon *addon_ = nullptr;
-    Mqtt311Core *core_ = nullptr;
 };
 
 }  // namespace mqtt5crt

@@ -100,13 +100,31 @@ Napi::Array ArrayAt(const Napi::Object &o, const char *key, const std::string &p
 
 }  // namespace
 
-void RrCore::OnClosed(void *arg) { static_cast<RrCore *>(arg)->Unref(); }
-
-void RrCore::OnTerminated(void *arg) {
-    auto *core = static_cast<RrCore *>(arg);
-    core->delivery_.End();
-    core->Unref();
+RrCore *RrCore::Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client *client5,
+                       aws_mqtt_client_connection *client311, aws_mqtt_request_response_client_options &options) {
+    auto *core = new RrCore();
+    core->InitDelivery(env, addon, sink);
+    options.terminated_callback = OnTerminated;
+    options.user_data = core;
+    aws_allocator *alloc = Crt::Get().allocator;
+    core->client_ = client5 ? aws_mqtt_request_response_client_new_from_mqtt5_client(alloc, client5, &options)
+                            : aws_mqtt_request_response_client_new_from_mqtt311_client(alloc, client311, &options);
+    if (!core->client_) core->AbandonCreation(env, addon, aws_last_error());
+    return core;
 }
+
+void RrCore::OnTerminated(void *core) { static_cast<RrCore *>(core)->Terminated(); }
+
+void RrCore::Shutdown() {
+    for (auto &entry : streams) aws_mqtt_rr_client_operation_release(entry.second);
+    streams.clear();
+    SetRunning(false);
+    if (client_) aws_mqtt_request_response_client_release(client_);
+    client_ = nullptr;
+}
+
+const NativeKind NativeRequestResponseClient::kKind = {{0x6d717474352d6372ULL, 0x742d727263ULL},
+                                                       "an mqtt_request_response.RequestResponseClient"};
 
 Napi::Function NativeRequestResponseClient::Define(Napi::Env env) {
     return DefineClass(env, "NativeRequestResponseClient",
@@ -115,17 +133,15 @@ Napi::Function NativeRequestResponseClient::Define(Napi::Env env) {
                            InstanceMethod<&NativeRequestResponseClient::CreateStream>("createStream"),
                            InstanceMethod<&NativeRequestResponseClient::OpenStream>("openStream"),
                            InstanceMethod<&NativeRequestResponseClient::CloseStream>("closeStream"),
-                           InstanceMethod<&NativeRequestResponseClient::SetRunning>("setRunning"),
-                           InstanceMethod<&NativeRequestResponseClient::Close>("close"),
+                           InstanceMethod("setRunning", &NativeRequestResponseClient::SetRunning),
+                           InstanceMethod("close", &NativeRequestResponseClient::Close),
                        });
 }
 
 // new NativeRequestResponseClient(kind: 5 | 311, protocolClient, {maxRequestResponseSubscriptions,
 // maxStreamingSubscriptions, operationTimeoutInSeconds}, sink)
-NativeRequestResponseClient::NativeRequestResponseClient(const Napi::CallbackInfo &info)
-    : Napi::ObjectWrap<NativeRequestResponseClient>(info) {
+NativeRequestResponseClient::NativeRequestResponseClient(const Napi::CallbackInfo &info) : ClientWrapper(info) {
     Napi::Env env = info.Env();
-    addon_ = env.GetInstanceData<Addon>();
     if (info.Length() < 4 || !info[0].IsNumber() || !info[2].IsObject() || !info[3].IsFunction()) {
         throw Napi::TypeError::New(env, "NativeRequestResponseClient(kind, protocolClient, options, sink)");
     }
@@ -142,53 +158,14 @@ NativeRequestResponseClient::NativeRequestResponseClient(const Napi::CallbackInf
     else
         client311 = NativeMqtt311Connection::From(info[1], "protocolClient");
     if (!client5 && !client311) addon_->ThrowCrtError(env, AWS_ERROR_INVALID_STATE);  // the protocol client is closed
-
-    auto *core = new RrCore();
-    if (!core->delivery().Init(env, info[3].As<Napi::Function>(), RrCore::OnClosed, core)) {
-        core->Unref();  // no handles, no CRT client: their references go too
-        core->Unref();
-        core->Unref();
-        addon_->ThrowCrtError(env, AWS_ERROR_OOM);
-    }
-    options.terminated_callback = RrCore::OnTerminated;
-    options.user_data = core;
-    aws_allocator *alloc = Crt::Get().allocator;
-    core->client = client5 ? aws_mqtt_request_response_client_new_from_mqtt5_client(alloc, client5, &options)
-                           : aws_mqtt_request_response_client_new_from_mqtt311_client(alloc, client311, &options);
-    if (!core->client) {
-        int error = aws_last_error();
-        core->delivery().Close();
-        core->Unref();  // CRT
-        core->Unref();  // wrapper
-        addon_->ThrowCrtError(env, error);
-    }
-    core_ = core;
-}
-
-NativeRequestResponseClient::~NativeRequestResponseClient() { Release(); }
-
-void NativeRequestResponseClient::Release() {
-    if (!core_) return;
-    for (auto &entry : streams_) aws_mqtt_rr_client_operation_release(entry.second);
-    streams_.clear();
-    core_->delivery().SetRunning(false);
-    core_->delivery().KeepAlive(false);
-    if (core_->client) aws_mqtt_request_response_client_release(core_->client);
-    core_->client = nullptr;
-    core_->Unref();
-    core_ = nullptr;
-}
-
-RrCore &NativeRequestResponseClient::Core(const Napi::CallbackInfo &info) {
-    if (!core_) addon_->ThrowCrtError(info.Env(), AWS_ERROR_INVALID_STATE);
-    return *core_;
+    core_ = RrCore::Create(env, addon_, info[3].As<Napi::Function>(), client5, client311, options);
 }
 
 // submitRequest({subscriptionTopicFilters, responsePaths: [{topic, correlationTokenJsonPath?}],
 // publishTopic, payload, correlationToken?}) -> operation id
 Napi::Value NativeRequestResponseClient::SubmitRequest(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
-    Core(info);
+    Open(info);
     if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "requestOptions must be an object");
     Napi::Object o = info[0].As<Napi::Object>();
     const std::string path = "requestOptions";
@@ -227,7 +204,7 @@ Napi::Value NativeRequestResponseClient::SubmitRequest(const Napi::CallbackInfo 
     aws_byte_cursor_like payload = ReadBytes(payload_v, arena, path + ".payload");
 
     // Reading ran caller code (getters), which may have closed the client: look again.
-    RrCore &core = Core(info);
+    RrCore &core = Open(info);
     aws_mqtt_request_operation_options request{};
     request.subscription_topic_filters = filter_cursors.data();
     request.subscription_topic_filter_count = filter_cursors.size();
@@ -236,23 +213,19 @@ Napi::Value NativeRequestResponseClient::SubmitRequest(const Napi::CallbackInfo 
     request.publish_topic = publish_topic;
     request.serialized_request = aws_byte_cursor_from_array(payload.ptr, payload.len);
     request.correlation_token = token;
-    double id = core.NextId();
-    OpContext *op = NewOpContext(core.events(), id);
-    request.completion_callback = OnRequestComplete;
-    request.user_data = op;
-    // The CRT copies what it keeps before this returns.
-    if (aws_mqtt_request_response_client_submit_request(core.client, &request) != AWS_OP_SUCCESS) {
-        int error = aws_last_error();
-        DeleteOpContext(op);
-        addon_->ThrowCrtError(env, error);
-    }
+    double id = core.SubmitOperation(env, addon_, [&](OpContext *op) {
+        request.completion_callback = OnRequestComplete;
+        request.user_data = op;
+        // The CRT copies what it keeps before this returns.
+        return aws_mqtt_request_response_client_submit_request(core.client(), &request) == AWS_OP_SUCCESS;
+    });
     return Napi::Number::New(env, id);
 }
 
 // createStream(topicFilter) -> stream id (not subscribed until openStream)
 Napi::Value NativeRequestResponseClient::CreateStream(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
-    RrCore &core = Core(info);
+    RrCore &core = Open(info);
     if (info.Length() < 1 || !info[0].IsString())
         throw Napi::TypeError::New(env, "streamOptions.subscriptionTopicFilter must be a string");
     std::string filter = info[0].As<Napi::String>().Utf8Value();
@@ -265,23 +238,23 @@ Napi::Value NativeRequestResponseClient::CreateStream(const Napi::CallbackInfo &
     options.incoming_publish_callback = OnStreamPublish;
     options.terminated_callback = OnStreamTerminated;
     options.user_data = ctx;
-    aws_mqtt_rr_client_operation *op = aws_mqtt_request_response_client_create_streaming_operation(core.client, &options);
+    aws_mqtt_rr_client_operation *op = aws_mqtt_request_response_client_create_streaming_operation(core.client(), &options);
     if (!op) {
         int error = aws_last_error();
         core.Unref();
         delete ctx;
         addon_->ThrowCrtError(env, error);
     }
-    streams_[id] = op;
+    core.streams[id] = op;
     return Napi::Number::New(env, id);
 }
 
 Napi::Value NativeRequestResponseClient::OpenStream(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
-    Core(info);
+    RrCore &core = Open(info);
     if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "stream id must be a number");
-    auto it = streams_.find(info[0].As<Napi::Number>().DoubleValue());
-    if (it == streams_.end()) addon_->ThrowCrtError(env, AWS_ERROR_INVALID_STATE);
+    auto it = core.streams.find(info[0].As<Napi::Number>().DoubleValue());
+    if (it == core.streams.end()) addon_->ThrowCrtError(env, AWS_ERROR_INVALID_STATE);
     if (aws_mqtt_rr_client_operation_activate(it->second) != AWS_OP_SUCCESS) addon_->ThrowCrtError(env, aws_last_error());
     return env.Undefined();
 }
@@ -289,28 +262,12 @@ Napi::Value NativeRequestResponseClient::OpenStream(const Napi::CallbackInfo &in
 // closeStream(id): releases the streaming operation (unsubscribes when it was the last user).
 Napi::Value NativeRequestResponseClient::CloseStream(const Napi::CallbackInfo &info) {
     if (core_ && info.Length() > 0 && info[0].IsNumber()) {
-        auto it = streams_.find(info[0].As<Napi::Number>().DoubleValue());
-        if (it != streams_.end()) {
+        auto it = core_->streams.find(info[0].As<Napi::Number>().DoubleValue());
+        if (it != core_->streams.end()) {
             aws_mqtt_rr_client_operation_release(it->second);
-            streams_.erase(it);
+            core_->streams.erase(it);
         }
     }
-    return info.Env().Undefined();
-}
-
-// setRunning(pending): while requests are pending the client keeps the process alive (they
-// complete or time out).
-Napi::Value NativeRequestResponseClient::SetRunning(const Napi::CallbackInfo &info) {
-    if (core_) {
-        bool running = info.Length() > 0 && info[0].ToBoolean().Value();
-        core_->delivery().SetRunning(running);
-        if (!running) core_->delivery().KeepAlive(false);
-    }
-    return info.Env().Undefined();
-}
-
-Napi::Value NativeRequestResponseClient::Close(const Napi::CallbackInfo &info) {
-    Release();
     return info.Env().Undefined();
 }
 

@@ -4,62 +4,61 @@
 //
 // Completions, subscription status changes and stream messages travel to JS through a Delivery
 // (EventQueue + Waker), batched like the MQTT clients' events. RrCore is what must outlive the JS
-// wrapper; three references, dropped by (1) the wrapper (GC or close), (2) the Delivery's close
-// callback, (3) the CRT's terminated callback, which comes after every request completed. Each
-// streaming operation's context holds one more until the CRT says the operation terminated.
+// wrapper (core_base.h); the CRT's terminated callback comes after every request completed. Each
+// streaming operation's context holds one more reference until the CRT says the operation terminated.
 #pragma once
 
+#include <aws/common/error.h>
 #include <napi.h>
 
 #include <unordered_map>
 
-#include "client_loop.h"
-#include "delivery.h"
-#include "ref_counted.h"
+#include "client_wrapper.h"
+#include "core_base.h"
 
+struct aws_mqtt5_client;
+struct aws_mqtt_client_connection;
 struct aws_mqtt_request_response_client;
+struct aws_mqtt_request_response_client_options;
 struct aws_mqtt_rr_client_operation;
 
 namespace mqtt5crt {
 
 class Addon;
 
-class RrCore final : public RefCounted {
+class RrCore final : public CoreBase {
 public:
-    RrCore() : RefCounted(3), delivery_(*this, loop_) {}
-    Delivery &delivery() { return delivery_; }
-    EventQueue &events() { return delivery_.events(); }
-    aws_mqtt_request_response_client *client = nullptr;  // JS thread; null once released
-    double NextId() { return ++next_id_; }
-    static void OnClosed(void *arg);
-    static void OnTerminated(void *arg);
+    static constexpr int kClosedError = AWS_ERROR_INVALID_STATE;
+
+    // Creates the CRT client over the protocol client (exactly one of client5, client311); on
+    // failure throws CrtError and the core is gone.
+    static RrCore *Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client *client5,
+                          aws_mqtt_client_connection *client311, aws_mqtt_request_response_client_options &options);
+
+    aws_mqtt_request_response_client *client() const { return client_; }  // JS thread; null once released
+    bool Released() const { return client_ == nullptr; }
+    // JS thread: releases the streaming operations and the CRT client; idempotent.
+    void Shutdown();
+
+    std::unordered_map<double, aws_mqtt_rr_client_operation *> streams;  // JS thread: open or not yet opened
 
 private:
     ~RrCore() override = default;
-    ClientLoop loop_;
-    Delivery delivery_;
-    double next_id_ = 0;
+    static void OnTerminated(void *core);
+    aws_mqtt_request_response_client *client_ = nullptr;
 };
 
-class NativeRequestResponseClient : public Napi::ObjectWrap<NativeRequestResponseClient> {
+class NativeRequestResponseClient : public ClientWrapper<NativeRequestResponseClient, RrCore> {
 public:
+    static const NativeKind kKind;
     static Napi::Function Define(Napi::Env env);
     explicit NativeRequestResponseClient(const Napi::CallbackInfo &info);
-    ~NativeRequestResponseClient() override;
 
 private:
     Napi::Value SubmitRequest(const Napi::CallbackInfo &info);
     Napi::Value CreateStream(const Napi::CallbackInfo &info);
     Napi::Value OpenStream(const Napi::CallbackInfo &info);
     Napi::Value CloseStream(const Napi::CallbackInfo &info);
-    Napi::Value SetRunning(const Napi::CallbackInfo &info);
-    Napi::Value Close(const Napi::CallbackInfo &info);
-    void Release();
-    RrCore &Core(const Napi::CallbackInfo &info);
-
-    Addon *addon_ = nullptr;
-    RrCore *core_ = nullptr;
-    std::unordered_map<double, aws_mqtt_rr_client_operation *> streams_;  // open or not yet opened
 };
 
 }  // namespace mqtt5crt

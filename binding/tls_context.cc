@@ -13,9 +13,6 @@
 namespace mqtt5crt {
 namespace {
 
-const napi_type_tag kTlsTag = {0x6d717474352d6372ULL, 0x742d746c73637478ULL};
-const napi_type_tag kPkcs11Tag = {0x6d717474352d6372ULL, 0x742d706b63733131ULL};
-
 // Owns an aws_tls_ctx_options until the context is made.
 struct CtxOptions {
     aws_tls_ctx_options opts{};
@@ -124,10 +121,13 @@ void UseVersionAndCiphers(Napi::Env env, aws_tls_ctx_options &opts, const TlsCon
 
 }  // namespace
 
+const NativeKind NativeTlsContext::kKind = {{0x6d717474352d6372ULL, 0x742d746c73637478ULL}, "an io.ClientTlsContext"};
+const NativeKind NativePkcs11Lib::kKind = {{0x6d717474352d6372ULL, 0x742d706b63733131ULL}, "an io.Pkcs11Lib"};
+
 Napi::Function NativeTlsContext::Define(Napi::Env env) { return DefineClass(env, "NativeTlsContext", {}); }
 
 // new NativeTlsContext(options): options carries aws-crt's TlsContextOptions fields (snake_case).
-NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativeTlsContext>(info) {
+NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : NativeHandle(info) {
     Napi::Env env = info.Env();
     Addon *addon = env.GetInstanceData<Addon>();
     if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "tlsContextOptions must be an object");
@@ -143,20 +143,8 @@ NativeTlsContext::NativeTlsContext(const Napi::CallbackInfo &info) : Napi::Objec
     UseTrustStore(env, addon, c.opts, config);
     UseAlpn(env, addon, c.opts, config);
     UseVersionAndCiphers(env, c.opts, config);
-    ctx_ = aws_tls_client_ctx_new(alloc, &c.opts);
-    if (!ctx_) addon->ThrowCrtError(env, aws_last_error());
-    info.This().As<Napi::Object>().TypeTag(&kTlsTag);
-}
-
-NativeTlsContext::~NativeTlsContext() {
-    if (ctx_) aws_tls_ctx_release(ctx_);  // clients hold their own reference through their options
-}
-
-aws_tls_ctx *NativeTlsContext::From(const Napi::Value &value, const char *field) {
-    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kTlsTag)) {
-        throw Napi::TypeError::New(value.Env(), std::string(field) + " must be an io.ClientTlsContext");
-    }
-    return Unwrap(value.As<Napi::Object>())->ctx_;
+    handle_.Reset(aws_tls_client_ctx_new(alloc, &c.opts));
+    if (!handle_) addon->ThrowCrtError(env, aws_last_error());
 }
 
 Napi::Function NativePkcs11Lib::Define(Napi::Env env) {
@@ -164,7 +152,7 @@ Napi::Function NativePkcs11Lib::Define(Napi::Env env) {
 }
 
 // new NativePkcs11Lib(path, behavior)
-NativePkcs11Lib::NativePkcs11Lib(const Napi::CallbackInfo &info) : Napi::ObjectWrap<NativePkcs11Lib>(info) {
+NativePkcs11Lib::NativePkcs11Lib(const Napi::CallbackInfo &info) : NativeHandle(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "pkcs11 library path must be a string");
     std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -173,30 +161,13 @@ NativePkcs11Lib::NativePkcs11Lib(const Napi::CallbackInfo &info) : Napi::ObjectW
     aws_pkcs11_lib_options o{};
     o.filename = aws_byte_cursor_from_array(path.data(), path.size());
     o.initialize_finalize_behavior = static_cast<aws_pkcs11_lib_behavior>(behavior);
-    lib_ = aws_pkcs11_lib_new(Crt::Get().allocator, &o);
-    if (!lib_) env.GetInstanceData<Addon>()->ThrowCrtError(env, aws_last_error());
-    info.This().As<Napi::Object>().TypeTag(&kPkcs11Tag);
-}
-
-NativePkcs11Lib::~NativePkcs11Lib() {
-    if (lib_) aws_pkcs11_lib_release(lib_);
+    handle_.Reset(aws_pkcs11_lib_new(Crt::Get().allocator, &o));
+    if (!handle_) env.GetInstanceData<Addon>()->ThrowCrtError(env, aws_last_error());
 }
 
 Napi::Value NativePkcs11Lib::Close(const Napi::CallbackInfo &info) {
-    if (lib_) {
-        aws_pkcs11_lib_release(lib_);
-        lib_ = nullptr;
-    }
+    handle_.Reset();
     return info.Env().Undefined();
-}
-
-aws_pkcs11_lib *NativePkcs11Lib::From(const Napi::Value &value, const char *field) {
-    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kPkcs11Tag)) {
-        throw Napi::TypeError::New(value.Env(), std::string(field) + " must be an io.Pkcs11Lib");
-    }
-    NativePkcs11Lib *self = Unwrap(value.As<Napi::Object>());
-    if (!self->lib_) throw Napi::Error::New(value.Env(), std::string(field) + " was closed");
-    return self->lib_;
 }
 
 }  // namespace mqtt5crt

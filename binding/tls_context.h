@@ -1,37 +1,31 @@
 // NativeTlsContext and NativePkcs11Lib: one C++ class per JS class (io.ClientTlsContext, io.Pkcs11Lib).
 #pragma once
 
+#include <aws/io/pkcs11.h>
+#include <aws/io/tls_channel_handler.h>
 #include <napi.h>
 
-struct aws_tls_ctx;
-struct aws_pkcs11_lib;
+#include "native_class.h"
 
 namespace mqtt5crt {
 
-class NativeTlsContext : public Napi::ObjectWrap<NativeTlsContext> {
+// io.ClientTlsContext: clients hold their own reference to the context, through their options.
+class NativeTlsContext : public NativeHandle<NativeTlsContext, aws_tls_ctx, aws_tls_ctx_release> {
 public:
+    static const NativeKind kKind;
     static Napi::Function Define(Napi::Env env);
     explicit NativeTlsContext(const Napi::CallbackInfo &info);
-    ~NativeTlsContext() override;
-
-    // The context behind a JS value that must be a NativeTlsContext (type-tag checked), or throws
-    // a TypeError naming `field`.
-    static aws_tls_ctx *From(const Napi::Value &value, const char *field);
-
-private:
-    aws_tls_ctx *ctx_ = nullptr;
 };
 
-class NativePkcs11Lib : public Napi::ObjectWrap<NativePkcs11Lib> {
+// io.Pkcs11Lib: From() throws an Error once it was closed.
+class NativePkcs11Lib : public NativeHandle<NativePkcs11Lib, aws_pkcs11_lib, aws_pkcs11_lib_release> {
 public:
+    static const NativeKind kKind;
     static Napi::Function Define(Napi::Env env);
     explicit NativePkcs11Lib(const Napi::CallbackInfo &info);
-    ~NativePkcs11Lib() override;
-    static aws_pkcs11_lib *From(const Napi::Value &value, const char *field);
 
 private:
     Napi::Value Close(const Napi::CallbackInfo &info);
-    aws_pkcs11_lib *lib_ = nullptr;
 };
 
 }  // namespace mqtt5crt
