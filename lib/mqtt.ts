@@ -7,10 +7,27 @@
  */
 import { EventEmitter } from 'node:events';
 import { CrtError, ErrorCodes } from './error';
-import type { HttpProxyOptions, HttpRequest } from './http';
-import { type ClientBootstrap, ClientTlsContext, type SocketOptions } from './io';
-import { nativeProxyOptions } from './mqtt5_config';
-import { SIGV4_TRANSFORM, type Sigv4Setup, type WebsocketHandshakeTransform } from './mqtt5_types';
+import type { HttpRequest } from './http';
+import type { ClientBootstrap, ClientTlsContext } from './io';
+import type { WebsocketHandshakeTransform } from './mqtt5_types';
+import { checkQos, payloadBytes, readConnectionConfig } from './mqtt_config';
+import type {
+    ConnectionStatistics,
+    MqttConnectionClosed,
+    MqttConnectionConfig,
+    MqttConnectionConnected,
+    MqttConnectionDisconnected,
+    MqttConnectionError,
+    MqttConnectionFailure,
+    MqttConnectionInterrupted,
+    MqttConnectionResumed,
+    MqttConnectionSucess,
+    MqttRequest,
+    MqttSubscribeRequest,
+    OnMessageCallback,
+    Payload,
+    QoS,
+} from './mqtt_types';
 import {
     binding,
     type NativeEvent,
@@ -26,129 +43,8 @@ import { PendingOperations } from './pending';
 import * as validate from './validate';
 import { runHandshakeTransform } from './handshake_transform';
 
-export { HttpProxyOptions } from './http';
-
-/** Quality of service (aws-crt's `mqtt.QoS`). */
-export enum QoS {
-    AtMostOnce = 0,
-    AtLeastOnce = 1,
-    ExactlyOnce = 2,
-}
-
-/** A payload: a string, a JSON-serialisable object, or binary data. */
-export type Payload = string | Record<string, unknown> | ArrayBuffer | ArrayBufferView;
-
-/** Called for each received message (the payload as an ArrayBuffer of its own). */
-export type OnMessageCallback = (topic: string, payload: ArrayBuffer, dup: boolean, qos: QoS, retain: boolean) => void;
-
-/** The result of an operation: the packet id it used (absent for QoS 0 publishes in some brokers' terms). */
-export interface MqttRequest {
-    packet_id?: number;
-}
-
-/** The result of a subscribe: the SUBACK's granted QoS (128 = refused). */
-export interface MqttSubscribeRequest extends MqttRequest {
-    topic: string;
-    qos: QoS;
-    error_code?: number;
-}
-
-/** Data of the `connection_success` event. */
-export interface OnConnectionSuccessResult {
-    session_present: boolean;
-    reason_code?: number;
-}
-
-/** Data of the `connection_failure` event. */
-export interface OnConnectionFailedResult {
-    error: CrtError;
-}
-
-/** Data of the `closed` event (empty). */
-export type OnConnectionClosedResult = Record<string, never>;
-
-/** The last will: published by the server when the connection is lost unexpectedly. */
-export class MqttWill {
-    constructor(
-        readonly topic: string,
-        readonly qos: QoS,
-        readonly payload: Payload,
-        readonly retain = false,
-    ) {}
-}
-
-export type MqttConnectionConnected = (session_present: boolean) => void;
-export type MqttConnectionDisconnected = () => void;
-export type MqttConnectionResumed = (return_code: number, session_present: boolean) => void;
-export type MqttConnectionError = (error: CrtError) => void;
-export type MqttConnectionInterrupted = (error: CrtError) => void;
-export type MqttConnectionSucess = (callback_data: OnConnectionSuccessResult) => void;
-export type MqttConnectionFailure = (callback_data: OnConnectionFailedResult) => void;
-export type MqttConnectionClosed = (callback_data: OnConnectionClosedResult) => void;
-
-/** Reconnect backoff bounds in seconds (aws-crt's defaults). */
-export const DEFAULT_RECONNECT_MIN_SEC = 1;
-export const DEFAULT_RECONNECT_MAX_SEC = 128;
-
-/** The library name and metadata an SDK adds to the CONNECT username (accepted; see README). */
-export interface AWSIoTMetrics {
-    libraryName: string;
-    metadata?: [string, string][];
-}
-
-/** Options shared with aws-crt's browser connection. */
-export interface MqttConnectionConfigBase {
-    /** Client id of the CONNECT packet. */
-    client_id: string;
-    /** Broker host. */
-    host_name: string;
-    /** Broker port. */
-    port: number;
-    /** Start a clean session on every connect (default true in the CONNECT sense: see aws-crt). */
-    clean_session?: boolean;
-    /** Keep-alive in seconds (CRT default 1200). */
-    keep_alive?: number;
-    /** Milliseconds to wait for a PINGRESP (CRT default 3000). */
-    ping_timeout?: number;
-    /** Milliseconds to wait for an acknowledgement; 0 = no timeout. */
-    protocol_operation_timeout?: number;
-    /** Minimum reconnect delay, seconds (default 1). */
-    reconnect_min_sec?: number;
-    /** Maximum reconnect delay, seconds (default 128). */
-    reconnect_max_sec?: number;
-    /** The last will. */
-    will?: MqttWill;
-    /** CONNECT username. */
-    username?: string;
-    /** CONNECT password. */
-    password?: string;
-    /** Leave SDK metrics out of the username. */
-    disable_metrics?: boolean;
-    /** SDK metrics. */
-    metrics?: AWSIoTMetrics;
-}
-
-/** A connection's configuration (aws-crt's `MqttConnectionConfig`). */
-export interface MqttConnectionConfig extends MqttConnectionConfigBase {
-    /** Socket options (required, as in aws-crt). */
-    socket_options: SocketOptions;
-    /** MQTT over websockets. */
-    use_websocket?: boolean;
-    /** TLS to the broker. */
-    tls_ctx?: ClientTlsContext;
-    /** An HTTP proxy. */
-    proxy_options?: HttpProxyOptions;
-    /** Changes the websocket handshake request (e.g. signs it) and calls `done`. */
-    websocket_handshake_transform?: (request: HttpRequest, done: (error_code?: number) => void) => void;
-}
-
-/** Counts and sizes of incomplete and unacknowledged operations. */
-export interface ConnectionStatistics {
-    incompleteOperationCount: number;
-    incompleteOperationSize: number;
-    unackedOperationCount: number;
-    unackedOperationSize: number;
-}
+// The types (QoS, payloads, results, callbacks, the configuration) are in mqtt_types.ts.
+export * from './mqtt_types';
 
 /** Makes connections (aws-crt's `mqtt.MqttClient`). */
 export class MqttClient {
@@ -187,60 +83,12 @@ export function topicMatches(filter: string, topic: string): boolean {
     return f.length === t.length;
 }
 
-/** aws-crt's normalize_payload: binary data as bytes, strings as UTF-8, other objects as JSON. */
-function payloadBytes(payload: unknown, field: string): unknown {
-    if (payload === undefined || payload === null) return undefined;
-    return validate.binary(payload, field, true);
-}
-
 /** The bytes of a received payload as an ArrayBuffer of its own, as aws-crt delivers them. */
 function ownArrayBuffer(b: Buffer): ArrayBuffer {
     const ab = b.buffer as ArrayBuffer;
     if (b.byteOffset === 0 && b.byteLength === ab.byteLength) return ab;
     return ab.slice(b.byteOffset, b.byteOffset + b.byteLength);
 }
-
-function checkSeconds(value: unknown, field: string): number | undefined {
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number') throw new TypeError(`${field} must be a number (got ${typeof value})`);
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-        throw new RangeError(`${field} must be an integer from 0 to 4294967295 (got ${value})`);
-    }
-    return value;
-}
-
-const CONFIG_KEYS = [
-    'client_id',
-    'host_name',
-    'port',
-    'clean_session',
-    'keep_alive',
-    'ping_timeout',
-    'protocol_operation_timeout',
-    'reconnect_min_sec',
-    'reconnect_max_sec',
-    'will',
-    'username',
-    'password',
-    'disable_metrics',
-    'metrics',
-    'socket_options',
-    'use_websocket',
-    'tls_ctx',
-    'proxy_options',
-    'websocket_handshake_transform',
-] as const;
-
-const SOCKET_KEYS = [
-    'type',
-    'domain',
-    'connect_timeout_ms',
-    'keepalive',
-    'keep_alive_interval_sec',
-    'keep_alive_timeout_sec',
-    'keep_alive_max_failed_probes',
-    'tcp_nodelay',
-];
 
 /**
  * An MQTT 3.1.1 connection (aws-crt's `mqtt.MqttClientConnection`). `connect()` it; once
@@ -283,104 +131,12 @@ export class MqttClientConnection extends EventEmitter {
     ) {
         super();
         if (client === undefined || client === null) throw new TypeError('client must be an mqtt.MqttClient');
-        validate.requireObject(config, 'config');
-        const c = validate.snapshot(config, CONFIG_KEYS, 'config');
-        if (typeof c.client_id !== 'string') throw new TypeError(`config.client_id must be a string (got ${typeof c.client_id})`);
-        if (typeof c.host_name !== 'string' || c.host_name.length === 0) {
-            throw new TypeError('config.host_name must be a non-empty string');
-        }
-        if (typeof c.port !== 'number' || !Number.isInteger(c.port) || c.port < 1 || c.port > 65535) {
-            throw new RangeError(`config.port must be an integer from 1 to 65535 (got ${String(c.port)})`);
-        }
-        if (c.socket_options === undefined || c.socket_options === null) {
-            throw new TypeError('config.socket_options is required (an io.SocketOptions)');
-        }
-        validate.requireObject(c.socket_options, 'config.socket_options');
-        const socketOptions = validate.snapshot(c.socket_options, SOCKET_KEYS, 'config.socket_options');
-
-        // Reconnect bounds as aws-crt clamps them: a min above the default max raises the max,
-        // a max below the default min lowers the min.
-        let minSec = DEFAULT_RECONNECT_MIN_SEC;
-        let maxSec = DEFAULT_RECONNECT_MAX_SEC;
-        const minGiven = checkSeconds(c.reconnect_min_sec, 'config.reconnect_min_sec');
-        const maxGiven = checkSeconds(c.reconnect_max_sec, 'config.reconnect_max_sec');
-        if (minGiven) {
-            minSec = minGiven;
-            maxSec = Math.max(minSec, maxSec);
-        }
-        if (maxGiven) {
-            maxSec = maxGiven;
-            minSec = Math.min(minSec, maxSec);
-        }
-
-        const native: Record<string, unknown> = { reconnectMinSec: minSec, reconnectMaxSec: maxSec };
-        if (c.will !== undefined && c.will !== null) {
-            validate.requireObject(c.will, 'config.will');
-            const w = validate.snapshot(c.will, ['topic', 'qos', 'payload', 'retain'], 'config.will');
-            if (typeof w.topic !== 'string') throw new TypeError(`config.will.topic must be a string (got ${typeof w.topic})`);
-            validate.checkTopicName(w.topic, 'config.will.topic');
-            checkQos(w.qos, 'config.will.qos');
-            native.will = {
-                topic: w.topic,
-                qos: w.qos,
-                payload: payloadBytes(w.payload, 'config.will.payload'),
-                retain: w.retain === true,
-            };
-        }
-        for (const key of ['username', 'password'] as const) {
-            const v = c[key];
-            if (v === undefined || v === null) continue;
-            if (typeof v !== 'string') throw new TypeError(`config.${key} must be a string (got ${typeof v})`);
-            native[key] = v;
-        }
-        if (c.proxy_options !== undefined && c.proxy_options !== null) {
-            native.httpProxyOptions = nativeProxyOptions(c.proxy_options as HttpProxyOptions);
-        }
-        const transform = c.websocket_handshake_transform;
-        if (transform !== undefined && transform !== null && typeof transform !== 'function') {
-            throw new TypeError('config.websocket_handshake_transform must be a function (request, done) => void');
-        }
-        if (c.use_websocket === true) {
-            let sigv4: Sigv4Setup | undefined;
-            if (typeof transform === 'function') {
-                try {
-                    sigv4 = (transform as { [SIGV4_TRANSFORM]?: Sigv4Setup })[SIGV4_TRANSFORM];
-                } catch (e) {
-                    throw validate.unreadable('config.websocket_handshake_transform', e);
-                }
-            }
-            native.websocket = sigv4
-                ? {
-                      sigv4: {
-                          region: sigv4.region,
-                          service: sigv4.service,
-                          credentialsProvider: sigv4.credentialsProvider.native,
-                      },
-                  }
-                : { transform: typeof transform === 'function' };
-            this.#transform = transform as WebsocketHandshakeTransform | undefined;
-        }
-        let tlsNative: object | undefined;
-        if (c.tls_ctx !== undefined && c.tls_ctx !== null) {
-            if (!validate.isInstance(c.tls_ctx, ClientTlsContext, 'config.tls_ctx')) {
-                throw new TypeError('config.tls_ctx must be an io.ClientTlsContext');
-            }
-            this.tls_ctx = c.tls_ctx as ClientTlsContext;
-            tlsNative = this.tls_ctx.native;
-        }
-        this.#connect = {
-            clientId: c.client_id,
-            hostName: c.host_name,
-            port: c.port,
-            socketOptions,
-            keepAliveSecs: checkRange(c.keep_alive, 'config.keep_alive', 65535),
-            pingTimeoutMs: checkSeconds(c.ping_timeout, 'config.ping_timeout'),
-            protocolOperationTimeoutMs: checkSeconds(c.protocol_operation_timeout, 'config.protocol_operation_timeout'),
-            cleanSession: c.clean_session === true,
-            tlsCtx: tlsNative,
-        };
+        const setup = readConnectionConfig(config);
+        if (setup.tlsCtx) this.tls_ctx = setup.tlsCtx;
+        this.#transform = setup.transform;
+        this.#connect = setup.connect;
         this.#sink = (objects, records, count) => this.#onEvents(objects, records, count);
-        this.#native = new binding.NativeMqtt311Connection(native, this.#sink);
+        this.#native = new binding.NativeMqtt311Connection(setup.native, this.#sink);
         nativeHandles.set(this, this.#native);
         // Failed operations also emit 'error' (as in aws-crt); this listener keeps that from
         // ending a program that did not add its own.
@@ -677,20 +433,6 @@ export class MqttClientConnection extends EventEmitter {
             }
         }
     }
-}
-
-function checkQos(qos: unknown, field: string): void {
-    if (typeof qos !== 'number') throw new TypeError(`${field} must be a number (got ${typeof qos})`);
-    if (qos !== 0 && qos !== 1 && qos !== 2) throw new RangeError(`${field} must be 0, 1 or 2 (got ${qos})`);
-}
-
-function checkRange(value: unknown, field: string, max: number): number | undefined {
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number') throw new TypeError(`${field} must be a number (got ${typeof value})`);
-    if (!Number.isInteger(value) || value < 0 || value > max) {
-        throw new RangeError(`${field} must be an integer from 0 to ${max} (got ${value})`);
-    }
-    return value;
 }
 
 /** An error from a listener: reported as an uncaught exception on the next tick, as EventEmitter would. */

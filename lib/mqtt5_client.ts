@@ -1,50 +1,23 @@
-// The MQTT 5 client: checks what callers pass, hands it to the native client, settles the
-// operations' promises and fans the native event batches out to listeners.
-import {
-    completeOperation,
-    type CppSuback,
-    type CppUnsuback,
-    type OnPublishCompletionHandler,
-    type OnSubscribeCompletionHandler,
-    type OnUnsubscribeCompletionHandler,
+// The MQTT 5 client: checks what callers pass and hands it to the native client. Its receiving
+// side (the native event batches to settled promises and listeners) is lib/mqtt5_dispatch.ts; the
+// options and callback forms of its operations are lib/operation.ts.
+import type {
+    CppSuback,
+    CppUnsuback,
+    OnPublishCompletionHandler,
+    OnSubscribeCompletionHandler,
+    OnUnsubscribeCompletionHandler,
 } from './cpp/completion';
-import {
-    OnAttemptingConnectEventData,
-    OnConnectionFailureEventData,
-    OnConnectionSuccessEventData,
-    OnDisconnectionEventData,
-    OnStoppedEventData,
-    PublishReceivedEventData,
-} from './cpp/events';
-import {
-    adoptConnack,
-    adoptDisconnect,
-    adoptPuback,
-    adoptSettings,
-    adoptSuback,
-    adoptUnsuback,
-    PubAckPacket,
-    ReceivedPublishPacket,
-} from './cpp/results';
 import type { OperationOptions } from './abort';
 import { CrtError, ErrorCodes } from './error';
-import { runHandshakeTransform, websocketConfigOf } from './handshake_transform';
-import { type PublishAcknowledgementHandle, PublishAcknowledgementHandleWrapper } from './mqtt5_ack';
+import { websocketConfigOf } from './handshake_transform';
+import type { PublishAcknowledgementHandle } from './mqtt5_ack';
 import { MessageStream, type MessagesOptions } from './messages';
 import { type ClientMetrics, MetricsRecorder } from './metrics';
 import { readConfig, withWhatItGot } from './mqtt5_config';
-import { exactBytes, ownBinaries, withUserProperties } from './mqtt5_received';
-import {
-    connectionContext,
-    disconnectionContext,
-    type Endpoint,
-    endpointOf,
-    mqttErrorCode,
-    oversizedPayload,
-    packetLimitContext,
-} from './mqtt5_errors';
+import { Mqtt5EventDispatcher } from './mqtt5_dispatch';
+import { endpointOf, oversizedPayload } from './mqtt5_errors';
 import type { DisconnectPacket, PublishPacket, SubscribePacket, UnsubscribePacket } from './mqtt5_packet';
-import { PubackReasonCode } from './mqtt5_packet';
 import type {
     ClientStatistics,
     ConnectionSuccessEvent,
@@ -55,17 +28,9 @@ import type {
     ReceivedBinary,
     WebsocketHandshakeTransform,
 } from './mqtt5_types';
-import {
-    binding,
-    type NativeEvent,
-    NativeEventType,
-    NativeMessageBits,
-    type NativeMqtt5Client,
-    NativeRecord,
-    type NativeSink,
-} from './native';
+import { binding, type NativeMqtt5Client, type NativeSink } from './native';
 import { nativeHandles } from './native_handles';
-import { runOperation, tracedSubmit } from './operation';
+import { submitInOtherForm } from './operation';
 import { PendingOperations } from './pending';
 import { channels } from './tracing';
 import { TypedEventEmitter } from './typed_emitter';
@@ -98,18 +63,11 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
     static readonly SLOW_CONSUMER = 'slowConsumer';
 
     #native: NativeMqtt5Client | undefined;
-    // start() was called and 'stopped' has not been emitted since.
-    #started = false;
-    #transform: WebsocketHandshakeTransform | undefined;
     readonly #pending = new PendingOperations();
     // Held here so the native side can keep only a weak reference while the client is stopped.
     readonly #sink: NativeSink;
-    // Received payloads as Buffers over shared memory (config.zeroCopyPayloads) instead of own ArrayBuffers.
-    readonly #zeroCopy: boolean;
-    // Where it connects: named in connection errors.
-    readonly #endpoint: Endpoint;
-    // The largest packet the server accepts, from the last CONNACK (undefined before the first).
-    #maxPacketSize: number | undefined;
+    // The receiving side: turns the native event batches into settled promises and events.
+    readonly #events: Mqtt5EventDispatcher;
     // The last topic that passed the topic checks: publishers mostly reuse a few topics.
     #checkedTopic: string | undefined;
     // State, counts and last error for metrics(), connected() and messages() (lib/metrics.ts).
@@ -121,23 +79,23 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
     constructor(config: Mqtt5ClientConfig) {
         super();
         const nativeConfig = readConfig(config);
-        this.#zeroCopy = nativeConfig.zeroCopyPayloads === true;
+        const zeroCopy = nativeConfig.zeroCopyPayloads === true;
         delete nativeConfig.zeroCopyPayloads;
         const transform = nativeConfig.websocketHandshakeTransform as WebsocketHandshakeTransform | undefined;
         delete nativeConfig.websocketHandshakeTransform;
-        if (transform !== undefined) {
-            nativeConfig.websocket = websocketConfigOf(transform);
-            this.#transform = transform;
-        }
-        this.#sink = (objects, records, count) => this.#onEvents(objects, records, count);
+        if (transform !== undefined) nativeConfig.websocket = websocketConfigOf(transform);
+        this.#sink = (objects, records, count) => this.#events.onEvents(objects, records, count);
+        let native: NativeMqtt5Client;
         try {
-            this.#native = new binding.NativeMqtt5Client(nativeConfig, this.#sink);
+            native = new binding.NativeMqtt5Client(nativeConfig, this.#sink);
         } catch (err) {
             throw withWhatItGot(err, nativeConfig);
         }
+        this.#native = native;
         // Read after the native checks: host and port are a string and a number by now.
-        this.#endpoint = endpointOf(nativeConfig, transform !== undefined);
-        nativeHandles.set(this, this.#native);
+        const endpoint = endpointOf(nativeConfig, transform !== undefined);
+        this.#events = new Mqtt5EventDispatcher(this, native, this.#pending, this.#metrics, { zeroCopy, endpoint, transform });
+        nativeHandles.set(this, native);
     }
 
     /**
@@ -146,7 +104,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
      */
     start(): boolean {
         this.#live().start();
-        this.#started = true;
+        this.#events.started = true;
         this.#metrics.onStart();
         return true;
     }
@@ -189,28 +147,16 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
         packet: PublishPacket,
         onComplete?: OnPublishCompletionHandler | OperationOptions,
     ): Promise<PublishCompletionResult> | false {
-        // With options (an object; a callback is a function), or watched through
-        // diagnostics_channel: lib/operation.ts.
-        if (onComplete == null ? channels.publish.hasSubscribers : typeof onComplete === 'object') {
-            return runOperation(this, 'publish', this.#publishBound, packet, onComplete);
+        // The plain call (no options, no callback, nobody watching through diagnostics_channel).
+        if (onComplete == null && !channels.publish.hasSubscribers) {
+            try {
+                return this.#publish(packet);
+            } catch (err) {
+                return Promise.reject(err);
+            }
         }
-        if (onComplete != null) {
-            // Reading the private method checks the receiver: a wrong `this` throws here, not
-            // `false`. No closure here: one capturing `packet` would cost the promise form a
-            // context allocation on every call.
-            return completeOperation(
-                this,
-                'publish',
-                tracedSubmit('publish', this.#publish),
-                packet,
-                onComplete as OnPublishCompletionHandler,
-            );
-        }
-        try {
-            return this.#publish(packet);
-        } catch (err) {
-            return Promise.reject(err);
-        }
+        // Reading the private method checks the receiver: a wrong `this` throws here, not `false`.
+        return submitInOtherForm(this, 'publish', this.#publish, packet, onComplete);
     }
 
     // The submissions throw when an operation is refused: the promise forms turn that into a
@@ -265,7 +211,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
                 validate.checkTopicName(topic, 'publish.topicName');
                 this.#checkedTopic = topic;
             }
-            const oversized = oversizedPayload(payload, this.#maxPacketSize);
+            const oversized = oversizedPayload(payload, this.#events.maxPacketSize);
             if (oversized) throw oversized;
             const id = native.publishFast(topic, payload, qos, retain === true);
             this.#metrics.publishes.started++;
@@ -277,27 +223,13 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
             return this.#track(id);
         }
         const p = validate.readPublish(packet, 'publish');
-        const oversized = oversizedPayload(p.payload, this.#maxPacketSize);
+        const oversized = oversizedPayload(p.payload, this.#events.maxPacketSize);
         if (oversized) throw oversized;
         // Reading the packet ran the caller's getters, which may have closed the client.
         const id = this.#live().publish(p);
         this.#metrics.publishes.started++;
         return this.#track(id);
     }
-
-    // The submissions as lib/operation.ts calls them (made on first use).
-    get #publishBound(): (packet: unknown) => Promise<unknown> {
-        return (this.#publishFn ??= (packet) => this.#publish(packet as PublishPacket));
-    }
-    #publishFn: ((packet: unknown) => Promise<unknown>) | undefined;
-    get #subscribeBound(): (packet: unknown) => Promise<unknown> {
-        return (this.#subscribeFn ??= (packet) => this.#subscribe(packet as SubscribePacket));
-    }
-    #subscribeFn: ((packet: unknown) => Promise<unknown>) | undefined;
-    get #unsubscribeBound(): (packet: unknown) => Promise<unknown> {
-        return (this.#unsubscribeFn ??= (packet) => this.#unsubscribe(packet as UnsubscribePacket));
-    }
-    #unsubscribeFn: ((packet: unknown) => Promise<unknown>) | undefined;
 
     /**
      * Subscribes. Resolves with the SUBACK, whose `reasonCodes` tell per subscription what was
@@ -308,26 +240,14 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
     subscribe(packet: SubscribePacket, options?: OperationOptions): Promise<CppSuback>;
     subscribe(packet: SubscribePacket, onComplete: OnSubscribeCompletionHandler): Promise<CppSuback> | false;
     subscribe(packet: SubscribePacket, onComplete?: OnSubscribeCompletionHandler | OperationOptions): Promise<CppSuback> | false {
-        if (onComplete == null ? channels.subscribe.hasSubscribers : typeof onComplete === 'object') {
-            return runOperation(this, 'subscribe', this.#subscribeBound, packet, onComplete);
+        if (onComplete == null && !channels.subscribe.hasSubscribers) {
+            try {
+                return this.#subscribe(packet);
+            } catch (err) {
+                return Promise.reject(err);
+            }
         }
-        if (onComplete != null) {
-            // Reading the private method checks the receiver: a wrong `this` throws here, not
-            // `false`. No closure here: one capturing `packet` would cost the promise form a
-            // context allocation on every call.
-            return completeOperation(
-                this,
-                'subscribe',
-                tracedSubmit('subscribe', this.#subscribe),
-                packet,
-                onComplete as OnSubscribeCompletionHandler,
-            );
-        }
-        try {
-            return this.#subscribe(packet);
-        } catch (err) {
-            return Promise.reject(err);
-        }
+        return submitInOtherForm(this, 'subscribe', this.#subscribe, packet, onComplete);
     }
 
     #subscribe(packet: SubscribePacket): Promise<CppSuback> {
@@ -349,26 +269,14 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
         packet: UnsubscribePacket,
         onComplete?: OnUnsubscribeCompletionHandler | OperationOptions,
     ): Promise<CppUnsuback> | false {
-        if (onComplete == null ? channels.unsubscribe.hasSubscribers : typeof onComplete === 'object') {
-            return runOperation(this, 'unsubscribe', this.#unsubscribeBound, packet, onComplete);
+        if (onComplete == null && !channels.unsubscribe.hasSubscribers) {
+            try {
+                return this.#unsubscribe(packet);
+            } catch (err) {
+                return Promise.reject(err);
+            }
         }
-        if (onComplete != null) {
-            // Reading the private method checks the receiver: a wrong `this` throws here, not
-            // `false`. No closure here: one capturing `packet` would cost the promise form a
-            // context allocation on every call.
-            return completeOperation(
-                this,
-                'unsubscribe',
-                tracedSubmit('unsubscribe', this.#unsubscribe),
-                packet,
-                onComplete as OnUnsubscribeCompletionHandler,
-            );
-        }
-        try {
-            return this.#unsubscribe(packet);
-        } catch (err) {
-            return Promise.reject(err);
-        }
+        return submitInOtherForm(this, 'unsubscribe', this.#unsubscribe, packet, onComplete);
     }
 
     #unsubscribe(packet: UnsubscribePacket): Promise<CppUnsuback> {
@@ -446,7 +354,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
      * most 5 s for `stopped`), then {@link close}s it.
      */
     async [Symbol.asyncDispose](): Promise<void> {
-        if (this.#native && this.#started) {
+        if (this.#native && this.#events.started) {
             await new Promise<void>((resolve) => {
                 const timer = setTimeout(done, 5000);
                 function done() {
@@ -473,6 +381,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
         const native = this.#native;
         if (!native) return;
         this.#native = undefined;
+        this.#events.native = undefined;
         native.close();
         this.#metrics.onClose();
         this.#pending.rejectAll(() => new CrtError(ErrorCodes.MQTT5_CLIENT_TERMINATED, 'the client was closed'));
@@ -488,197 +397,9 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
         return this.#pending.add<T>(id);
     }
 
-    #settle(event: NativeEvent, value: unknown, kind: 'publish' | 'subscribe' | 'unsubscribe'): void {
-        if (event.errorCode) {
-            // A packet the CRT refused as invalid: say which limits were in force.
-            const context =
-                event.errorCode === mqttErrorCode('AWS_ERROR_MQTT5_PACKET_VALIDATION')
-                    ? packetLimitContext(this.#maxPacketSize)
-                    : undefined;
-            const error = new CrtError(event.errorCode, context);
-            this.#metrics.onOperationError(kind, error);
-            this.#pending.reject(event.id!, error);
-        } else {
-            this.#metrics.countsOf(kind).succeeded++;
-            this.#pending.resolve(event.id!, value);
-        }
-    }
-
-    #onEvents(objects: unknown[], records: Float64Array, count: number): void {
-        if (!this.#native) return; // closed: everything pending was rejected already
-        const pending = this.#pending;
-        const autoAck: number[] = [];
-        const metrics = this.#metrics;
-        // Someone listens on mqtt5-crt:message (asked once per batch).
-        const observe = channels.message.hasSubscribers;
-        let k = 0;
-        let arena: ArrayBuffer | undefined;
-        let topic = '';
-        for (let j = 0; j < count; ) {
-            const kind = records[j];
-            try {
-                if (kind === NativeRecord.Message) {
-                    const bits = records[j + 1];
-                    const ackId = records[j + 2];
-                    const offset = records[j + 3];
-                    const length = records[j + 4];
-                    j += 5;
-                    if (bits & NativeMessageBits.NewTopic) topic = objects[k++] as string;
-                    let payload: ReceivedBinary;
-                    if (bits & NativeMessageBits.External) {
-                        const own = objects[k++] as Buffer;
-                        payload = this.#zeroCopy ? own : exactBytes(own);
-                    } else {
-                        // The arena holds the whole batch: a view would show the other messages.
-                        payload = this.#zeroCopy ? Buffer.from(arena!, offset, length) : arena!.slice(offset, offset + length);
-                    }
-                    // A C++ PublishPacket too (its getters are on the prototype).
-                    const message: PublishPacket = new ReceivedPublishPacket(
-                        payload,
-                        bits & NativeMessageBits.QosMask,
-                        (bits & NativeMessageBits.Retain) !== 0,
-                        topic,
-                    );
-                    metrics.messages++;
-                    if (observe) channels.message.publish({ client: this, message });
-                    if (ackId === 0) this.#emitSafely('messageReceived', new PublishReceivedEventData(message));
-                    else this.#deliverAcked(message, ackId, autoAck);
-                } else if (kind === NativeRecord.Done || kind === NativeRecord.Puback) {
-                    const id = records[j + 1];
-                    j += 2;
-                    metrics.publishes.succeeded++;
-                    pending.resolve(id, kind === NativeRecord.Done ? undefined : new PubAckPacket(PubackReasonCode.Success));
-                } else if (kind === NativeRecord.Arena) {
-                    j += 1;
-                    arena = objects[k++] as ArrayBuffer;
-                } else {
-                    j += 1;
-                    const ev = objects[k++] as NativeEvent;
-                    if (ev.event !== NativeEventType.MessageReceived) this.#dispatch(ev);
-                    else {
-                        metrics.messages++;
-                        if (!this.#zeroCopy) ownBinaries(ev.packet);
-                        if (observe) channels.message.publish({ client: this, message: ev.packet });
-                        if (ev.ackId === undefined) this.#emitSafely('messageReceived', new PublishReceivedEventData(ev.packet));
-                        else this.#deliverAcked(ev.packet, ev.ackId, autoAck);
-                    }
-                }
-            } catch (err) {
-                this.#raise(err);
-            }
-            // A listener closed the client: nothing more may be emitted (its pending operations
-            // were rejected by close()), so the rest of the batch is dropped.
-            if (!this.#native) return;
-        }
-        // The PUBACKs nobody took over go out together, in one call per batch.
-        if (autoAck.length > 0 && this.#native) this.#native.acknowledge(autoAck);
-    }
-
-    /**
-     * An error from a listener (or a transform): reported as an uncaught exception on the next
-     * tick, as EventEmitter would, without costing the rest of the batch or the other listeners.
-     */
-    #raise(err: unknown): void {
-        process.nextTick(() => {
-            throw err;
-        });
-    }
-
-    /** emit() that runs every listener even when one throws (each error is raised separately). */
-    #emitSafely(event: keyof Mqtt5ClientEvents & string, payload: unknown): void {
-        const listeners = this.rawListeners(event) as Array<(arg: unknown) => void>;
-        for (let i = 0; i < listeners.length; i++) {
-            // A listener closed the client: the later ones are not called (nothing is emitted
-            // after close() returns).
-            if (i > 0 && !this.#native) return;
-            try {
-                listeners[i].call(this, payload);
-            } catch (err) {
-                this.#raise(err);
-            }
-        }
-    }
-
-    /** A QoS 1 message: listeners may take over its PUBACK; otherwise it joins this batch's. */
-    #deliverAcked(message: PublishPacket, ackId: number, autoAck: number[]): void {
-        const wrapper = new PublishAcknowledgementHandleWrapper(
-            (this.#ackOne ??= (id: number) => this.#native?.acknowledge([id])),
-            ackId,
-        );
-        try {
-            this.#emitSafely('messageReceived', new PublishReceivedEventData(message, wrapper));
-        } finally {
-            if (wrapper.release()) autoAck.push(ackId);
-        }
-    }
-
     #flushQueued = false;
     readonly #flushPublishes = (): void => {
         this.#flushQueued = false;
         this.#native?.flushPublishes();
     };
-
-    /** Sends one PUBACK (made on first use: most clients never need it). */
-    #ackOne: ((ackId: number) => void) | undefined;
-
-    #dispatch(ev: NativeEvent): void {
-        switch (ev.event) {
-            // The packets the native layer builds become the C++ classes (same objects, getters added).
-            case NativeEventType.PublishComplete:
-                this.#settle(ev, ev.packet ? adoptPuback(withUserProperties(ev.packet)) : ev.packet, 'publish');
-                break;
-            case NativeEventType.SubscribeComplete:
-                this.#settle(ev, ev.packet ? adoptSuback(withUserProperties(ev.packet)) : ev.packet, 'subscribe');
-                break;
-            case NativeEventType.UnsubscribeComplete:
-                this.#settle(ev, ev.packet ? adoptUnsuback(withUserProperties(ev.packet)) : ev.packet, 'unsubscribe');
-                break;
-            case NativeEventType.AttemptingConnect:
-                this.#metrics.onAttempt();
-                this.#emitSafely('attemptingConnect', new OnAttemptingConnectEventData());
-                break;
-            case NativeEventType.ConnectionSuccess: {
-                this.#maxPacketSize = ev.settings?.maximumPacketSizeToServer;
-                const data = new OnConnectionSuccessEventData(
-                    adoptConnack(withUserProperties(ev.packet)),
-                    adoptSettings(ev.settings),
-                );
-                this.#metrics.onSuccess(data);
-                this.#emitSafely('connectionSuccess', data);
-                break;
-            }
-            case NativeEventType.ConnectionFailure: {
-                const code = ev.errorCode ?? 0;
-                const data = new OnConnectionFailureEventData(
-                    new CrtError(code, connectionContext(this.#endpoint, code)),
-                    ev.packet ? adoptConnack(withUserProperties(ev.packet)) : undefined,
-                );
-                this.#metrics.onFailure(data.error, data.connack);
-                this.#emitSafely('connectionFailure', data);
-                break;
-            }
-            case NativeEventType.Disconnection: {
-                const data = new OnDisconnectionEventData(
-                    new CrtError(ev.errorCode ?? 0, disconnectionContext(this.#endpoint)),
-                    ev.packet ? adoptDisconnect(withUserProperties(ev.packet)) : undefined,
-                );
-                this.#metrics.onDisconnection(data.error, data.disconnect);
-                this.#emitSafely('disconnection', data);
-                break;
-            }
-            case NativeEventType.SlowConsumer:
-                this.#emitSafely('slowConsumer', ev.packet);
-                break;
-            case NativeEventType.WebsocketTransform:
-                runHandshakeTransform(this.#transform!, ev.packet, (code, rewritten) =>
-                    this.#native?.completeWebsocketTransform(ev.id!, code, rewritten),
-                );
-                break;
-            case NativeEventType.Stopped:
-                this.#started = false;
-                this.#metrics.onStopped();
-                this.#emitSafely('stopped', new OnStoppedEventData());
-                break;
-        }
-    }
 }

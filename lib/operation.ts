@@ -1,20 +1,43 @@
-// The path publish/subscribe/unsubscribe take when given options or watched through
-// diagnostics_channel; the plain call never comes here. It reads the signal, runs the client's own
-// submission inside the tracing channel, and races the outcome against the signal.
+// The paths publish/subscribe/unsubscribe take when given options or a C++ completion callback,
+// or watched through diagnostics_channel; the plain call never comes here. With options it reads
+// the signal, runs the client's own submission inside the tracing channel, and races the outcome
+// against the signal.
 import { abortError, raceSignal, readSignal } from './abort';
+import { completeOperation } from './cpp/completion';
+import type { Mqtt5Client } from './mqtt5_client';
 import { channels, type OperationTraceContext } from './tracing';
 
 type Kind = 'publish' | 'subscribe' | 'unsubscribe';
 
 /**
- * @internal `submit` is the client's own submission, which throws when the operation is refused
- * (bad input, closed client): that becomes a rejection here, as in the plain call.
+ * @internal An operation not in its plain form: `onComplete` is options (an object), or nothing
+ * while someone watches through diagnostics_channel (then {@link runOperation}), or else the C++
+ * completion callback. `submit` is the client's own submission, called with the client as `this`
+ * (no closure: one capturing `packet` in the client's method would cost the plain form a context
+ * allocation on every call).
  */
-export function runOperation<T>(
-    client: object,
+export function submitInOtherForm<T, P>(
+    client: Mqtt5Client,
     kind: Kind,
-    submit: (packet: unknown) => Promise<unknown>,
-    packet: unknown,
+    submit: (this: Mqtt5Client, packet: P) => Promise<T>,
+    packet: P,
+    onComplete: unknown,
+): Promise<T> | false {
+    if (onComplete == null || typeof onComplete === 'object') return runOperation(client, kind, submit, packet, onComplete);
+    // biome-ignore lint/suspicious/noExplicitAny: each operation's callback has its own result type
+    return completeOperation(client, kind, tracedSubmit(kind, submit), packet, onComplete as (...args: any[]) => void);
+}
+
+/**
+ * @internal `submit` is the client's own submission (called with `client` as `this`), which
+ * throws when the operation is refused (bad input, closed client): that becomes a rejection here,
+ * as in the plain call.
+ */
+export function runOperation<C extends object, P, T>(
+    client: C,
+    kind: Kind,
+    submit: (this: C, packet: P) => Promise<unknown>,
+    packet: P,
     options: unknown,
 ): Promise<T> {
     let signal: AbortSignal | undefined;
@@ -28,7 +51,7 @@ export function runOperation<T>(
         if (signal?.aborted) return Promise.reject(abortError(signal));
         let promise: Promise<unknown>;
         try {
-            promise = submit(packet);
+            promise = submit.call(client, packet);
         } catch (e) {
             return Promise.reject(e);
         }
