@@ -39,7 +39,8 @@ import {
     type NativeSink,
 } from './native';
 import { nativeHandles } from './native_handles';
-import { PendingOperations } from './pending';
+import { NativeOwner } from './native_owner';
+import { raiseUncaught } from './typed_emitter';
 import * as validate from './validate';
 import { runHandshakeTransform } from './handshake_transform';
 
@@ -110,10 +111,14 @@ export class MqttClientConnection extends EventEmitter {
     /** The TLS context the connection uses, if any. */
     readonly tls_ctx?: ClientTlsContext;
 
-    #native: NativeMqtt311Connection | undefined;
+    // The native connection until close(), and the operations in flight.
+    readonly #owner = new NativeOwner<NativeMqtt311Connection>(
+        ErrorCodes.MQTT_CONNECTION_DESTROYED,
+        'the connection is closed',
+        'the connection was closed',
+    );
     readonly #connect: Record<string, unknown>;
     readonly #sink: NativeSink;
-    readonly #pending = new PendingOperations();
     // Operation id -> what it resolves with (connect: the session flag; others: packet id and more).
     readonly #kinds = new Map<number, 'connect' | 'disconnect'>();
     // Subscriptions' callbacks by topic filter: the CRT's topic tree is mirrored here, so each
@@ -136,8 +141,8 @@ export class MqttClientConnection extends EventEmitter {
         this.#transform = setup.transform;
         this.#connect = setup.connect;
         this.#sink = (objects, records, count) => this.#onEvents(objects, records, count);
-        this.#native = new binding.NativeMqtt311Connection(setup.native, this.#sink);
-        nativeHandles.set(this, this.#native);
+        this.#owner.native = new binding.NativeMqtt311Connection(setup.native, this.#sink);
+        nativeHandles.set(this, this.#owner.native);
         // Failed operations also emit 'error' (as in aws-crt); this listener keeps that from
         // ending a program that did not add its own.
         this.on('error', () => {});
@@ -244,18 +249,11 @@ export class MqttClientConnection extends EventEmitter {
      * operations reject with AWS_ERROR_MQTT_CONNECTION_DESTROYED. `disconnect()` does this too.
      */
     close(): void {
-        const native = this.#native;
-        if (!native) return;
-        this.#native = undefined;
-        native.close();
-        this.#kinds.clear();
-        this.#pending.rejectAll(() => new CrtError(ErrorCodes.MQTT_CONNECTION_DESTROYED, 'the connection was closed'));
+        this.#owner.close(() => this.#kinds.clear());
     }
 
     #live(): NativeMqtt311Connection {
-        const native = this.#native;
-        if (!native) throw new CrtError(ErrorCodes.MQTT_CONNECTION_DESTROYED, 'the connection is closed');
-        return native;
+        return this.#owner.live();
     }
 
     /** Runs a submission: a synchronous throw becomes the rejection (with 'error' for CRT errors). */
@@ -266,7 +264,7 @@ export class MqttClientConnection extends EventEmitter {
         } catch (err) {
             return this.#rejected(err);
         }
-        return this.#pending.add<T>(id).catch((err) => this.#rejected(err));
+        return this.#owner.pending.add<T>(id).catch((err) => this.#rejected(err));
     }
 
     /** publish/subscribe/unsubscribe: the native call returns id * 65536 + packet id. */
@@ -286,7 +284,7 @@ export class MqttClientConnection extends EventEmitter {
     }
 
     #onEvents(objects: unknown[], records: Float64Array, count: number): void {
-        const pending = this.#pending;
+        const pending = this.#owner.pending;
         let k = 0;
         let arena: ArrayBuffer | undefined;
         let topic = '';
@@ -328,7 +326,7 @@ export class MqttClientConnection extends EventEmitter {
                     }
                 }
             } catch (err) {
-                raise(err);
+                raiseUncaught(err);
             }
         }
     }
@@ -339,7 +337,7 @@ export class MqttClientConnection extends EventEmitter {
         if (kind === undefined) return;
         this.#kinds.delete(id);
         if (kind === 'disconnect') {
-            this.#native?.setRunning(false);
+            this.#owner.native?.setRunning(false);
             this.#emitSafely('disconnect');
         }
     }
@@ -352,7 +350,7 @@ export class MqttClientConnection extends EventEmitter {
                 try {
                     callback(topic, data, dup, qos, retain);
                 } catch (err) {
-                    raise(err);
+                    raiseUncaught(err);
                 }
             }
         }
@@ -365,16 +363,16 @@ export class MqttClientConnection extends EventEmitter {
             case NativeEventType.Mqtt311ConnectComplete: {
                 this.#kinds.delete(ev.id!);
                 if (!ev.errorCode && info?.returnCode === 0) {
-                    this.#pending.resolve(ev.id!, info.sessionPresent === true);
+                    this.#owner.pending.resolve(ev.id!, info.sessionPresent === true);
                     this.#emitSafely('connect', info.sessionPresent === true);
                 } else {
                     // A failed connect() does not retry: the connection no longer keeps the process alive.
-                    this.#native?.setRunning(false);
+                    this.#owner.native?.setRunning(false);
                     const code = ev.errorCode || ErrorCodes.MQTT_PROTOCOL_ERROR;
                     const context = ev.errorCode
                         ? 'Failed to connect'
                         : `Server rejected connection (return code ${info?.returnCode})`;
-                    this.#pending.reject(ev.id!, new CrtError(code, context));
+                    this.#owner.pending.reject(ev.id!, new CrtError(code, context));
                 }
                 break;
             }
@@ -400,13 +398,13 @@ export class MqttClientConnection extends EventEmitter {
                 break;
             case NativeEventType.Mqtt311OpComplete:
                 if (ev.errorCode) {
-                    this.#pending.reject(ev.id!, new CrtError(ev.errorCode, 'the operation failed'));
+                    this.#owner.pending.reject(ev.id!, new CrtError(ev.errorCode, 'the operation failed'));
                 } else if (info?.qos === 128) {
                     // SUBACK failure return code: the server refused the subscription.
                     this.#subscriptions.delete(info.topic ?? '');
-                    this.#pending.resolve(ev.id!, info);
+                    this.#owner.pending.resolve(ev.id!, info);
                 } else {
-                    this.#pending.resolve(ev.id!, info);
+                    this.#owner.pending.resolve(ev.id!, info);
                 }
                 break;
             case NativeEventType.WebsocketTransform: {
@@ -415,7 +413,7 @@ export class MqttClientConnection extends EventEmitter {
                 runHandshakeTransform(
                     transform,
                     ev.packet as { method: string; path: string; headers: Array<[string, string]> },
-                    (code, rewritten) => this.#native?.completeWebsocketTransform(id, code, rewritten),
+                    (code, rewritten) => this.#owner.native?.completeWebsocketTransform(id, code, rewritten),
                 );
                 break;
             }
@@ -429,15 +427,8 @@ export class MqttClientConnection extends EventEmitter {
             try {
                 listeners[i].apply(this, args);
             } catch (err) {
-                raise(err);
+                raiseUncaught(err);
             }
         }
     }
-}
-
-/** An error from a listener: reported as an uncaught exception on the next tick, as EventEmitter would. */
-function raise(err: unknown): void {
-    process.nextTick(() => {
-        throw err;
-    });
 }

@@ -9,7 +9,7 @@ import type {
     OnUnsubscribeCompletionHandler,
 } from './cpp/completion';
 import type { OperationOptions } from './abort';
-import { CrtError, ErrorCodes } from './error';
+import { ErrorCodes } from './error';
 import { websocketConfigOf } from './handshake_transform';
 import type { PublishAcknowledgementHandle } from './mqtt5_ack';
 import { MessageStream, type MessagesOptions } from './messages';
@@ -30,8 +30,8 @@ import type {
 } from './mqtt5_types';
 import { binding, type NativeMqtt5Client, type NativeSink } from './native';
 import { nativeHandles } from './native_handles';
+import { NativeOwner } from './native_owner';
 import { submitInOtherForm } from './operation';
-import { PendingOperations } from './pending';
 import { channels } from './tracing';
 import { TypedEventEmitter } from './typed_emitter';
 import * as validate from './validate';
@@ -62,8 +62,12 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
     /** Event name `slowConsumer`. */
     static readonly SLOW_CONSUMER = 'slowConsumer';
 
-    #native: NativeMqtt5Client | undefined;
-    readonly #pending = new PendingOperations();
+    // The native client until close(), and the operations in flight.
+    readonly #owner = new NativeOwner<NativeMqtt5Client>(
+        ErrorCodes.MQTT5_CLIENT_TERMINATED,
+        'the client is closed',
+        'the client was closed',
+    );
     // Held here so the native side can keep only a weak reference while the client is stopped.
     readonly #sink: NativeSink;
     // The receiving side: turns the native event batches into settled promises and events.
@@ -91,10 +95,10 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
         } catch (err) {
             throw withWhatItGot(err, nativeConfig);
         }
-        this.#native = native;
+        this.#owner.native = native;
         // Read after the native checks: host and port are a string and a number by now.
         const endpoint = endpointOf(nativeConfig, transform !== undefined);
-        this.#events = new Mqtt5EventDispatcher(this, native, this.#pending, this.#metrics, { zeroCopy, endpoint, transform });
+        this.#events = new Mqtt5EventDispatcher(this, this.#owner, this.#metrics, { zeroCopy, endpoint, transform });
         nativeHandles.set(this, native);
     }
 
@@ -119,11 +123,12 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
     stop(disconnectPacket?: DisconnectPacket): boolean {
         // A closed client has nothing to stop (false: not accepted): clean-up code calls stop()
         // and close() in any order.
-        if (this.#native === undefined) return false;
+        if (this.#owner.native === undefined) return false;
         const disconnect = disconnectPacket === undefined ? undefined : validate.readDisconnect(disconnectPacket);
         // Reading the packet ran the caller's getters, which may have closed the client.
-        if (this.#native === undefined) return false;
-        this.#native.stop(disconnect);
+        const native = this.#owner.native;
+        if (native === undefined) return false;
+        native.stop(disconnect);
         this.#metrics.onStop();
         return true;
     }
@@ -309,7 +314,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
 
     /** A snapshot of the client's state, counts and last error (fields documented in {@link ClientMetrics}). */
     metrics(): ClientMetrics {
-        const native = this.#native;
+        const native = this.#owner.native;
         return this.#metrics.snapshot(
             native
                 ? native.getOperationalStatistics()
@@ -354,7 +359,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
      * most 5 s for `stopped`), then {@link close}s it.
      */
     async [Symbol.asyncDispose](): Promise<void> {
-        if (this.#native && this.#events.started) {
+        if (this.#owner.native && this.#events.started) {
             await new Promise<void>((resolve) => {
                 const timer = setTimeout(done, 5000);
                 function done() {
@@ -378,28 +383,20 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
      * publish/subscribe/unsubscribe reject with one, and `stop()` does nothing.
      */
     close(): void {
-        const native = this.#native;
-        if (!native) return;
-        this.#native = undefined;
-        this.#events.native = undefined;
-        native.close();
-        this.#metrics.onClose();
-        this.#pending.rejectAll(() => new CrtError(ErrorCodes.MQTT5_CLIENT_TERMINATED, 'the client was closed'));
+        this.#owner.close(() => this.#metrics.onClose());
     }
 
     #live(): NativeMqtt5Client {
-        const native = this.#native;
-        if (!native) throw new CrtError(ErrorCodes.MQTT5_CLIENT_TERMINATED, 'the client is closed');
-        return native;
+        return this.#owner.live();
     }
 
     #track<T>(id: number): Promise<T> {
-        return this.#pending.add<T>(id);
+        return this.#owner.pending.add<T>(id);
     }
 
     #flushQueued = false;
     readonly #flushPublishes = (): void => {
         this.#flushQueued = false;
-        this.#native?.flushPublishes();
+        this.#owner.native?.flushPublishes();
     };
 }

@@ -30,8 +30,9 @@ import type { PublishPacket } from './mqtt5_packet';
 import { PubackReasonCode } from './mqtt5_packet';
 import type { Mqtt5ClientEvents, ReceivedBinary, WebsocketHandshakeTransform } from './mqtt5_types';
 import { type NativeEvent, NativeEventType, NativeMessageBits, type NativeMqtt5Client, NativeRecord } from './native';
-import type { PendingOperations } from './pending';
+import type { NativeOwner } from './native_owner';
 import { channels } from './tracing';
+import { raiseUncaught } from './typed_emitter';
 
 /**
  * @internal One client's receiver of native event batches (its sink calls {@link onEvents}). It
@@ -39,8 +40,6 @@ import { channels } from './tracing';
  * largest packet the server accepts.
  */
 export class Mqtt5EventDispatcher {
-    /** The native client; cleared by the client's close(), after which nothing more is emitted. */
-    native: NativeMqtt5Client | undefined;
     /** start() was called and 'stopped' has not been emitted since. */
     started = false;
     /** The largest packet the server accepts, from the last CONNACK (undefined before the first). */
@@ -48,7 +47,8 @@ export class Mqtt5EventDispatcher {
     /** Sends one PUBACK (made on first use: most clients never need it). */
     #ackOne: ((ackId: number) => void) | undefined;
     readonly #client: EventEmitter;
-    readonly #pending: PendingOperations;
+    // The native client (nothing more is emitted once the client closed it) and the operations in flight.
+    readonly #owner: NativeOwner<NativeMqtt5Client>;
     // State, counts and last error for metrics(), connected() and messages() (lib/metrics.ts).
     readonly #metrics: MetricsRecorder;
     // Received payloads as Buffers over shared memory (config.zeroCopyPayloads) instead of own ArrayBuffers.
@@ -59,14 +59,12 @@ export class Mqtt5EventDispatcher {
 
     constructor(
         client: EventEmitter,
-        native: NativeMqtt5Client,
-        pending: PendingOperations,
+        owner: NativeOwner<NativeMqtt5Client>,
         metrics: MetricsRecorder,
         options: { zeroCopy: boolean; endpoint: Endpoint; transform: WebsocketHandshakeTransform | undefined },
     ) {
         this.#client = client;
-        this.native = native;
-        this.#pending = pending;
+        this.#owner = owner;
         this.#metrics = metrics;
         this.#zeroCopy = options.zeroCopy;
         this.#endpoint = options.endpoint;
@@ -82,16 +80,17 @@ export class Mqtt5EventDispatcher {
                     : undefined;
             const error = new CrtError(event.errorCode, context);
             this.#metrics.onOperationError(kind, error);
-            this.#pending.reject(event.id!, error);
+            this.#owner.pending.reject(event.id!, error);
         } else {
             this.#metrics.countsOf(kind).succeeded++;
-            this.#pending.resolve(event.id!, value);
+            this.#owner.pending.resolve(event.id!, value);
         }
     }
 
     onEvents(objects: unknown[], records: Float64Array, count: number): void {
-        if (!this.native) return; // closed: everything pending was rejected already
-        const pending = this.#pending;
+        const owner = this.#owner;
+        if (!owner.native) return; // closed: everything pending was rejected already
+        const pending = owner.pending;
         const autoAck: number[] = [];
         const metrics = this.#metrics;
         // Someone listens on mqtt5-crt:message (asked once per batch).
@@ -149,24 +148,14 @@ export class Mqtt5EventDispatcher {
                     }
                 }
             } catch (err) {
-                this.#raise(err);
+                raiseUncaught(err);
             }
             // A listener closed the client: nothing more may be emitted (its pending operations
             // were rejected by close()), so the rest of the batch is dropped.
-            if (!this.native) return;
+            if (!owner.native) return;
         }
         // The PUBACKs nobody took over go out together, in one call per batch.
-        if (autoAck.length > 0 && this.native) this.native.acknowledge(autoAck);
-    }
-
-    /**
-     * An error from a listener (or a transform): reported as an uncaught exception on the next
-     * tick, as EventEmitter would, without costing the rest of the batch or the other listeners.
-     */
-    #raise(err: unknown): void {
-        process.nextTick(() => {
-            throw err;
-        });
+        if (autoAck.length > 0 && owner.native) owner.native.acknowledge(autoAck);
     }
 
     /** emit() that runs every listener even when one throws (each error is raised separately). */
@@ -175,11 +164,11 @@ export class Mqtt5EventDispatcher {
         for (let i = 0; i < listeners.length; i++) {
             // A listener closed the client: the later ones are not called (nothing is emitted
             // after close() returns).
-            if (i > 0 && !this.native) return;
+            if (i > 0 && !this.#owner.native) return;
             try {
                 listeners[i].call(this.#client, payload);
             } catch (err) {
-                this.#raise(err);
+                raiseUncaught(err);
             }
         }
     }
@@ -187,7 +176,7 @@ export class Mqtt5EventDispatcher {
     /** A QoS 1 message: listeners may take over its PUBACK; otherwise it joins this batch's. */
     #deliverAcked(message: PublishPacket, ackId: number, autoAck: number[]): void {
         const wrapper = new PublishAcknowledgementHandleWrapper(
-            (this.#ackOne ??= (id: number) => this.native?.acknowledge([id])),
+            (this.#ackOne ??= (id: number) => this.#owner.native?.acknowledge([id])),
             ackId,
         );
         try {
@@ -247,7 +236,7 @@ export class Mqtt5EventDispatcher {
                 break;
             case NativeEventType.WebsocketTransform:
                 runHandshakeTransform(this.#transform!, ev.packet, (code, rewritten) =>
-                    this.native?.completeWebsocketTransform(ev.id!, code, rewritten),
+                    this.#owner.native?.completeWebsocketTransform(ev.id!, code, rewritten),
                 );
                 break;
             case NativeEventType.Stopped:

@@ -20,7 +20,8 @@ import {
     type NativeSink,
 } from './native';
 import { nativeHandles } from './native_handles';
-import { PendingOperations } from './pending';
+import { NativeOwner } from './native_owner';
+import { raiseUncaught } from './typed_emitter';
 import * as validate from './validate';
 
 export type RequestPayload = ArrayBuffer;
@@ -200,8 +201,12 @@ export class StreamingOperationBase extends EventEmitter implements IStreamingOp
  * operations close with it). While requests are pending it keeps the process alive.
  */
 export class RequestResponseClient extends EventEmitter implements IRequestResponseClient {
-    #native: NativeRequestResponseClient | undefined;
-    readonly #pending = new PendingOperations();
+    // The native client until close(), and the requests in flight.
+    readonly #owner = new NativeOwner<NativeRequestResponseClient>(
+        ErrorCodes.MQTT_REQUEST_RESPONSE_CLIENT_SHUT_DOWN,
+        'MQTT request-response client has already been closed',
+        'MQTT request-response client was closed',
+    );
     #pendingCount = 0;
     #openStreams = 0;
     readonly #streams = new Map<number, StreamingOperationBase>();
@@ -235,7 +240,7 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
                 checkCount(o.operationTimeoutInSeconds, 'options.operationTimeoutInSeconds', 0xffffffff, false) ??
                 DEFAULT_OPERATION_TIMEOUT_SECONDS,
         };
-        this.#native = new binding.NativeRequestResponseClient(kind, native, nativeOptions, this.#sink);
+        this.#owner.native = new binding.NativeRequestResponseClient(kind, native, nativeOptions, this.#sink);
     }
 
     /** A request-response client over an MQTT 5 client. */
@@ -254,15 +259,10 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
 
     /** Releases the client: pending requests reject, streaming operations close. Idempotent. */
     close(): void {
-        const native = this.#native;
-        if (!native) return;
+        if (!this.#owner.native) return;
         for (const stream of [...this.#streams.values()]) stream.close();
         withOpenStreams.delete(this);
-        this.#native = undefined;
-        native.close();
-        this.#pending.rejectAll(
-            () => new CrtError(ErrorCodes.MQTT_REQUEST_RESPONSE_CLIENT_SHUT_DOWN, 'MQTT request-response client was closed'),
-        );
+        this.#owner.close();
         this.#pendingCount = 0;
     }
 
@@ -296,8 +296,8 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
         } catch (err) {
             return Promise.reject(err);
         }
-        if (this.#pendingCount++ === 0) this.#native?.setRunning(true);
-        return this.#pending.add<Response>(id);
+        if (this.#pendingCount++ === 0) this.#owner.native?.setRunning(true);
+        return this.#owner.pending.add<Response>(id);
     }
 
     /** @internal */
@@ -310,18 +310,12 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
     /** @internal */
     _closeStream(stream: StreamingOperationBase, wasOpen: boolean): void {
         this.#streams.delete(stream.id);
-        this.#native?.closeStream(stream.id);
+        this.#owner.native?.closeStream(stream.id);
         if (wasOpen && --this.#openStreams === 0) withOpenStreams.delete(this);
     }
 
     #live(): NativeRequestResponseClient {
-        const native = this.#native;
-        if (!native)
-            throw new CrtError(
-                ErrorCodes.MQTT_REQUEST_RESPONSE_CLIENT_SHUT_DOWN,
-                'MQTT request-response client has already been closed',
-            );
-        return native;
+        return this.#owner.live();
     }
 
     #onEvents(objects: unknown[], records: Float64Array, count: number): void {
@@ -333,9 +327,7 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
                 try {
                     this.#dispatch(objects[k++] as NativeEvent);
                 } catch (err) {
-                    process.nextTick(() => {
-                        throw err;
-                    });
+                    raiseUncaught(err);
                 }
             } else {
                 // The request-response client sends only full events; skip anything else whole.
@@ -348,10 +340,11 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
         const info = ev.packet as NativeRrInfo | undefined;
         switch (ev.event) {
             case NativeEventType.RrRequestComplete: {
-                if (!this.#native) return;
-                if (ev.errorCode) this.#pending.reject(ev.id!, new CrtError(ev.errorCode, 'request failed'));
-                else this.#pending.resolve(ev.id!, { topic: info?.topic ?? '', payload: arrayBufferOf(info?.payload) });
-                if (--this.#pendingCount === 0) this.#native.setRunning(false);
+                const native = this.#owner.native;
+                if (!native) return;
+                if (ev.errorCode) this.#owner.pending.reject(ev.id!, new CrtError(ev.errorCode, 'request failed'));
+                else this.#owner.pending.resolve(ev.id!, { topic: info?.topic ?? '', payload: arrayBufferOf(info?.payload) });
+                if (--this.#pendingCount === 0) native.setRunning(false);
                 break;
             }
             case NativeEventType.RrStreamStatus: {

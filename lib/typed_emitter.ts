@@ -24,3 +24,14 @@ export class TypedEventEmitter<Events extends { [K in keyof Events]: (...args: a
         return super.emit(event, ...args);
     }
 }
+
+/**
+ * An error from a listener or a user callback: reported as an uncaught exception on the next
+ * tick, as an EventEmitter listener's would be, without costing the caller the rest of its work
+ * (the other listeners, the rest of a batch) and never as a rejected promise nobody handles.
+ */
+export function raiseUncaught(err: unknown): void {
+    process.nextTick(() => {
+        throw err;
+    });
+}

@@ -4,6 +4,7 @@
 //  - the (client, eventData) form of the builder's lifecycle and publish-received callbacks.
 import type { Mqtt5Client } from '../mqtt5_client';
 import type { PubackPacket, SubackPacket, UnsubackPacket } from '../mqtt5_packet';
+import { raiseUncaught } from '../typed_emitter';
 import { errorCodeOf } from './errors';
 import { type PubAckPacket, PublishResult, type SubAckPacket, type UnSubAckPacket } from './results';
 
@@ -35,22 +36,12 @@ function asError(error: unknown): Error {
     return error instanceof Error ? error : new Error(String(error));
 }
 
-/**
- * An exception from a user callback: raised as an uncaught exception on the next tick (as an
- * EventEmitter listener's would be), never as a rejected promise nobody handles.
- */
-function raise(err: unknown): void {
-    process.nextTick(() => {
-        throw err;
-    });
-}
-
 // biome-ignore lint/suspicious/noExplicitAny: each operation's callback has its own result type
 function call(fn: (...args: any[]) => void, ...args: unknown[]): void {
     try {
         fn(...args);
     } catch (err) {
-        raise(err);
+        raiseUncaught(err);
     }
 }
 
