@@ -42,15 +42,6 @@ import {
 } from './mqtt5';
 import type { ConnectPacket } from './mqtt5_packet';
 
-export {
-    OnAttemptingConnectEventData,
-    OnConnectionFailureEventData,
-    OnConnectionSuccessEventData,
-    OnDisconnectionEventData,
-    OnStoppedEventData,
-    PublishReceivedEventData,
-} from './cpp/events';
-
 // The C++ SDK's IoT connection settings, in cpp/iot_config.ts.
 export { Mqtt5CustomAuthConfig, WebsocketConfig };
 
@@ -407,48 +398,43 @@ export class Mqtt5ClientBuilder {
     withClientConnectionSuccessCallback(cb: (eventData: OnConnectionSuccessEventData) => void): this;
     withClientConnectionSuccessCallback(cb: (client: Mqtt5Client, eventData: OnConnectionSuccessEventData) => void): this;
     withClientConnectionSuccessCallback(cb: Mqtt5Callback<OnConnectionSuccessEventData>): this {
-        checkCallback(cb, 'withClientConnectionSuccessCallback');
-        this.callbacks.connectionSuccess = cb;
-        return this;
+        return this.#setCallback('connectionSuccess', cb, 'withClientConnectionSuccessCallback');
     }
     /** Called each time a connection attempt fails. */
     withClientConnectionFailureCallback(cb: (eventData: OnConnectionFailureEventData) => void): this;
     withClientConnectionFailureCallback(cb: (client: Mqtt5Client, eventData: OnConnectionFailureEventData) => void): this;
     withClientConnectionFailureCallback(cb: Mqtt5Callback<OnConnectionFailureEventData>): this {
-        checkCallback(cb, 'withClientConnectionFailureCallback');
-        this.callbacks.connectionFailure = cb;
-        return this;
+        return this.#setCallback('connectionFailure', cb, 'withClientConnectionFailureCallback');
     }
     /** Called when an established connection is lost or closed. */
     withClientDisconnectionCallback(cb: (eventData: OnDisconnectionEventData) => void): this;
     withClientDisconnectionCallback(cb: (client: Mqtt5Client, eventData: OnDisconnectionEventData) => void): this;
     withClientDisconnectionCallback(cb: Mqtt5Callback<OnDisconnectionEventData>): this {
-        checkCallback(cb, 'withClientDisconnectionCallback');
-        this.callbacks.disconnection = cb;
-        return this;
+        return this.#setCallback('disconnection', cb, 'withClientDisconnectionCallback');
     }
     /** Called once the client has stopped after `stop()`. */
     withClientStoppedCallback(cb: (eventData: OnStoppedEventData) => void): this;
     withClientStoppedCallback(cb: (client: Mqtt5Client, eventData: OnStoppedEventData) => void): this;
     withClientStoppedCallback(cb: Mqtt5Callback<OnStoppedEventData>): this {
-        checkCallback(cb, 'withClientStoppedCallback');
-        this.callbacks.stopped = cb;
-        return this;
+        return this.#setCallback('stopped', cb, 'withClientStoppedCallback');
     }
     /** Called at the start of each connection attempt. */
     withClientAttemptingConnectCallback(cb: (eventData: OnAttemptingConnectEventData) => void): this;
     withClientAttemptingConnectCallback(cb: (client: Mqtt5Client, eventData: OnAttemptingConnectEventData) => void): this;
     withClientAttemptingConnectCallback(cb: Mqtt5Callback<OnAttemptingConnectEventData>): this {
-        checkCallback(cb, 'withClientAttemptingConnectCallback');
-        this.callbacks.attemptingConnect = cb;
-        return this;
+        return this.#setCallback('attemptingConnect', cb, 'withClientAttemptingConnectCallback');
     }
     /** Called for each message received from the server. */
     withPublishReceivedCallback(cb: (eventData: PublishReceivedEventData) => void): this;
     withPublishReceivedCallback(cb: (client: Mqtt5Client, eventData: PublishReceivedEventData) => void): this;
     withPublishReceivedCallback(cb: Mqtt5Callback<PublishReceivedEventData>): this {
-        checkCallback(cb, 'withPublishReceivedCallback');
-        this.callbacks.publishReceived = cb;
+        return this.#setCallback('publishReceived', cb, 'withPublishReceivedCallback');
+    }
+
+    /** Keeps a lifecycle or publish-received callback for build(), after checking it is a function. */
+    #setCallback<K extends keyof Callbacks>(key: K, callback: Callbacks[K], method: string): this {
+        checkCallback(callback, method);
+        this.callbacks[key] = callback;
         return this;
     }
 

@@ -31,31 +31,8 @@ export { ChannelNames } from './tracing';
 export type { ConnectionChannelMessage, MessageChannelMessage, OperationTraceContext } from './tracing';
 // The C++ SDK's names (README: "C++ SDK → TypeScript names"). Those that would clash with an
 // aws-crt name at the top level (`DisconnectPacket`, `NegotiatedSettings`) are in `Mqtt5` only.
-export type {
-    OnPublishCompletionHandler,
-    OnSubscribeCompletionHandler,
-    OnUnsubscribeCompletionHandler,
-} from './cpp/completion';
-export {
-    ClientOperationQueueBehaviorType,
-    ClientSessionBehaviorType,
-    ExponentialBackoffJitterMode,
-    JitterMode,
-    PubAckReasonCode,
-    QOS,
-    SubAckReasonCode,
-    UnSubAckReasonCode,
-} from './cpp/enums';
 export { errorDebugString, errorName, errorString } from './cpp/errors';
-export {
-    OnAttemptingConnectEventData,
-    OnConnectionFailureEventData,
-    OnConnectionSuccessEventData,
-    OnDisconnectionEventData,
-    OnStoppedEventData,
-    PublishReceivedEventData,
-} from './cpp/events';
-export { ConnAckPacket, PubAckPacket, PublishResult, SubAckPacket, UnSubAckPacket } from './cpp/results';
+export * from './cpp/shared_names';
 export {
     byteCursorFromString,
     CredentialsProvider,

@@ -17,27 +17,5 @@ export {
     OutboundTopicAliasBehaviorType,
 } from '../mqtt5_types';
 export * from '../packet_classes';
-export type {
-    OnPublishCompletionHandler,
-    OnSubscribeCompletionHandler,
-    OnUnsubscribeCompletionHandler,
-} from './completion';
-export {
-    ClientOperationQueueBehaviorType,
-    ClientSessionBehaviorType,
-    ExponentialBackoffJitterMode,
-    JitterMode,
-    PubAckReasonCode,
-    QOS,
-    SubAckReasonCode,
-    UnSubAckReasonCode,
-} from './enums';
-export {
-    OnAttemptingConnectEventData,
-    OnConnectionFailureEventData,
-    OnConnectionSuccessEventData,
-    OnDisconnectionEventData,
-    OnStoppedEventData,
-    PublishReceivedEventData,
-} from './events';
-export { ConnAckPacket, NegotiatedSettings, PubAckPacket, PublishResult, SubAckPacket, UnSubAckPacket } from './results';
+export { NegotiatedSettings } from './results';
+export * from './shared_names';
