@@ -2,6 +2,7 @@
 // every field read once, checked, defaults applied where the JS layer owns them.
 import type { HttpProxyOptions } from './http';
 import { ClientBootstrap, ClientTlsContext } from './io';
+import { levenshtein, nearestName } from './nearest_name';
 import { encodedFeatures, sdkMetrics } from './sdk_metrics';
 import type { AWSIoTMetrics, Mqtt5ClientConfig } from './mqtt5_types';
 import { binding } from './native';
@@ -85,33 +86,16 @@ const CONNECT_FIELDS: Record<string, string> = {
 
 /** Where a key that is not a config field probably belongs, for the error. */
 function didYouMean(key: string): string {
-    if (key in CONNECT_FIELDS) return ` (did you mean config.connectProperties.${CONNECT_FIELDS[key]}?)`;
-    let best = '';
-    let bestDistance = Infinity;
-    const lower = key.toLowerCase();
-    for (const candidate of CONFIG_KEYS) {
-        const c = candidate.toLowerCase();
-        const d = c.startsWith(lower) || lower.startsWith(c) ? 1 : levenshtein(lower, c);
-        if (d < bestDistance) {
-            bestDistance = d;
-            best = candidate;
-        }
-    }
-    return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean config.${best}?)` : '';
+    if (Object.hasOwn(CONNECT_FIELDS, key)) return ` (did you mean config.connectProperties.${CONNECT_FIELDS[key]}?)`;
+    const best = nearestName(key, CONFIG_KEYS, caseBlindDistance);
+    return best === undefined ? '' : ` (did you mean config.${best}?)`;
 }
 
-function levenshtein(a: string, b: string): number {
-    const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = dp[0];
-        dp[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = dp[j];
-            dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return dp[b.length];
+/** Case aside, 1 for a prefix either way (a key cut short or run on), else the edit distance. */
+function caseBlindDistance(key: string, candidate: string): number {
+    const lower = key.toLowerCase();
+    const c = candidate.toLowerCase();
+    return c.startsWith(lower) || lower.startsWith(c) ? 1 : levenshtein(lower, c);
 }
 
 /** A key of the config that is not a field is a mistake (a misspelling, a CONNECT field at the top): say so. */

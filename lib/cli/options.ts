@@ -1,6 +1,8 @@
 // The command-line tool's flags (as node:util parseArgs tables), their parsing with "did you mean"
 // for unknown flags, and the checks of flag values that need no connection.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { nearestName } from '../nearest_name';
+import { setDebug } from './output';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -93,34 +95,12 @@ export type PubValues = Parsed<typeof PUB_OPTIONS>['values'];
 /** The connection flags, which both commands have. */
 export type CommonValues = Parsed<typeof COMMON_OPTIONS>['values'];
 
-function levenshtein(a: string, b: string): number {
-    const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = dp[0];
-        dp[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = dp[j];
-            dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return dp[b.length];
-}
-
 /** " (did you mean --x?)" for a long flag close to one of `candidates`, else "". */
 export function suggest(flag: string, candidates: Iterable<string>, prefix = '--'): string {
     if (prefix === '--' && !flag.startsWith('--')) return '';
     const name = prefix === '--' ? flag.slice(2).split('=')[0] : flag;
-    let best: string | undefined;
-    let bestDistance = Infinity;
-    for (const candidate of candidates) {
-        const d = levenshtein(name, candidate);
-        if (d < bestDistance) {
-            bestDistance = d;
-            best = candidate;
-        }
-    }
-    return best && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean ${prefix}${best}?)` : '';
+    const best = nearestName(name, candidates);
+    return best ? ` (did you mean ${prefix}${best}?)` : '';
 }
 
 /** Parses `args` against a flag table; parse errors become UsageErrors in the tool's words. */
@@ -139,6 +119,26 @@ export function parse<O extends typeof COMMON_OPTIONS>(args: string[], options: 
         }
         throw err;
     }
+}
+
+/**
+ * A command's flags: parsed, with no positional argument allowed, and --debug applied; undefined
+ * when --help asked for the command's `help` (then printed).
+ */
+export function commandValues<O extends typeof COMMON_OPTIONS>(
+    args: string[],
+    options: O,
+    help: string,
+): Parsed<O>['values'] | undefined {
+    const { values, positionals } = parse(args, options);
+    const common = values as CommonValues;
+    if (common.help) {
+        process.stdout.write(help + '\n');
+        return undefined;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    setDebug(Boolean(common.debug));
+    return values;
 }
 
 export function integer(value: string | undefined, flag: string, min: number, max: number): number | undefined {

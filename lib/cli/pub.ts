@@ -6,17 +6,17 @@ import { clientConfig, type Library, loadLibrary } from './config';
 import { PUB_HELP } from './help';
 import {
     checkTopicName,
+    commandValues,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
     integer,
     PUB_OPTIONS,
     type PubValues,
-    parse,
     qosOf,
     UsageError,
 } from './options';
-import { debug, enumName, errorLine, setDebug } from './output';
+import { debug, enumName, errorLine } from './output';
 import { opError, type RunApi, runClient } from './run';
 
 const SOURCES = ['message', 'file', 'stdin', 'stdin-line', 'null-message'] as const;
@@ -82,13 +82,8 @@ async function publishOne(lib: Library, api: RunApi, packet: PublishPacket, n: n
 }
 
 export async function pub(args: string[]): Promise<number> {
-    const { values, positionals } = parse(args, PUB_OPTIONS);
-    if (values.help) {
-        process.stdout.write(PUB_HELP + '\n');
-        return EXIT_OK;
-    }
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    setDebug(Boolean(values.debug));
+    const values = commandValues(args, PUB_OPTIONS, PUB_HELP);
+    if (values === undefined) return EXIT_OK;
     const template = publishTemplate(values);
     const repeat = integer(values.repeat, '--repeat', 1, Number.MAX_SAFE_INTEGER) ?? 1;
     const interval = integer(values.interval, '--interval', 0, 2147483647) ?? 0;

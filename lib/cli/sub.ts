@@ -2,8 +2,8 @@
 import type { Subscription } from '../mqtt5_packet';
 import { clientConfig, type Library, loadLibrary } from './config';
 import { SUB_HELP } from './help';
-import { checkTopicFilter, EXIT_OK, integer, parse, qosOf, SUB_OPTIONS, type SubValues, UsageError } from './options';
-import { debug, enumName, messageJson, messageLine, setDebug } from './output';
+import { checkTopicFilter, commandValues, EXIT_OK, integer, qosOf, SUB_OPTIONS, type SubValues, UsageError } from './options';
+import { debug, enumName, messageJson, messageLine } from './output';
 import { opError, type RunApi, runClient } from './run';
 
 /** The subscriptions of the flags: one per -t, with -q and the subscription options. */
@@ -40,13 +40,8 @@ async function subscribe(lib: Library, api: RunApi, subscriptions: Subscription[
 }
 
 export async function sub(args: string[]): Promise<number> {
-    const { values, positionals } = parse(args, SUB_OPTIONS);
-    if (values.help) {
-        process.stdout.write(SUB_HELP + '\n');
-        return EXIT_OK;
-    }
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    setDebug(Boolean(values.debug));
+    const values = commandValues(args, SUB_OPTIONS, SUB_HELP);
+    if (values === undefined) return EXIT_OK;
     const filters = values.topic ?? [];
     if (filters.length === 0) throw new UsageError('sub needs at least one -t <topic filter>');
     filters.forEach(checkTopicFilter);
