@@ -5,6 +5,7 @@
  */
 import type * as p from './mqtt5_packet';
 import { PacketType, QoS, type SupportedQoS } from './mqtt5_packet';
+import { PacketWithUserProperties } from './packet_user_properties';
 
 /** A name/value pair (C++ `UserProperty`). */
 export class UserProperty implements p.UserProperty {
@@ -23,7 +24,7 @@ export class UserProperty implements p.UserProperty {
 }
 
 /** C++ `PublishPacket(topic, payload, qos)`. */
-export class PublishPacket implements p.PublishPacket {
+export class PublishPacket extends PacketWithUserProperties implements p.PublishPacket {
     readonly type = PacketType.Publish;
     topicName: string;
     payload?: p.Payload;
@@ -39,6 +40,7 @@ export class PublishPacket implements p.PublishPacket {
     userProperties?: p.UserProperty[];
 
     constructor(topic = '', payload?: p.Payload, qos: SupportedQoS = QoS.AtMostOnce) {
+        super();
         this.topicName = topic;
         if (payload !== undefined) this.payload = payload;
         this.qos = qos;
@@ -97,16 +99,6 @@ export class PublishPacket implements p.PublishPacket {
         this.contentType = contentType;
         return this;
     }
-    /** Replaces the user properties with a copy of `properties`. */
-    withUserProperties(properties: p.UserProperty[]): this {
-        this.userProperties = [...properties];
-        return this;
-    }
-    /** Appends one user property. */
-    withUserProperty(property: p.UserProperty): this {
-        (this.userProperties ??= []).push(property);
-        return this;
-    }
     /** The packet type (always `PacketType.Publish`). */
     getType(): PacketType {
         return this.type;
@@ -162,7 +154,7 @@ export class PublishPacket implements p.PublishPacket {
 }
 
 /** C++ `ConnectPacket` (keep-alive defaults to 1200 s, as there). */
-export class ConnectPacket implements p.ConnectPacket {
+export class ConnectPacket extends PacketWithUserProperties implements p.ConnectPacket {
     readonly type = PacketType.Connect;
     keepAliveIntervalSeconds = 1200;
     clientId?: string;
@@ -232,16 +224,6 @@ export class ConnectPacket implements p.ConnectPacket {
         this.will = will;
         return this;
     }
-    /** Replaces the user properties with a copy of `properties`. */
-    withUserProperties(properties: p.UserProperty[]): this {
-        this.userProperties = [...properties];
-        return this;
-    }
-    /** Appends one user property. */
-    withUserProperty(property: p.UserProperty): this {
-        (this.userProperties ??= []).push(property);
-        return this;
-    }
     /** The packet type (always `PacketType.Connect`). */
     getType(): PacketType {
         return this.type;
@@ -297,7 +279,7 @@ export class ConnectPacket implements p.ConnectPacket {
 }
 
 /** C++ `DisconnectPacket`. */
-export class DisconnectPacket implements p.DisconnectPacket {
+export class DisconnectPacket extends PacketWithUserProperties implements p.DisconnectPacket {
     readonly type = PacketType.Disconnect;
     reasonCode: p.DisconnectReasonCode = 0;
     sessionExpiryIntervalSeconds?: number;
@@ -323,16 +305,6 @@ export class DisconnectPacket implements p.DisconnectPacket {
     /** Sets the other server the client should use (meaningful only from a server). */
     withServerReference(reference: string): this {
         this.serverReference = reference;
-        return this;
-    }
-    /** Replaces the user properties with a copy of `properties`. */
-    withUserProperties(properties: p.UserProperty[]): this {
-        this.userProperties = [...properties];
-        return this;
-    }
-    /** Appends one user property. */
-    withUserProperty(property: p.UserProperty): this {
-        (this.userProperties ??= []).push(property);
         return this;
     }
     /** The packet type (always `PacketType.Disconnect`). */
@@ -405,7 +377,7 @@ export class Subscription implements p.Subscription {
 }
 
 /** C++ `SubscribePacket`. */
-export class SubscribePacket implements p.SubscribePacket {
+export class SubscribePacket extends PacketWithUserProperties implements p.SubscribePacket {
     readonly type = PacketType.Subscribe;
     subscriptions: p.Subscription[] = [];
     subscriptionIdentifier?: number;
@@ -426,16 +398,6 @@ export class SubscribePacket implements p.SubscribePacket {
         this.subscriptionIdentifier = id;
         return this;
     }
-    /** Replaces the user properties with a copy of `properties`. */
-    withUserProperties(properties: p.UserProperty[]): this {
-        this.userProperties = [...properties];
-        return this;
-    }
-    /** Appends one user property. */
-    withUserProperty(property: p.UserProperty): this {
-        (this.userProperties ??= []).push(property);
-        return this;
-    }
     /** The packet type (always `PacketType.Subscribe`). */
     getType(): PacketType {
         return this.type;
@@ -443,7 +405,7 @@ export class SubscribePacket implements p.SubscribePacket {
 }
 
 /** C++ `UnsubscribePacket`. */
-export class UnsubscribePacket implements p.UnsubscribePacket {
+export class UnsubscribePacket extends PacketWithUserProperties implements p.UnsubscribePacket {
     readonly type = PacketType.Unsubscribe;
     topicFilters: string[] = [];
     userProperties?: p.UserProperty[];
@@ -456,16 +418,6 @@ export class UnsubscribePacket implements p.UnsubscribePacket {
     /** Replaces the topic filters with a copy of `filters`. */
     withTopicFilters(filters: string[]): this {
         this.topicFilters = [...filters];
-        return this;
-    }
-    /** Replaces the user properties with a copy of `properties`. */
-    withUserProperties(properties: p.UserProperty[]): this {
-        this.userProperties = [...properties];
-        return this;
-    }
-    /** Appends one user property. */
-    withUserProperty(property: p.UserProperty): this {
-        (this.userProperties ??= []).push(property);
         return this;
     }
     /** The packet type (always `PacketType.Unsubscribe`). */
