@@ -17,6 +17,7 @@ import {
     SubackReasonCode,
     type PublishPacket,
     type SubscribePacket,
+    type Subscription,
 } from './mqtt5_packet';
 import type { MessageReceivedEvent } from './mqtt5_types';
 import type { MetricsRecorder } from './metrics';
@@ -97,6 +98,51 @@ function share(client: StreamClient, filter: string, packet: SubscribePacket): S
     };
 }
 
+/** The options of `client.messages(filter, options)`, checked, and the subscription they ask for. */
+function readOptions(
+    filter: string,
+    options: MessagesOptions | undefined,
+): { signal: AbortSignal | undefined; highWaterMark: number; subscription: Subscription } {
+    if (options !== undefined) validate.requireObject(options, 'messages options');
+    const o = options === undefined ? {} : validate.snapshot(options, OPTION_KEYS, 'messages options');
+    // From the snapshot: the caller's getter runs once.
+    const signal = readSignal(options === undefined ? undefined : { signal: o.signal }, 'messages options');
+    const qos = o.qos === undefined ? QoS.AtLeastOnce : o.qos;
+    if (qos !== 0 && qos !== 1) {
+        throw new RangeError(`messages options.qos must be 0 (AtMostOnce) or 1 (AtLeastOnce) (got ${String(qos)})`);
+    }
+    const hwm = o.highWaterMark === undefined ? 1000 : o.highWaterMark;
+    if (typeof hwm !== 'number' || !Number.isInteger(hwm) || hwm < 1) {
+        throw new RangeError(`messages options.highWaterMark must be an integer >= 1 (got ${String(hwm)})`);
+    }
+    for (const key of ['noLocal', 'retainAsPublished'] as const) {
+        if (o[key] !== undefined && typeof o[key] !== 'boolean') {
+            throw new TypeError(`messages options.${key} must be a boolean (got ${typeof o[key]})`);
+        }
+    }
+    if (
+        o.retainHandlingType !== undefined &&
+        o.retainHandlingType !== 0 &&
+        o.retainHandlingType !== 1 &&
+        o.retainHandlingType !== 2
+    ) {
+        throw new RangeError(`messages options.retainHandlingType must be 0, 1 or 2 (got ${String(o.retainHandlingType)})`);
+    }
+    return {
+        signal,
+        highWaterMark: hwm,
+        subscription: {
+            topicFilter: filter,
+            qos: qos as SupportedQoS,
+            ...(o.noLocal !== undefined && { noLocal: o.noLocal as boolean }),
+            ...(o.retainAsPublished !== undefined && { retainAsPublished: o.retainAsPublished as boolean }),
+            ...(o.retainHandlingType !== undefined && {
+                retainHandlingType: o.retainHandlingType as RetainHandlingType,
+            }),
+        },
+    };
+}
+
 interface ClientRegistry {
     byFilter: Map<string, Shared>;
     nextIdentifier: number;
@@ -169,31 +215,7 @@ export class MessageStream implements AsyncIterableIterator<PublishPacket> {
         if (typeof filter !== 'string')
             throw new TypeError(`messages.filter must be a string (got ${filter === null ? 'null' : typeof filter})`);
         validate.checkTopicFilter(filter, 'messages.filter');
-        if (options !== undefined) validate.requireObject(options, 'messages options');
-        const o = options === undefined ? {} : validate.snapshot(options, OPTION_KEYS, 'messages options');
-        // From the snapshot: the caller's getter runs once.
-        const signal = readSignal(options === undefined ? undefined : { signal: o.signal }, 'messages options');
-        const qos = o.qos === undefined ? QoS.AtLeastOnce : o.qos;
-        if (qos !== 0 && qos !== 1) {
-            throw new RangeError(`messages options.qos must be 0 (AtMostOnce) or 1 (AtLeastOnce) (got ${String(qos)})`);
-        }
-        const hwm = o.highWaterMark === undefined ? 1000 : o.highWaterMark;
-        if (typeof hwm !== 'number' || !Number.isInteger(hwm) || hwm < 1) {
-            throw new RangeError(`messages options.highWaterMark must be an integer >= 1 (got ${String(hwm)})`);
-        }
-        for (const key of ['noLocal', 'retainAsPublished'] as const) {
-            if (o[key] !== undefined && typeof o[key] !== 'boolean') {
-                throw new TypeError(`messages options.${key} must be a boolean (got ${typeof o[key]})`);
-            }
-        }
-        if (
-            o.retainHandlingType !== undefined &&
-            o.retainHandlingType !== 0 &&
-            o.retainHandlingType !== 1 &&
-            o.retainHandlingType !== 2
-        ) {
-            throw new RangeError(`messages options.retainHandlingType must be 0, 1 or 2 (got ${String(o.retainHandlingType)})`);
-        }
+        const { signal, highWaterMark: hwm, subscription } = readOptions(filter, options);
         if (recorder.state === 'closed') throw new CrtError(ErrorCodes.MQTT5_CLIENT_TERMINATED, 'the client is closed');
         this.filter = filter;
         this.#client = client;
@@ -213,19 +235,7 @@ export class MessageStream implements AsyncIterableIterator<PublishPacket> {
             // Identifiers only when the current connection says the broker takes them; otherwise
             // (not connected yet, or not granted) messages are matched by topic.
             const ids = recorder.current?.settings.subscriptionIdentifiersAvailable === true;
-            const packet: SubscribePacket = {
-                subscriptions: [
-                    {
-                        topicFilter: filter,
-                        qos: qos as SupportedQoS,
-                        ...(o.noLocal !== undefined && { noLocal: o.noLocal as boolean }),
-                        ...(o.retainAsPublished !== undefined && { retainAsPublished: o.retainAsPublished as boolean }),
-                        ...(o.retainHandlingType !== undefined && {
-                            retainHandlingType: o.retainHandlingType as RetainHandlingType,
-                        }),
-                    },
-                ],
-            };
+            const packet: SubscribePacket = { subscriptions: [subscription] };
             if (ids) packet.subscriptionIdentifier = registry.nextIdentifier--;
             shared = share(client, filter, packet);
             registry.byFilter.set(filter, shared);
