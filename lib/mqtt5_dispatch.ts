@@ -2,14 +2,8 @@
 // settled promises and events. Messages, the hot path, are compact records decoded here without
 // an object per record; everything else is a NativeEvent, dispatched by type.
 import type { EventEmitter } from 'node:events';
-import {
-    OnAttemptingConnectEventData,
-    OnConnectionFailureEventData,
-    OnConnectionSuccessEventData,
-    OnDisconnectionEventData,
-    OnStoppedEventData,
-    PublishReceivedEventData,
-} from './cpp/events';
+// The event data classes, as the C++ SDK names them.
+import * as eventData from './cpp/events';
 import {
     adoptConnack,
     adoptDisconnect,
@@ -125,7 +119,7 @@ export class Mqtt5EventDispatcher {
                     );
                     metrics.messages++;
                     if (observe) channels.message.publish({ client: this.#client, message });
-                    if (ackId === 0) this.#emitSafely('messageReceived', new PublishReceivedEventData(message));
+                    if (ackId === 0) this.#emitSafely('messageReceived', new eventData.PublishReceivedEventData(message));
                     else this.#deliverAcked(message, ackId, autoAck);
                 } else if (kind === NativeRecord.Done || kind === NativeRecord.Puback) {
                     const id = records[j + 1];
@@ -143,7 +137,8 @@ export class Mqtt5EventDispatcher {
                         metrics.messages++;
                         if (!this.#zeroCopy) ownBinaries(ev.packet);
                         if (observe) channels.message.publish({ client: this.#client, message: ev.packet });
-                        if (ev.ackId === undefined) this.#emitSafely('messageReceived', new PublishReceivedEventData(ev.packet));
+                        if (ev.ackId === undefined)
+                            this.#emitSafely('messageReceived', new eventData.PublishReceivedEventData(ev.packet));
                         else this.#deliverAcked(ev.packet, ev.ackId, autoAck);
                     }
                 }
@@ -180,7 +175,7 @@ export class Mqtt5EventDispatcher {
             ackId,
         );
         try {
-            this.#emitSafely('messageReceived', new PublishReceivedEventData(message, wrapper));
+            this.#emitSafely('messageReceived', new eventData.PublishReceivedEventData(message, wrapper));
         } finally {
             if (wrapper.release()) autoAck.push(ackId);
         }
@@ -200,11 +195,11 @@ export class Mqtt5EventDispatcher {
                 break;
             case NativeEventType.AttemptingConnect:
                 this.#metrics.onAttempt();
-                this.#emitSafely('attemptingConnect', new OnAttemptingConnectEventData());
+                this.#emitSafely('attemptingConnect', new eventData.OnAttemptingConnectEventData());
                 break;
             case NativeEventType.ConnectionSuccess: {
                 this.maxPacketSize = ev.settings?.maximumPacketSizeToServer;
-                const data = new OnConnectionSuccessEventData(
+                const data = new eventData.OnConnectionSuccessEventData(
                     adoptConnack(withUserProperties(ev.packet)),
                     adoptSettings(ev.settings),
                 );
@@ -214,7 +209,7 @@ export class Mqtt5EventDispatcher {
             }
             case NativeEventType.ConnectionFailure: {
                 const code = ev.errorCode ?? 0;
-                const data = new OnConnectionFailureEventData(
+                const data = new eventData.OnConnectionFailureEventData(
                     new CrtError(code, connectionContext(this.#endpoint, code)),
                     ev.packet ? adoptConnack(withUserProperties(ev.packet)) : undefined,
                 );
@@ -223,7 +218,7 @@ export class Mqtt5EventDispatcher {
                 break;
             }
             case NativeEventType.Disconnection: {
-                const data = new OnDisconnectionEventData(
+                const data = new eventData.OnDisconnectionEventData(
                     new CrtError(ev.errorCode ?? 0, disconnectionContext(this.#endpoint)),
                     ev.packet ? adoptDisconnect(withUserProperties(ev.packet)) : undefined,
                 );
@@ -242,7 +237,7 @@ export class Mqtt5EventDispatcher {
             case NativeEventType.Stopped:
                 this.started = false;
                 this.#metrics.onStopped();
-                this.#emitSafely('stopped', new OnStoppedEventData());
+                this.#emitSafely('stopped', new eventData.OnStoppedEventData());
                 break;
         }
     }
