@@ -412,6 +412,15 @@ Napi::Value NativeMqtt311Connection::Connect(const Napi::CallbackInfo &info) {
     options.ping_timeout_ms = OptU32(o, "pingTimeoutMs", "options", UINT32_MAX, 0);
     options.protocol_operation_timeout_ms = OptU32(o, "protocolOperationTimeoutMs", "options", UINT32_MAX, 0);
     options.clean_session = SafeGet(o, "cleanSession", "options.cleanSession").ToBoolean().Value();
+    // aws-c-mqtt aborts the process (a fatal assertion) unless the keep-alive is longer than the
+    // ping timeout; 0 means its defaults, 1200 s and 3000 ms.
+    uint64_t keep_alive_ms = (options.keep_alive_time_secs ? options.keep_alive_time_secs : 1200) * 1000ull;
+    uint64_t ping_ms = options.ping_timeout_ms ? options.ping_timeout_ms : 3000;
+    if (keep_alive_ms <= ping_ms) {
+        throw Napi::RangeError::New(env, "options.keepAliveSecs (" + std::to_string(keep_alive_ms / 1000) +
+                                             " s) must be longer than options.pingTimeoutMs (" + std::to_string(ping_ms) +
+                                             " ms)");
+    }
     TlsOptions tls;
     Napi::Value tls_ctx = SafeGet(o, "tlsCtx", "options.tlsCtx");
     if (Present(tls_ctx)) {

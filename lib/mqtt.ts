@@ -135,7 +135,9 @@ export class MqttClientConnection extends EventEmitter {
         config: MqttConnectionConfig,
     ) {
         super();
-        if (client === undefined || client === null) throw new TypeError('client must be an mqtt.MqttClient');
+        if (!validate.isInstance(client, MqttClient, 'client')) {
+            throw new TypeError(`client must be an mqtt.MqttClient (got ${client === null ? 'null' : typeof client})`);
+        }
         const setup = readConnectionConfig(config);
         if (setup.tlsCtx) this.tls_ctx = setup.tlsCtx;
         this.#transform = setup.transform;
@@ -289,6 +291,8 @@ export class MqttClientConnection extends EventEmitter {
         let arena: ArrayBuffer | undefined;
         let topic = '';
         for (let j = 0; j < count; ) {
+            // close() from a listener: nothing more is emitted (pending operations were rejected).
+            if (this.#owner.native === undefined) return;
             const kind = records[j];
             try {
                 if (kind === NativeRecord.Message) {
@@ -346,6 +350,7 @@ export class MqttClientConnection extends EventEmitter {
         const data = ownArrayBuffer(payload);
         // The CRT's order: each matching subscription's callback, then the 'message' event.
         for (const [filter, callback] of this.#subscriptions) {
+            if (this.#owner.native === undefined) return; // closed by a callback
             if (callback && topicMatches(filter, topic)) {
                 try {
                     callback(topic, data, dup, qos, retain);
@@ -354,7 +359,7 @@ export class MqttClientConnection extends EventEmitter {
                 }
             }
         }
-        this.#emitSafely('message', topic, data, dup, qos, retain);
+        if (this.#owner.native !== undefined) this.#emitSafely('message', topic, data, dup, qos, retain);
     }
 
     #dispatch(ev: NativeEvent): void {

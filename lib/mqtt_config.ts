@@ -61,6 +61,47 @@ export function checkQos(qos: unknown, field: string): void {
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new RangeError(`${field} must be 0, 1 or 2 (got ${qos})`);
 }
 
+function checkBoolean(value: unknown, field: string): void {
+    if (value !== undefined && value !== null && typeof value !== 'boolean') {
+        throw new TypeError(`${field} must be a boolean (got ${typeof value})`);
+    }
+}
+
+/** The CRT's defaults when 0 or absent: keep-alive 1200 s, ping timeout 3000 ms. */
+const CRT_KEEP_ALIVE_SECS = 1200;
+const CRT_PING_TIMEOUT_MS = 3000;
+
+/**
+ * aws-c-mqtt aborts the process (a fatal assertion at connect) unless the keep-alive is longer
+ * than the ping timeout: refuse such a config here, naming both.
+ */
+function checkKeepAliveAgainstPing(keepAliveSecs: number | undefined, pingTimeoutMs: number | undefined): void {
+    const keepAliveMs = (keepAliveSecs || CRT_KEEP_ALIVE_SECS) * 1000;
+    const pingMs = pingTimeoutMs || CRT_PING_TIMEOUT_MS;
+    if (keepAliveMs <= pingMs) {
+        throw new RangeError(
+            `config.keep_alive (${keepAliveSecs || CRT_KEEP_ALIVE_SECS} s) must be longer than config.ping_timeout (${pingMs} ms${pingTimeoutMs ? '' : ', the default'})`,
+        );
+    }
+}
+
+/** The socket options, read once and checked here (the native layer reads them at connect()). */
+function readSocketOptions(options: object): Record<string, unknown> {
+    const o = validate.snapshot(options, SOCKET_KEYS, 'config.socket_options');
+    const limits: Record<string, number> = {
+        type: 1,
+        domain: 2,
+        connect_timeout_ms: 0xffffffff,
+        keep_alive_interval_sec: 65535,
+        keep_alive_timeout_sec: 65535,
+        keep_alive_max_failed_probes: 65535,
+        tcp_nodelay: 2,
+    };
+    for (const [key, max] of Object.entries(limits)) checkRange(o[key], `config.socket_options.${key}`, max);
+    checkBoolean(o.keepalive, 'config.socket_options.keepalive');
+    return o;
+}
+
 function checkRange(value: unknown, field: string, max: number): number | undefined {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'number') throw new TypeError(`${field} must be a number (got ${typeof value})`);
@@ -87,17 +128,22 @@ export function readConnectionConfig(config: MqttConnectionConfig): ConnectionSe
     validate.requireObject(config, 'config');
     const c = validate.snapshot(config, CONFIG_KEYS, 'config');
     if (typeof c.client_id !== 'string') throw new TypeError(`config.client_id must be a string (got ${typeof c.client_id})`);
+    validate.utf8String(c.client_id, 'config.client_id');
     if (typeof c.host_name !== 'string' || c.host_name.length === 0) {
-        throw new TypeError('config.host_name must be a non-empty string');
+        throw new TypeError(
+            `config.host_name must be a non-empty string (got ${typeof c.host_name === 'string' ? "''" : typeof c.host_name})`,
+        );
     }
-    if (typeof c.port !== 'number' || !Number.isInteger(c.port) || c.port < 1 || c.port > 65535) {
+    if (typeof c.port !== 'number') throw new TypeError(`config.port must be a number (got ${typeof c.port})`);
+    if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535) {
         throw new RangeError(`config.port must be an integer from 1 to 65535 (got ${String(c.port)})`);
     }
     if (c.socket_options === undefined || c.socket_options === null) {
         throw new TypeError('config.socket_options is required (an io.SocketOptions)');
     }
     validate.requireObject(c.socket_options, 'config.socket_options');
-    const socketOptions = validate.snapshot(c.socket_options, SOCKET_KEYS, 'config.socket_options');
+    const socketOptions = readSocketOptions(c.socket_options);
+    for (const key of ['clean_session', 'use_websocket'] as const) checkBoolean(c[key], `config.${key}`);
 
     const { minSec, maxSec } = reconnectBounds(c);
 
@@ -107,6 +153,7 @@ export function readConnectionConfig(config: MqttConnectionConfig): ConnectionSe
         const v = c[key];
         if (v === undefined || v === null) continue;
         if (typeof v !== 'string') throw new TypeError(`config.${key} must be a string (got ${typeof v})`);
+        validate.utf8String(v, `config.${key}`);
         native[key] = v;
     }
     if (c.proxy_options !== undefined && c.proxy_options !== null) {
@@ -130,13 +177,16 @@ export function readConnectionConfig(config: MqttConnectionConfig): ConnectionSe
         tlsCtx = c.tls_ctx as ClientTlsContext;
         tlsNative = tlsCtx.native;
     }
+    const keepAliveSecs = checkRange(c.keep_alive, 'config.keep_alive', 65535);
+    const pingTimeoutMs = checkSeconds(c.ping_timeout, 'config.ping_timeout');
+    checkKeepAliveAgainstPing(keepAliveSecs, pingTimeoutMs);
     const connect = {
         clientId: c.client_id,
         hostName: c.host_name,
         port: c.port,
         socketOptions,
-        keepAliveSecs: checkRange(c.keep_alive, 'config.keep_alive', 65535),
-        pingTimeoutMs: checkSeconds(c.ping_timeout, 'config.ping_timeout'),
+        keepAliveSecs,
+        pingTimeoutMs,
         protocolOperationTimeoutMs: checkSeconds(c.protocol_operation_timeout, 'config.protocol_operation_timeout'),
         cleanSession: c.clean_session === true,
         tlsCtx: tlsNative,
@@ -171,6 +221,7 @@ function nativeWill(will: unknown): Record<string, unknown> {
     if (typeof w.topic !== 'string') throw new TypeError(`config.will.topic must be a string (got ${typeof w.topic})`);
     validate.checkTopicName(w.topic, 'config.will.topic');
     checkQos(w.qos, 'config.will.qos');
+    checkBoolean(w.retain, 'config.will.retain');
     return {
         topic: w.topic,
         qos: w.qos,

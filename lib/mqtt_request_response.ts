@@ -128,6 +128,26 @@ function checkCount(value: unknown, field: string, max: number, required: boolea
     return value;
 }
 
+function checkTimeout(value: unknown): number {
+    const field = 'options.operationTimeoutInSeconds';
+    const seconds = checkCount(value, field, 0xffffffff, false);
+    if (seconds === undefined) return DEFAULT_OPERATION_TIMEOUT_SECONDS;
+    // The CRT refuses 0 with an anonymous error: say which field and why.
+    if (seconds === 0) throw new RangeError(`${field} must be an integer from 1 to 4294967295 (got 0)`);
+    return seconds;
+}
+
+/** What a refused value was, for an error message. */
+function describe(value: unknown): string {
+    if (value === null) return 'null';
+    if (typeof value !== 'object') return typeof value;
+    try {
+        return value.constructor?.name ? `an instance of ${value.constructor.name}` : 'an object';
+    } catch {
+        return 'an object';
+    }
+}
+
 // Clients with an open streaming operation. The native side holds a client's event sink weakly
 // (a forgotten client must be collectable), so an open stream, whose events may come at any time,
 // keeps its client reachable from here until it is closed.
@@ -160,6 +180,16 @@ export class StreamingOperationBase extends EventEmitter implements IStreamingOp
 
     /** aws-crt's factory (use {@link RequestResponseClient.createStream}). */
     static new(options: StreamingOperationOptions, client: RequestResponseClient): StreamingOperationBase {
+        // (Its constructor is private: validate.isInstance cannot take the class.)
+        let isClient: boolean;
+        try {
+            isClient = client instanceof RequestResponseClient;
+        } catch (e) {
+            throw validate.unreadable('client', e);
+        }
+        if (!isClient) {
+            throw new TypeError(`client must be an mqtt_request_response.RequestResponseClient (got ${describe(client)})`);
+        }
         return client.createStream(options);
     }
 
@@ -190,8 +220,11 @@ export class StreamingOperationBase extends EventEmitter implements IStreamingOp
     /** @internal */
     _deliver(event: string, data: unknown): void {
         if (this.#state === StreamState.Closed) return;
-        // aws-crt emits these on the next tick; listeners that throw are reported as uncaught.
-        process.nextTick(() => this.emit(event, data));
+        // aws-crt emits these on the next tick; listeners that throw are reported as uncaught. A
+        // listener may close the stream meanwhile: nothing is emitted after close().
+        process.nextTick(() => {
+            if (this.#state !== StreamState.Closed) this.emit(event, data);
+        });
     }
 }
 
@@ -219,7 +252,7 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
         const native = nativeHandles.get(protocolClient);
         if (native === undefined) {
             throw new TypeError(
-                `protocolClient must be ${kind === 5 ? 'an mqtt5.Mqtt5Client' : 'an mqtt.MqttClientConnection'} of this package`,
+                `protocolClient must be ${kind === 5 ? 'an mqtt5.Mqtt5Client' : 'an mqtt.MqttClientConnection'} of this package (got ${describe(protocolClient)})`,
             );
         }
         validate.requireObject(options, 'options');
@@ -236,23 +269,23 @@ export class RequestResponseClient extends EventEmitter implements IRequestRespo
             maxRequestResponseSubscriptions: maxRr,
             maxStreamingSubscriptions: checkCount(o.maxStreamingSubscriptions, 'options.maxStreamingSubscriptions', 65535, true),
             // aws-crt's default; the CRT itself refuses 0.
-            operationTimeoutInSeconds:
-                checkCount(o.operationTimeoutInSeconds, 'options.operationTimeoutInSeconds', 0xffffffff, false) ??
-                DEFAULT_OPERATION_TIMEOUT_SECONDS,
+            operationTimeoutInSeconds: checkTimeout(o.operationTimeoutInSeconds),
         };
         this.#owner.native = new binding.NativeRequestResponseClient(kind, native, nativeOptions, this.#sink);
     }
 
     /** A request-response client over an MQTT 5 client. */
     static newFromMqtt5(protocolClient: Mqtt5Client, options: RequestResponseClientOptions): RequestResponseClient {
-        if (!(protocolClient instanceof Mqtt5Client)) throw new TypeError('protocolClient must be an mqtt5.Mqtt5Client');
+        if (!validate.isInstance(protocolClient, Mqtt5Client, 'protocolClient')) {
+            throw new TypeError(`protocolClient must be an mqtt5.Mqtt5Client (got ${describe(protocolClient)})`);
+        }
         return new RequestResponseClient(5, protocolClient, options);
     }
 
     /** A request-response client over an MQTT 3.1.1 connection. */
     static newFromMqtt311(protocolClient: MqttClientConnection, options: RequestResponseClientOptions): RequestResponseClient {
-        if (!(protocolClient instanceof MqttClientConnection)) {
-            throw new TypeError('protocolClient must be an mqtt.MqttClientConnection');
+        if (!validate.isInstance(protocolClient, MqttClientConnection, 'protocolClient')) {
+            throw new TypeError(`protocolClient must be an mqtt.MqttClientConnection (got ${describe(protocolClient)})`);
         }
         return new RequestResponseClient(311, protocolClient, options);
     }
@@ -384,8 +417,13 @@ function readRequest(options: RequestResponseOperationOptions): Record<string, u
         const path = validate.snapshot(p, ['topic', 'correlationTokenJsonPath'], field);
         if (typeof path.topic !== 'string') throw new TypeError(`${field}.topic must be a string (got ${typeof path.topic})`);
         validate.checkTopicName(path.topic, `${field}.topic`);
-        if (path.correlationTokenJsonPath !== undefined && typeof path.correlationTokenJsonPath !== 'string') {
-            throw new TypeError(`${field}.correlationTokenJsonPath must be a string`);
+        if (path.correlationTokenJsonPath !== undefined && path.correlationTokenJsonPath !== null) {
+            if (typeof path.correlationTokenJsonPath !== 'string') {
+                throw new TypeError(
+                    `${field}.correlationTokenJsonPath must be a string (got ${typeof path.correlationTokenJsonPath})`,
+                );
+            }
+            validate.utf8String(path.correlationTokenJsonPath, `${field}.correlationTokenJsonPath`);
         }
         return path;
     });
@@ -393,8 +431,11 @@ function readRequest(options: RequestResponseOperationOptions): Record<string, u
         throw new TypeError(`requestOptions.publishTopic must be a string (got ${typeof o.publishTopic})`);
     }
     validate.checkTopicName(o.publishTopic, 'requestOptions.publishTopic');
-    if (o.correlationToken !== undefined && typeof o.correlationToken !== 'string') {
-        throw new TypeError(`requestOptions.correlationToken must be a string (got ${typeof o.correlationToken})`);
+    if (o.correlationToken !== undefined && o.correlationToken !== null) {
+        if (typeof o.correlationToken !== 'string') {
+            throw new TypeError(`requestOptions.correlationToken must be a string (got ${typeof o.correlationToken})`);
+        }
+        validate.utf8String(o.correlationToken, 'requestOptions.correlationToken');
     }
     if (o.payload === undefined || o.payload === null) throw new TypeError('requestOptions.payload is required');
     return {

@@ -72,7 +72,8 @@ export function readList(value: unknown, path: string, max = MAX_LIST_LENGTH): u
     return out;
 }
 
-function utf8String(value: unknown, field: string): void {
+/** A string the CRT sends as an MQTT UTF-8 string: well-formed, no U+0000, at most 65535 bytes. */
+export function utf8String(value: unknown, field: string): void {
     if (typeof value !== 'string') return; // wrong types are reported by the native walker
     if (!value.isWellFormed()) throw new RangeError(`${field} must be well-formed UTF-16 (it has a lone surrogate)`);
     if (value.includes('\u0000')) throw new RangeError(`${field} must not contain the null character U+0000`);
