@@ -763,6 +763,20 @@ async function main() {
     }
     await websockets();
     await credentials();
+    await require('./exercise_311_rr.cjs')({
+        lib,
+        PORT,
+        T,
+        step,
+        ok,
+        once,
+        sleep,
+        connected,
+        stopClose,
+        config,
+        settle,
+        rejectsWith,
+    });
     await gcUntilNoLiveClients();
     step('done');
 }
