@@ -21,13 +21,18 @@ const root = path.resolve(bench, '..');
 const nativeDir = path.join(bench, 'native');
 const nativeBuild = path.join(nativeDir, 'build');
 const nativeBin = path.join(nativeBuild, 'mqtt5-bench');
-const ALL_CLIENTS = ['mqtt5-crt', 'mqtt5-crt-zc', 'aws-crt', 'mqttjs', 'native'];
+const ALL_CLIENTS = ['mqtt5-crt', 'mqtt5-crt-zc', 'aws-crt', 'mqttjs', 'native', 'mqtt5-crt-311', 'aws-crt-311', 'mqttjs-311'];
+// Run only when named in --clients: the zero-copy variant and the MQTT 3.1.1 clients.
+const OPT_IN_CLIENTS = new Set(['mqtt5-crt-zc', 'mqtt5-crt-311', 'aws-crt-311', 'mqttjs-311']);
 // A client may carry a variant: `mqtt5-crt+elg2` runs mqtt5-crt (or native) with 2 CRT event loop
-// threads (MQTT5_CRT_EVENT_LOOP_THREADS=2), so that thread counts alternate like clients do.
+// threads (MQTT5_CRT_EVENT_LOOP_THREADS=2), so that thread counts alternate like clients do;
+// `mqtt5-crt+alt` (any mqtt5-crt client) loads the package from the directory MQTT5_CRT_BENCH_ALT
+// names (another build: A/B runs of two builds, alternating).
 const baseClient = (client) => client.split('+')[0];
 function variantEnv(client) {
     const m = /\+elg(\d+)$/.exec(client);
-    return m ? { MQTT5_CRT_EVENT_LOOP_THREADS: m[1] } : {};
+    if (m) return { MQTT5_CRT_EVENT_LOOP_THREADS: m[1] };
+    return client.endsWith('+alt') ? { MQTT5_CRT_BENCH_ROOT: process.env.MQTT5_CRT_BENCH_ALT } : {};
 }
 // The client the ratios are taken against: mqtt5-crt, or the first client of the run without it.
 let BASE = 'mqtt5-crt';
@@ -107,6 +112,13 @@ const CASES = [
     },
 ];
 
+// The publishing direction alone (one QoS 1 publisher, no subscriber; opt-in), with qos1's sizes
+// and counts: set beside qos1-* it splits CPU per message into publishing and receiving.
+for (const size of ['1KiB', '64KiB', '1MiB']) {
+    const { full, quick } = CASES.find((c) => c.id === `qos1-${size}`);
+    CASES.push({ id: `publish-${size}`, scenario: 'publish', full, quick, optIn: true });
+}
+
 // What the tables show per scenario: [result key, label, better ('hi'|'lo'|''), digits].
 const METRICS = {
     throughput: [
@@ -148,14 +160,15 @@ const METRICS = {
     ],
 };
 const WORST = new Set(['losses', 'failed']);
-const metricsOf = (scenario) => (['qos1', 'qos0', 'fanin', 'fanout'].includes(scenario) ? METRICS.throughput : METRICS[scenario]);
+const metricsOf = (scenario) =>
+    ['qos1', 'qos0', 'fanin', 'fanout', 'publish'].includes(scenario) ? METRICS.throughput : METRICS[scenario];
 
 // ------------------------------------------------------------------ flags
 function parseFlags(argv) {
     const o = {
         reps: 3,
         scenarios: null,
-        clients: ALL_CLIENTS.filter((c) => c !== 'mqtt5-crt-zc'),
+        clients: ALL_CLIENTS.filter((c) => !OPT_IN_CLIENTS.has(c)),
         quick: false,
         timeout: 600,
         render: false,
@@ -186,7 +199,10 @@ function parseFlags(argv) {
     if (!(o.reps >= 1)) die('--reps must be at least 1');
     for (const c of o.clients) {
         if (!ALL_CLIENTS.includes(baseClient(c))) die(`unknown client ${c} (${ALL_CLIENTS.join(', ')})`);
-        if (c.includes('+') && !/^(mqtt5-crt|native)\+elg\d+$/.test(c)) die(`unknown variant ${c} (mqtt5-crt+elgN, native+elgN)`);
+        if (c.includes('+') && !/^((mqtt5-crt|native)\+elg\d+|mqtt5-crt(-zc|-311)?\+alt)$/.test(c))
+            die(`unknown variant ${c} (mqtt5-crt+elgN, native+elgN, mqtt5-crt[-zc|-311]+alt)`);
+        if (c.endsWith('+alt') && !fs.existsSync(path.join(process.env.MQTT5_CRT_BENCH_ALT ?? '', 'dist', 'index.js')))
+            die(`${c}: MQTT5_CRT_BENCH_ALT must name a package directory with a built dist/ (the build to compare)`);
     }
     if (!o.clients.includes(BASE)) BASE = o.clients[0];
     return o;
@@ -443,8 +459,7 @@ function mediansTable(cases, clients) {
 /** mqtt5-crt against each peer: throughput and CPU per message, p99, and the other scenarios' headline. */
 function versusTable(cases, clients) {
     const peers = clients.filter((c) => c !== BASE);
-    const head =
-        '| case | vs | throughput (mqtt5-crt ÷ peer, >1 = faster) | CPU per message (mqtt5-crt ÷ peer, <1 = cheaper) | p99 (mqtt5-crt ÷ peer, <1 = lower) | other (mqtt5-crt ÷ peer) |\n| --- | --- | ---: | ---: | ---: | ---: |';
+    const head = `| case | vs | throughput (${BASE} ÷ peer, >1 = faster) | CPU per message (${BASE} ÷ peer, <1 = cheaper) | p99 (${BASE} ÷ peer, <1 = lower) | other (${BASE} ÷ peer) |\n| --- | --- | ---: | ---: | ---: | ---: |`;
     const rows = [];
     for (const c of cases) {
         for (const peer of peers) {
@@ -609,12 +624,17 @@ subscribers share that process. \`native\` is aws-c-mqtt's MQTT 5 client driven 
 (\`bench/native\`), linked against the same CRT build as mqtt5-crt: the ceiling a binding can reach.
 mqtt5-crt and aws-crt run with \`disableMetrics: true\`, MQTT.js with \`protocolVersion: 5\`; all keep
 their own defaults otherwise (mqtt5-crt and native set TCP_NODELAY; aws-crt and MQTT.js leave Nagle on).
+The MQTT 3.1.1 clients, run when named in \`--clients\`: \`mqtt5-crt-311\` and \`aws-crt-311\` are each
+package's \`mqtt.MqttClientConnection\` (\`disable_metrics: true\`, default \`io.SocketOptions\`),
+\`mqttjs-311\` is MQTT.js with \`protocolVersion: 4\`.
 
 - **qos1-*** — one QoS 1 publisher and one QoS 1 subscriber (64 B × 100,000, 1 KiB × 50,000 and
   64 KiB × 5,000 messages), at most 1,000 messages in flight (unacknowledged, and published but
   not yet received); messages/s end to end, client CPU
   (user + system, all threads) per 100k messages, the broker's CPU share (of one core) over the same window.
 - **qos0-*** — the same at QoS 0, the publisher paced so that sent − received ≤ 1,000.
+- **publish-*** (opt-in) — qos1-*'s publisher alone, with no subscriber (the broker drops the
+  messages): the publishing direction's CPU per message; qos1-* minus it is the receiving direction's.
 - **latency** — QoS 1 at a fixed 2,000 msg/s for 10 s; one-way latency from a send timestamp in the payload.
 - **fanin** — 100 QoS 1 publishers → 1 subscriber (10 in flight each); **fanout** — 1 publisher →
   100 subscribers, at most 100 messages (10,000 deliveries) in flight; rates are deliveries/s.
@@ -628,11 +648,11 @@ their own defaults otherwise (mqtt5-crt and native set TCP_NODELAY; aws-crt and 
 Each case is preceded by an unmeasured warm-up (up to 2,000 messages). Every delivery is checked
 off by sequence number: a loss is a message that never arrived.
 
-## Medians (ratio to mqtt5-crt in brackets)
+## Medians (ratio to ${BASE} in brackets)
 
 ${report.tables.medians}
 
-## mqtt5-crt against each peer
+## ${BASE} against each peer
 
 ${report.tables.versus}
 
@@ -766,10 +786,10 @@ async function mainDriver() {
     fs.writeFileSync(path.join(bench, 'RESULTS.md'), resultsMd(report, clients));
 
     console.log(
-        `\nMedians of ${flags.reps} rep(s)${flags.quick ? ' (QUICK: small counts)' : ''}; ratio to mqtt5-crt in brackets\n`,
+        `\nMedians of ${flags.reps} rep(s)${flags.quick ? ' (QUICK: small counts)' : ''}; ratio to ${BASE} in brackets\n`,
     );
     console.log(report.tables.medians);
-    console.log('\nmqtt5-crt against each peer\n');
+    console.log(`\n${BASE} against each peer\n`);
     console.log(report.tables.versus);
     if (report.outliers.length) {
         console.log('\nOutliers (runs far from their median):');

@@ -2,6 +2,9 @@
 // own idiomatic style (promises for the two CRT clients, callbacks for MQTT.js). Only the library
 // under test is loaded: `loadClient(kind)` imports it and nothing else.
 //
+// The MQTT 3.1.1 clients (`mqtt5-crt-311`: this package's `mqtt` connection, `aws-crt-311`:
+// aws-crt's, `mqttjs-311`: MQTT.js with protocolVersion 4) run only when named in --clients.
+//
 // Adapter surface (all clients connect to 127.0.0.1 with a clean session, keep-alive 60 s):
 //   const C = await loadClient(kind);   C.create({ port, clientId, retry?, onRetry? }) -> client
 //   await client.connect()               resolves on CONNACK (connectionSuccess); with `retry` a
@@ -18,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 export const KEEP_ALIVE_S = 60;
-export const NODE_CLIENTS = ['mqtt5-crt', 'mqtt5-crt-zc', 'aws-crt', 'mqttjs'];
+export const NODE_CLIENTS = ['mqtt5-crt', 'mqtt5-crt-zc', 'aws-crt', 'mqttjs', 'mqtt5-crt-311', 'aws-crt-311', 'mqttjs-311'];
 
 function noop() {}
 
@@ -89,50 +92,101 @@ function crtAdapter(mod, { port, clientId, retry = false, onRetry = noop }, extr
     };
 }
 
+// aws-crt's MQTT 3.1.1 connection shape (mqtt.MqttClient().new_connection(config)), served by
+// both CRT packages; received payloads are ArrayBuffers of their own in both.
+function crt311Adapter(mod, { port, clientId, retry = false, onRetry = noop }) {
+    const { mqtt, io } = mod;
+    const conn = new mqtt.MqttClient().new_connection({
+        client_id: clientId,
+        host_name: '127.0.0.1',
+        port,
+        clean_session: true,
+        keep_alive: KEEP_ALIVE_S,
+        socket_options: new io.SocketOptions(),
+        // Both would otherwise append SDK metrics to the CONNECT username.
+        disable_metrics: true,
+    });
+    conn.on('error', (e) => console.error(`${clientId}: error ${e}`));
+    let connected = false;
+    return {
+        async connect() {
+            // A failed first connect is not retried by the connection itself: try again after 1 s.
+            for (;;) {
+                try {
+                    await conn.connect();
+                    connected = true;
+                    return;
+                } catch (err) {
+                    if (!retry) throw new Error(`${clientId}: connection failed: ${err}`);
+                    onRetry();
+                    await new Promise((r) => setTimeout(r, 1000));
+                }
+            }
+        },
+        async subscribe(topic, qos) {
+            const granted = await conn.subscribe(topic, qos);
+            if (!(granted.qos <= 2)) throw new Error(`${clientId}: subscribe refused: ${granted.qos}`);
+        },
+        onMessage(fn) {
+            conn.on('message', (_topic, payload) => fn(Buffer.from(payload)));
+        },
+        publish(topic, payload, qos, done) {
+            const p = conn.publish(topic, payload, qos, false);
+            if (done) p.then(() => done(null), done);
+            else p.catch(noop);
+        },
+        async close() {
+            if (!connected) return;
+            const timer = new Promise((r) => setTimeout(r, 5000).unref());
+            await Promise.race([conn.disconnect().catch(noop), timer]);
+        },
+    };
+}
+
+/** The loader of one CRT package (mqtt5-crt's dist, or aws-crt) with the adapter `make`. */
+function crtFactory(load, make) {
+    return async () => {
+        const t0 = performance.now();
+        const mod = load();
+        const importMs = performance.now() - t0;
+        return { importMs, create: (opts) => make(mod, opts) };
+    };
+}
+
+// This package, or (MQTT5_CRT_BENCH_ROOT, run.mjs's `+alt` variant) another build of it.
+const ownPackage = () => require(path.join(process.env.MQTT5_CRT_BENCH_ROOT || path.join(here, '..', '..'), 'dist', 'index.js'));
+
 const FACTORIES = {
-    'mqtt5-crt': async () => {
-        const t0 = performance.now();
-        const mod = require(path.join(here, '..', '..', 'dist', 'index.js'));
-        const importMs = performance.now() - t0;
-        return {
-            importMs,
-            create(opts) {
-                const c = crtAdapter(mod, opts);
-                // Received payloads are ArrayBuffers (as aws-crt's): wrap (no copy) to read them as the others do.
-                c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(Buffer.from(e.message.payload)));
-                return c;
-            },
-        };
-    },
+    'mqtt5-crt': crtFactory(ownPackage, (mod, opts) => {
+        const c = crtAdapter(mod, opts);
+        // Received payloads are ArrayBuffers (as aws-crt's): wrap (no copy) to read them as the others do.
+        c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(Buffer.from(e.message.payload)));
+        return c;
+    }),
     // The opt-in zero-copy mode: payloads are Buffers over the batch's shared memory.
-    'mqtt5-crt-zc': async () => {
-        const t0 = performance.now();
-        const mod = require(path.join(here, '..', '..', 'dist', 'index.js'));
-        const importMs = performance.now() - t0;
-        return {
-            importMs,
-            create(opts) {
-                const c = crtAdapter(mod, opts, { zeroCopyPayloads: true });
-                c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(e.message.payload));
-                return c;
-            },
-        };
-    },
-    'aws-crt': async () => {
-        const t0 = performance.now();
-        const { mqtt5 } = require('aws-crt');
-        const importMs = performance.now() - t0;
-        return {
-            importMs,
-            create(opts) {
-                const c = crtAdapter(mod5(mqtt5), opts);
-                // aws-crt delivers payloads as ArrayBuffers: wrap (no copy) to read them as the others do.
-                c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(Buffer.from(e.message.payload)));
-                return c;
-            },
-        };
-    },
-    mqttjs: async () => {
+    'mqtt5-crt-zc': crtFactory(ownPackage, (mod, opts) => {
+        const c = crtAdapter(mod, opts, { zeroCopyPayloads: true });
+        c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(e.message.payload));
+        return c;
+    }),
+    'aws-crt': crtFactory(
+        () => require('aws-crt').mqtt5,
+        (mqtt5, opts) => {
+            const c = crtAdapter(mqtt5, opts);
+            // aws-crt delivers payloads as ArrayBuffers: wrap (no copy) to read them as the others do.
+            c.onMessage = (fn) => c.raw.on('messageReceived', (e) => fn(Buffer.from(e.message.payload)));
+            return c;
+        },
+    ),
+    mqttjs: mqttjsFactory(5),
+    'mqtt5-crt-311': crtFactory(ownPackage, crt311Adapter),
+    'aws-crt-311': crtFactory(() => require('aws-crt'), crt311Adapter),
+    'mqttjs-311': mqttjsFactory(4),
+};
+
+/** MQTT.js speaking MQTT 5 (protocolVersion 5) or 3.1.1 (4). */
+function mqttjsFactory(protocolVersion) {
+    return async () => {
         const t0 = performance.now();
         const mqtt = require('mqtt');
         const importMs = performance.now() - t0;
@@ -146,7 +200,7 @@ const FACTORIES = {
                             client = mqtt.connect({
                                 host: '127.0.0.1',
                                 port,
-                                protocolVersion: 5,
+                                protocolVersion,
                                 clientId,
                                 clean: true,
                                 keepalive: KEEP_ALIVE_S,
@@ -195,12 +249,7 @@ const FACTORIES = {
                 };
             },
         };
-    },
-};
-
-// aws-crt's mqtt5 namespace has the same Mqtt5Client shape.
-function mod5(mqtt5) {
-    return { Mqtt5Client: mqtt5.Mqtt5Client };
+    };
 }
 
 /** Loads the library of one Node client; `importMs` is the time the require() took. */

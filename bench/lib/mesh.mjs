@@ -1,6 +1,8 @@
 // The throughput engine behind qos1, qos0, fanin and fanout: P publishers and S subscribers in
 // this process, all on one topic, `count` messages published in total (publisher j sends the
-// sequence numbers j, j+P, j+2P, ...), each delivered to every subscriber.
+// sequence numbers j, j+P, j+2P, ...), each delivered to every subscriber. With no subscriber
+// (S = 0, the publish scenario) only the publishing direction is measured: the broker drops the
+// messages, QoS 1 PUBACKs pace the publisher and the rates count messages published.
 //
 // Flow control, the same for every client:
 //  - QoS 1: each publisher keeps at most ceil(window / P) publishes unacknowledged (so at most
@@ -70,7 +72,7 @@ export async function runMesh(name, o) {
             const pub = pubs[j];
             while (nextSeq[j] < n) {
                 if (qos > 0 && sentBy[j] - ackedBy[j] >= pubWindow) return;
-                if (sent * S - delivered >= deliveryWindow) {
+                if (S > 0 && sent * S - delivered >= deliveryWindow) {
                     blocked = true;
                     return;
                 }
@@ -114,7 +116,7 @@ export async function runMesh(name, o) {
         if (end === null) end = snapshot(o.brokerPid);
         if (!measured) return null;
         return {
-            ...figures(start, end, expected),
+            ...figures(start, end, S > 0 ? expected : n),
             published: sent,
             expected,
             received: delivered,

@@ -475,7 +475,7 @@ static void s_puback(enum aws_mqtt5_packet_type type, const void *packet, int er
 static void pump(struct phase *ph, int j) {
     while (ph->next_seq[j] < ph->n) {
         if (ph->qos > 0 && ph->sent_by[j] - ph->acked_by[j] >= ph->pub_window) return;
-        if (ph->sent * ph->S - atomic_load(&ph->delivered) >= ph->delivery_window) {
+        if (ph->S > 0 && ph->sent * ph->S - atomic_load(&ph->delivered) >= ph->delivery_window) {
             atomic_store(&ph->blocked, true);
             return;
         }
@@ -589,7 +589,8 @@ static void scenario_mesh(struct args *a, enum aws_mqtt5_qos qos) {
     printf("{\"scenario\":\"%s\",\"client\":\"native\",\"size\":%d,\"count\":%ld,\"qos\":%d,\"publishers\":%d,"
            "\"subscribers\":%d,\"window\":%ld,",
            a->scenario, a->size, a->count, (int)qos, P, S, a->window);
-    print_figures(start, ph->end, (double)expected);
+    /* With no subscriber (publish) the figures are per message published. */
+    print_figures(start, ph->end, (double)(S > 0 ? expected : ph->n));
     printf("\"published\":%ld,\"expected\":%ld,\"received\":%ld,\"losses\":%ld,\"duplicates\":%ld,\"pub_errors\":%ld%s}\n",
            ph->sent, expected, delivered, expected - delivered, atomic_load(&ph->duplicates), atomic_load(&ph->pub_errors),
            stalled ? ",\"stalled\":true" : "");
@@ -791,19 +792,20 @@ int main(int argc, char **argv) {
     parse_args(argc, argv, &a);
     if (a.client && strcmp(a.client, "native") != 0) die("this binary is --client native (got %s)", a.client);
     bool fanout = strcmp(a.scenario, "fanout") == 0, fanin = strcmp(a.scenario, "fanin") == 0;
+    bool publish_only = strcmp(a.scenario, "publish") == 0;
     if (a.count < 0) a.count = fanout ? 1000 : 100000;
     if (a.window < 0) a.window = fanout ? 100 : 1000;
     if (a.pubs < 0) a.pubs = fanin ? 100 : 1;
     if (a.subs < 0) a.subs = fanout ? 100 : 1;
     if (!fanin) a.pubs = 1;
-    if (!fanout) a.subs = 1;
+    if (!fanout) a.subs = publish_only ? 0 : 1;
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
     double t = now_ms();
     crt_init();
     g_init_ms = now_ms() - t;
 
-    if (strcmp(a.scenario, "qos1") == 0 || fanin || fanout) scenario_mesh(&a, AWS_MQTT5_QOS_AT_LEAST_ONCE);
+    if (strcmp(a.scenario, "qos1") == 0 || fanin || fanout || publish_only) scenario_mesh(&a, AWS_MQTT5_QOS_AT_LEAST_ONCE);
     else if (strcmp(a.scenario, "qos0") == 0) scenario_mesh(&a, AWS_MQTT5_QOS_AT_MOST_ONCE);
     else if (strcmp(a.scenario, "latency") == 0) scenario_latency(&a);
     else if (strcmp(a.scenario, "connections") == 0) scenario_connections(&a);
