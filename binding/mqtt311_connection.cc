@@ -64,8 +64,9 @@ void OnConnectComplete(aws_mqtt_client_connection *, int error_code, aws_mqtt_co
     DeleteOpContext(op);
 }
 
-// PUBLISH (written at QoS 0, PUBACK at QoS 1) and UNSUBACK: success needs no more than the id,
-// which travels as a bare number (the JS side knows the packet id from the submission).
+// PUBLISH (written at QoS 0, PUBACK at QoS 1) and UNSUBACK: success travels as a bare number,
+// id * 65536 + packet id, which is all lib/mqtt.ts resolves the operation with (exact in a
+// double: ids stay below 2^37).
 void OnOpComplete(aws_mqtt_client_connection *, uint16_t packet_id, int error_code, void *ctx) {
     auto *op = static_cast<OpContext *>(ctx);
     Event ev;
@@ -73,6 +74,7 @@ void OnOpComplete(aws_mqtt_client_connection *, uint16_t packet_id, int error_co
     if (error_code == 0) {
         ev.type = EventType::PublishComplete;
         ev.simple = Simple::Done;
+        ev.id = op->id * 65536 + packet_id;
     } else {
         ev.type = EventType::Mqtt311OpComplete;
         ev.error_code = error_code;
@@ -103,7 +105,7 @@ void OnDisconnectComplete(aws_mqtt_client_connection *, void *ctx) {
     Event ev;
     ev.type = EventType::PublishComplete;
     ev.simple = Simple::Done;
-    ev.id = op->id;
+    ev.id = op->id * 65536;  // as OnOpComplete's, with no packet id
     op->events->Push(std::move(ev));
     DeleteOpContext(op);
 }

@@ -10,6 +10,7 @@ import { CrtError, ErrorCodes } from './error';
 import type { HttpRequest } from './http';
 import type { ClientBootstrap, ClientTlsContext } from './io';
 import type { WebsocketHandshakeTransform } from './mqtt5_types';
+import { exactBytes } from './mqtt5_received';
 import { checkQos, payloadBytes, readConnectionConfig } from './mqtt_config';
 import type {
     ConnectionStatistics,
@@ -84,11 +85,9 @@ export function topicMatches(filter: string, topic: string): boolean {
     return f.length === t.length;
 }
 
-/** The bytes of a received payload as an ArrayBuffer of its own, as aws-crt delivers them. */
-function ownArrayBuffer(b: Buffer): ArrayBuffer {
-    const ab = b.buffer as ArrayBuffer;
-    if (b.byteOffset === 0 && b.byteLength === ab.byteLength) return ab;
-    return ab.slice(b.byteOffset, b.byteOffset + b.byteLength);
+/** publish/subscribe/unsubscribe: the native call returns id * 65536 + packet id. */
+function operationId(idAndPacket: number): number {
+    return (idAndPacket - (idAndPacket % 65536)) / 65536;
 }
 
 /**
@@ -111,11 +110,13 @@ export class MqttClientConnection extends EventEmitter {
     /** The TLS context the connection uses, if any. */
     readonly tls_ctx?: ClientTlsContext;
 
-    // The native connection until close(), and the operations in flight.
+    // The native connection until close(), and the operations in flight; a failed operation
+    // also emits 'error' (aws-crt does), however it fails.
     readonly #owner = new NativeOwner<NativeMqtt311Connection>(
         ErrorCodes.MQTT_CONNECTION_DESTROYED,
         'the connection is closed',
         'the connection was closed',
+        (err) => this.#emitError(err),
     );
     readonly #connect: Record<string, unknown>;
     readonly #sink: NativeSink;
@@ -124,6 +125,10 @@ export class MqttClientConnection extends EventEmitter {
     // Subscriptions' callbacks by topic filter: the CRT's topic tree is mirrored here, so each
     // message crosses to JS once and is dispatched to every matching subscription.
     readonly #subscriptions = new Map<string, OnMessageCallback | undefined>();
+    // How many of them have a callback: without any, a message skips the topic matching.
+    #callbacks = 0;
+    // The last topic publish() checked (the same topic is not checked again).
+    #checkedTopic: string | undefined;
     #transform: WebsocketHandshakeTransform | undefined;
 
     /**
@@ -176,13 +181,21 @@ export class MqttClientConnection extends EventEmitter {
      * the PUBLISH waits for the connection.
      */
     publish(topic: string, payload: Payload, qos: QoS, retain = false): Promise<MqttRequest> {
-        return this.#submitPacket(() => {
+        // The hot path: one promise, settled with { packet_id } by the completion itself.
+        let id: number;
+        try {
             if (typeof topic !== 'string') throw new TypeError(`topic must be a string (got ${typeof topic})`);
-            validate.checkTopicName(topic, 'topic');
+            if (topic !== this.#checkedTopic) {
+                validate.checkTopicName(topic, 'topic');
+                this.#checkedTopic = topic;
+            }
             checkQos(qos, 'qos');
             if (typeof retain !== 'boolean') throw new TypeError(`retain must be a boolean (got ${typeof retain})`);
-            return this.#live().publish(topic, payloadBytes(payload, 'payload'), qos, retain);
-        }).then(([packet_id]) => ({ packet_id }));
+            id = operationId(this.#live().publish(topic, payloadBytes(payload, 'payload'), qos, retain));
+        } catch (err) {
+            return this.#rejected(err);
+        }
+        return this.#owner.pending.add<MqttRequest>(id);
     }
 
     /**
@@ -190,18 +203,18 @@ export class MqttClientConnection extends EventEmitter {
      * SUBACK). Resolves with the granted QoS (128: refused by the server).
      */
     subscribe(topic: string, qos: QoS, on_message?: OnMessageCallback): Promise<MqttSubscribeRequest> {
-        return this.#submitPacket(() => {
+        return this.#submit<NativeMqtt311Info | undefined>(() => {
             if (typeof topic !== 'string') throw new TypeError(`topic must be a string (got ${typeof topic})`);
             validate.checkTopicFilter(topic, 'topic');
             checkQos(qos, 'qos');
             if (on_message !== undefined && on_message !== null && typeof on_message !== 'function') {
                 throw new TypeError('on_message must be a function');
             }
-            const id = this.#live().subscribe(topic, qos);
-            this.#subscriptions.set(topic, on_message ?? undefined);
+            const id = operationId(this.#live().subscribe(topic, qos));
+            this.#setSubscription(topic, on_message ?? undefined);
             return id;
-        }).then(([packet_id, info]) => ({
-            packet_id,
+        }).then((info) => ({
+            packet_id: info?.packetId ?? 0,
             topic: info?.topic ?? topic,
             qos: info?.qos ?? qos,
             error_code: 0,
@@ -210,13 +223,13 @@ export class MqttClientConnection extends EventEmitter {
 
     /** Unsubscribes; resolves on UNSUBACK with the packet id. */
     unsubscribe(topic: string): Promise<MqttRequest> {
-        return this.#submitPacket(() => {
+        return this.#submit<MqttRequest>(() => {
             if (typeof topic !== 'string') throw new TypeError(`topic must be a string (got ${typeof topic})`);
             validate.checkTopicFilter(topic, 'topic');
-            return this.#live().unsubscribe(topic);
-        }).then(([packet_id]) => {
-            this.#subscriptions.delete(topic);
-            return { packet_id };
+            return operationId(this.#live().unsubscribe(topic));
+        }).then((request) => {
+            this.#setSubscription(topic, null);
+            return request;
         });
     }
 
@@ -266,23 +279,25 @@ export class MqttClientConnection extends EventEmitter {
         } catch (err) {
             return this.#rejected(err);
         }
-        return this.#owner.pending.add<T>(id).catch((err) => this.#rejected(err));
-    }
-
-    /** publish/subscribe/unsubscribe: the native call returns id * 65536 + packet id. */
-    #submitPacket(submit: () => number): Promise<[number, NativeMqtt311Info | undefined]> {
-        let packetId = 0;
-        return this.#submit<NativeMqtt311Info | undefined>(() => {
-            const both = submit();
-            packetId = both % 65536;
-            return (both - packetId) / 65536;
-        }).then((info) => [packetId, info]);
+        return this.#owner.pending.add<T>(id);
     }
 
     /** aws-crt emits every failed operation as an 'error' event too, on the next tick. */
     #rejected<T>(err: unknown): Promise<T> {
-        if (err instanceof CrtError) process.nextTick(() => this.emit('error', err));
+        this.#emitError(err);
         return Promise.reject(err);
+    }
+
+    #emitError(err: unknown): void {
+        if (err instanceof CrtError) process.nextTick(() => this.emit('error', err));
+    }
+
+    /** Adds (a callback or undefined) or removes (null) a subscription's entry. */
+    #setSubscription(filter: string, callback: OnMessageCallback | undefined | null): void {
+        if (callback === null) this.#subscriptions.delete(filter);
+        else this.#subscriptions.set(filter, callback);
+        this.#callbacks = 0;
+        for (const cb of this.#subscriptions.values()) if (cb) this.#callbacks++;
     }
 
     #onEvents(objects: unknown[], records: Float64Array, count: number): void {
@@ -301,8 +316,11 @@ export class MqttClientConnection extends EventEmitter {
                     const length = records[j + 4];
                     j += 5;
                     if (bits & NativeMessageBits.NewTopic) topic = objects[k++] as string;
+                    // Own ArrayBuffers: a large payload's block as it is, a small one copied out of the arena.
                     const payload =
-                        bits & NativeMessageBits.External ? (objects[k++] as Buffer) : Buffer.from(arena!, offset, length);
+                        bits & NativeMessageBits.External
+                            ? exactBytes(objects[k++] as Buffer)
+                            : arena!.slice(offset, offset + length);
                     this.#deliver(
                         topic,
                         payload,
@@ -311,10 +329,12 @@ export class MqttClientConnection extends EventEmitter {
                         (bits & NativeMessageBits.Retain) !== 0,
                     );
                 } else if (kind === NativeRecord.Done || kind === NativeRecord.Puback) {
-                    const id = records[j + 1];
+                    // A completion: id * 65536 + packet id (0 for a disconnect).
+                    const packetId = records[j + 1] % 65536;
+                    const id = (records[j + 1] - packetId) / 65536;
                     j += 2;
-                    this.#complete(id);
-                    pending.resolve(id, undefined);
+                    if (this.#kinds.size !== 0 && this.#complete(id)) pending.resolve(id, undefined);
+                    else pending.resolve(id, { packet_id: packetId });
                 } else if (kind === NativeRecord.Arena) {
                     j += 1;
                     arena = objects[k++] as ArrayBuffer;
@@ -324,7 +344,8 @@ export class MqttClientConnection extends EventEmitter {
                     if (ev.event === NativeEventType.MessageReceived) {
                         // Out of memory for the compact path: the message came as a packet.
                         const p = ev.packet as { topicName: string; payload?: Buffer; qos: number; retain?: boolean };
-                        this.#deliver(p.topicName, p.payload ?? Buffer.alloc(0), false, p.qos, p.retain === true);
+                        const payload = p.payload ? exactBytes(p.payload) : new ArrayBuffer(0);
+                        this.#deliver(p.topicName, payload, false, p.qos, p.retain === true);
                     } else {
                         this.#dispatch(ev);
                     }
@@ -335,31 +356,41 @@ export class MqttClientConnection extends EventEmitter {
         }
     }
 
-    /** A completed disconnect: the connection stops keeping the process alive. */
-    #complete(id: number): void {
+    /** A completed disconnect (true): the connection stops keeping the process alive. */
+    #complete(id: number): boolean {
         const kind = this.#kinds.get(id);
-        if (kind === undefined) return;
+        if (kind === undefined) return false;
         this.#kinds.delete(id);
-        if (kind === 'disconnect') {
-            this.#owner.native?.setRunning(false);
-            this.#emitSafely('disconnect');
-        }
+        if (kind !== 'disconnect') return false;
+        this.#owner.native?.setRunning(false);
+        this.#emitSafely('disconnect');
+        return true;
     }
 
-    #deliver(topic: string, payload: Buffer, dup: boolean, qos: number, retain: boolean): void {
-        const data = ownArrayBuffer(payload);
+    #deliver(topic: string, data: ArrayBuffer, dup: boolean, qos: number, retain: boolean): void {
         // The CRT's order: each matching subscription's callback, then the 'message' event.
-        for (const [filter, callback] of this.#subscriptions) {
-            if (this.#owner.native === undefined) return; // closed by a callback
-            if (callback && topicMatches(filter, topic)) {
-                try {
-                    callback(topic, data, dup, qos, retain);
-                } catch (err) {
-                    raiseUncaught(err);
+        if (this.#callbacks !== 0) {
+            for (const [filter, callback] of this.#subscriptions) {
+                if (this.#owner.native === undefined) return; // closed by a callback
+                if (callback && topicMatches(filter, topic)) {
+                    try {
+                        callback(topic, data, dup, qos, retain);
+                    } catch (err) {
+                        raiseUncaught(err);
+                    }
                 }
             }
         }
-        if (this.#owner.native !== undefined) this.#emitSafely('message', topic, data, dup, qos, retain);
+        if (this.#owner.native === undefined) return;
+        // As #emitSafely, without its argument array per message.
+        const listeners = this.rawListeners('message') as OnMessageCallback[];
+        for (let i = 0; i < listeners.length; i++) {
+            try {
+                listeners[i].call(this, topic, data, dup, qos, retain);
+            } catch (err) {
+                raiseUncaught(err);
+            }
+        }
     }
 
     #dispatch(ev: NativeEvent): void {
@@ -406,7 +437,7 @@ export class MqttClientConnection extends EventEmitter {
                     this.#owner.pending.reject(ev.id!, new CrtError(ev.errorCode, 'the operation failed'));
                 } else if (info?.qos === 128) {
                     // SUBACK failure return code: the server refused the subscription.
-                    this.#subscriptions.delete(info.topic ?? '');
+                    this.#setSubscription(info.topic ?? '', null);
                     this.#owner.pending.resolve(ev.id!, info);
                 } else {
                     this.#owner.pending.resolve(ev.id!, info);

@@ -9,7 +9,7 @@ export class NativeOwner<N extends { close(): void }> {
     /** The native object (set by the client once made); undefined once closed. */
     native: N | undefined;
     /** The promises of the operations in flight, by operation id. */
-    readonly pending = new PendingOperations();
+    readonly pending: PendingOperations;
     readonly #code: number;
     readonly #closedMessage: string;
     readonly #closingMessage: string;
@@ -18,8 +18,10 @@ export class NativeOwner<N extends { close(): void }> {
      * @param code the CrtError code of a use after close() and of the operations close() fails
      * @param closedMessage the error message of a use after close()
      * @param closingMessage the error message of the operations close() fails
+     * @param onReject called with the error of every operation rejected, however it failed
      */
-    constructor(code: number, closedMessage: string, closingMessage: string) {
+    constructor(code: number, closedMessage: string, closingMessage: string, onReject?: (error: Error) => void) {
+        this.pending = new PendingOperations(onReject);
         this.#code = code;
         this.#closedMessage = closedMessage;
         this.#closingMessage = closingMessage;

@@ -27,6 +27,13 @@ export class PendingOperations {
         this.#nextReject = reject;
     };
 
+    readonly #onReject: ((error: Error) => void) | undefined;
+
+    /** @param onReject called with the error of every operation it rejects, before the rejection */
+    constructor(onReject?: (error: Error) => void) {
+        this.#onReject = onReject;
+    }
+
     /** A promise for operation `id` (ids increase, from 1), settled by resolve()/reject() below. */
     add<T>(id: number): Promise<T> {
         const promise = new Promise<T>(this.#executor);
@@ -67,6 +74,7 @@ export class PendingOperations {
             this.#overflow!.delete(id);
             settle = ok ? s.resolve : s.reject;
         }
+        if (!ok) this.#onReject?.(outcome as Error);
         settle!(outcome);
     }
 
@@ -86,7 +94,11 @@ export class PendingOperations {
             for (const s of this.#overflow.values()) rejects.push(s.reject);
             this.#overflow.clear();
         }
-        for (const r of rejects) r(make());
+        for (const r of rejects) {
+            const error = make();
+            this.#onReject?.(error);
+            r(error);
+        }
     }
 
     #clear(k: number): void {

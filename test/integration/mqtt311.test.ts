@@ -147,6 +147,43 @@ describe('mqtt.MqttClientConnection', () => {
         expect(mqtt.topicMatches('a/+', 'a/b/c')).toBe(false);
     });
 
+    it('publishes of one turn resolve with their own packet ids; callbacks follow (un)subscribes', async () => {
+        const c = await connected();
+        const topic = uniqueTopic('ids');
+        const sub = await c.subscribe(`${topic}/#`, 1); // no callback: only 'message'
+        const messages: string[] = [];
+        c.on('message', (_t, p) => messages.push(text(p)));
+        const results = await Promise.all(
+            Array.from({ length: 20 }, (_, i) => c.publish(`${topic}/n`, String(i), (i % 2) as mqtt.QoS)),
+        );
+        // The CRT numbers its requests one after another (a PINGREQ may take a number between).
+        const ids = results.map((r) => r.packet_id);
+        for (let i = 0; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(i === 0 ? sub.packet_id : ids[i - 1]);
+        // The topic of the previous publish is not checked again; another one is.
+        await expect(c.publish(`${topic}/+`, 'x', 1)).rejects.toThrow(RangeError);
+        const calls: string[] = [];
+        await c.subscribe(`${topic}/cb`, 1, (_t, p) => calls.push(text(p)));
+        await c.publish(`${topic}/cb`, 'a', 1);
+        await waitFor(
+            () => calls.length >= 1 && messages.includes('a'),
+            10_000,
+            () => `${calls} / ${messages}`,
+        );
+        expect((await c.unsubscribe(`${topic}/cb`)).packet_id).toBeGreaterThan(ids[ids.length - 1]);
+        await c.publish(`${topic}/cb`, 'b', 1);
+        await waitFor(
+            () => messages.includes('b'),
+            10_000,
+            () => messages.join(),
+        );
+        // (The broker may send a copy per matching subscription: each reaches the callback.)
+        expect(calls.length).toBeGreaterThanOrEqual(1);
+        expect(calls.filter((m) => m !== 'a')).toEqual([]);
+        expect(messages.filter((m) => /^\d+$/.test(m)).sort((a, b) => Number(a) - Number(b))).toEqual(
+            ids.map((_, i) => String(i)),
+        );
+    });
+
     it('publishes the will when the connection is lost, not on disconnect()', async () => {
         const proxy = await startFaultProxy(brokerPort());
         try {
