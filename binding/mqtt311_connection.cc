@@ -172,9 +172,18 @@ void Mqtt311Core::Shutdown() {
     handshake_.FailPending(kClosedError);
     if (connection_ && !released_) {
         released_ = true;
-        // A connected connection disconnects first; the termination callback comes after.
+        shut_down_ = true;
+        // aws-c-mqtt holds a connection of its own from connect() until it is disconnected:
+        // releasing ours alone would leave it connected (and reconnecting) for good. Disconnect
+        // first (refused unless connected or reconnecting: a connection still connecting is
+        // disconnected by DisconnectIfShutDown once its CONNACK arrives, or ends by its timeout).
+        aws_mqtt_client_connection_disconnect(connection_, nullptr, nullptr);
         aws_mqtt_client_connection_release(connection_);
     }
+}
+
+void Mqtt311Core::DisconnectIfShutDown() {
+    if (shut_down_) aws_mqtt_client_connection_disconnect(connection_, nullptr, nullptr);
 }
 
 void Mqtt311Core::OnEnvCleanup(void *arg) {
@@ -190,7 +199,9 @@ void Mqtt311Core::HandlesClosed() {
 
 void Mqtt311Core::OnConnectionSuccess(aws_mqtt_client_connection *, aws_mqtt_connect_return_code rc, bool session_present,
                                       void *ud) {
-    Push(static_cast<Mqtt311Core *>(ud)->events(), EventType::Mqtt311Success, 0, ConnackInfo(rc, session_present));
+    auto *core = static_cast<Mqtt311Core *>(ud);
+    Push(core->events(), EventType::Mqtt311Success, 0, ConnackInfo(rc, session_present));
+    core->DisconnectIfShutDown();
 }
 
 void Mqtt311Core::OnConnectionFailure(aws_mqtt_client_connection *, int error_code, void *ud) {

@@ -10,6 +10,7 @@
 #include <aws/mqtt/client.h>
 #include <napi.h>
 
+#include <atomic>
 #include <string>
 
 #include "client_wrapper.h"
@@ -47,6 +48,8 @@ private:
     static void OnConnectionFailure(aws_mqtt_client_connection *, int error_code, void *ud);
     static void OnInterrupted(aws_mqtt_client_connection *, int error_code, void *ud);
     static void OnResumed(aws_mqtt_client_connection *, aws_mqtt_connect_return_code rc, bool session_present, void *ud);
+    // CRT thread: after Shutdown, a (re)established connection is disconnected instead of kept.
+    void DisconnectIfShutDown();
     static void OnConnectionClosed(aws_mqtt_client_connection *, on_connection_closed_data *data, void *ud);
     static void OnAnyPublish(aws_mqtt_client_connection *, const aws_byte_cursor *topic, const aws_byte_cursor *payload, bool dup,
                              aws_mqtt_qos qos, bool retain, void *ud);
@@ -55,7 +58,10 @@ private:
     HandshakeTransforms handshake_;
     aws_mqtt_client_connection *connection_ = nullptr;  // set once; CRT callbacks use it until termination
     bool released_ = false;                             // JS thread
-    bool env_hook_ = false;                             // JS thread: OnEnvCleanup is registered
+    // Set by Shutdown (JS thread), read by CRT callbacks: a connection that connects after it was
+    // released is disconnected at once (aws-c-mqtt keeps a connecting connection alive by itself).
+    std::atomic<bool> shut_down_{false};
+    bool env_hook_ = false;  // JS thread: OnEnvCleanup is registered
     napi_env env_ = nullptr;
 };
 

@@ -258,6 +258,37 @@ describe('CONNACK that breaks the protocol, and servers that never answer', () =
     });
 });
 
+describe('close() ends the connection (aws-c-mqtt keeps a connected connection alive by itself)', () => {
+    /** A server that answers CONNECT (after `delayMs`) and acknowledges nothing else. */
+    async function quiet(delayMs = 0) {
+        const o = await observe(async (conn) => {
+            await conn.expect(PacketType.CONNECT);
+            setTimeout(() => conn.send(connack()), delayMs);
+        });
+        return o;
+    }
+
+    it('close() of a connected connection with operations in flight: DISCONNECT sent, socket closed', async () => {
+        const o = await quiet();
+        expect(await o.connected).toBe(false);
+        const ops = [o.connection.publish('a/b', 'x', mqtt.QoS.AtLeastOnce), o.connection.subscribe('a/#', mqtt.QoS.AtLeastOnce)];
+        o.connection.close();
+        for (const op of ops) await expect(op).rejects.toBeInstanceOf(CrtError);
+        const conn = await o.server.connection(0);
+        await conn.closed; // it used to stay open (and reconnect after a drop) for the life of the process
+        expect(conn.packets.some((p) => p.type === PacketType.DISCONNECT)).toBe(true);
+    });
+
+    it('close() before the CONNACK: once the CONNACK arrives the connection disconnects', async () => {
+        const o = await quiet(300);
+        const conn = await o.server.connection(0);
+        o.connection.close();
+        expect(await o.connected).toBeInstanceOf(CrtError);
+        await conn.closed;
+        expect(o.server.connections).toHaveLength(1);
+    });
+});
+
 describe('acknowledgements that do not match their operation', () => {
     /** Connection 0 answers the first packet of `type` with `answer(id)`; later ones behave. */
     function answering(type: number, answer: (id: number) => Buffer) {
