@@ -109,8 +109,9 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : ClientWra
                                      slow && slow->drop_qos0 && *slow->drop_qos0);
 }
 
-aws_mqtt5_client *NativeMqtt5Client::From(const Napi::Value &value, const char *field) {
+aws_mqtt5_client *NativeMqtt5Client::From(const Napi::Value &value, const char *field, aws_event_loop_group **group) {
     ClientCore *core = CoreOf(value, field);
+    if (core && group) *group = core->group();
     return core ? core->client() : nullptr;
 }
 

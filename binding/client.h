@@ -18,8 +18,9 @@ public:
     static Napi::Function Define(Napi::Env env);
     explicit NativeMqtt5Client(const Napi::CallbackInfo &info);
     // The CRT client behind a JS value that must be a NativeMqtt5Client (type-tag checked: a
-    // TypeError naming `field` otherwise); null once the client was closed.
-    static aws_mqtt5_client *From(const Napi::Value &value, const char *field);
+    // TypeError naming `field` otherwise); null once the client was closed. `group`, if given,
+    // receives the event loop group the client runs on.
+    static aws_mqtt5_client *From(const Napi::Value &value, const char *field, aws_event_loop_group **group = nullptr);
 
 private:
     Napi::Value Start(const Napi::CallbackInfo &info);

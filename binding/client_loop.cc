@@ -10,7 +10,7 @@ namespace mqtt5crt {
 aws_event_loop *ClientLoop::IfCurrent() {
     aws_event_loop *loop = Get();
     if (!loop) {
-        // Unset (the 3.1.1 connection, the request-response client): the process-wide group.
+        // Unset: the process-wide group.
         aws_event_loop_group *group = group_ ? group_ : Crt::Get().bootstrap->event_loop_group;
         for (size_t i = 0, n = aws_event_loop_group_get_loop_count(group); i < n && !loop; ++i) {
             aws_event_loop *candidate = aws_event_loop_group_get_loop_at(group, i);

@@ -16,6 +16,7 @@ public:
     // Before the CRT client exists: the group its connection's loop is drawn from (unset: the
     // process-wide group).
     void SetGroup(aws_event_loop_group *group) { group_ = group; }
+    aws_event_loop_group *group() const { return group_; }
     // Any thread: the loop, or null until a callback ran on it.
     aws_event_loop *Get() const { return loop_.load(std::memory_order_relaxed); }
     // Any thread: the client's loop when the caller runs on it (learning it on first sight), else null.

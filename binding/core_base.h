@@ -21,6 +21,8 @@ class CoreBase : public RefCounted {
 public:
     double NextId() { return ++next_id_; }  // JS thread: the id of a new operation
     EventQueue &events() { return delivery_.events(); }
+    // The event loop group the client's loop is one of (a request-response client over it runs there too).
+    aws_event_loop_group *group() const { return loop_.group(); }
 
     // JS thread: a running client keeps the process alive; a stopped one lets it exit at once. (The
     // MQTT 5 client lets go once its Stopped event was delivered instead: ClientCore::SetRunning.)

@@ -1,5 +1,6 @@
 #include "mqtt311_connection.h"
 
+#include <aws/io/channel_bootstrap.h>
 #include <aws/io/socket.h>
 #include <aws/mqtt/mqtt.h>
 
@@ -9,6 +10,7 @@
 #include "addon.h"
 #include "connect_options.h"
 #include "convert.h"
+#include "event_loop_group.h"
 #include "operations.h"
 #include "options.h"
 #include "packets.h"
@@ -17,11 +19,25 @@
 namespace mqtt5crt {
 namespace {
 
-// One aws_mqtt_client for the process: it only holds the bootstrap (shared by every client, see
-// Crt) and is never released, like the bootstrap.
+// One aws_mqtt_client for the connections on the process-wide group: it only holds the bootstrap
+// (shared by every client, see Crt) and is never released, like the bootstrap.
 aws_mqtt_client *SharedClient() {
     static aws_mqtt_client *client = aws_mqtt_client_new(Crt::Get().allocator, Crt::Get().bootstrap);
     return client;
+}
+
+// A new connection through `bootstrap` (an io.EventLoopGroup's), or through the process-wide one
+// when null. An aws_mqtt_client only holds a bootstrap: each connection on a group of its own gets
+// one, which the connection keeps (with the bootstrap and its threads) for as long as it lives.
+aws_mqtt_client_connection *NewConnection(aws_client_bootstrap *bootstrap) {
+    if (!bootstrap) {
+        aws_mqtt_client *shared = SharedClient();
+        return shared ? aws_mqtt_client_connection_new(shared) : nullptr;
+    }
+    aws_mqtt_client *client = aws_mqtt_client_new(Crt::Get().allocator, bootstrap);
+    aws_mqtt_client_connection *connection = client ? aws_mqtt_client_connection_new(client) : nullptr;
+    aws_mqtt_client_release(client);  // the connection holds its own reference
+    return connection;
 }
 
 // What a 3.1.1 callback adds to its event: only the fields that are set reach JS.
@@ -137,12 +153,13 @@ aws_mqtt_qos RequireQos(const Napi::CallbackInfo &info, size_t i, const char *wh
 
 Mqtt311Core::Mqtt311Core(WebsocketSetup websocket) : handshake_(std::move(websocket), delivery_.events()) {}
 
-Mqtt311Core *Mqtt311Core::Create(Napi::Env env, Addon *addon, Napi::Function sink, WebsocketSetup websocket) {
+Mqtt311Core *Mqtt311Core::Create(Napi::Env env, Addon *addon, Napi::Function sink, WebsocketSetup websocket,
+                                 aws_client_bootstrap *bootstrap) {
     auto *core = new Mqtt311Core(std::move(websocket));
     core->InitDelivery(env, addon, sink);
     core->env_ = env;
-    aws_mqtt_client *client = SharedClient();
-    core->connection_ = client ? aws_mqtt_client_connection_new(client) : nullptr;
+    core->loop_.SetGroup((bootstrap ? bootstrap : Crt::Get().bootstrap)->event_loop_group);
+    core->connection_ = NewConnection(bootstrap);
     aws_mqtt_client_connection *c = core->connection_;
     if (!c ||
         aws_mqtt_client_connection_set_connection_result_handlers(c, OnConnectionSuccess, core, OnConnectionFailure, core) ||
@@ -310,6 +327,27 @@ WebsocketSetup ReadWebsocket(Napi::Env env, const Napi::Object &config, Arena &a
     return Websocket(env, &ws_config);
 }
 
+// What the config adds beyond the CONNECT fields: the SDK metrics the CRT appends to the username
+// (config.metrics, absent when disabled) and the event loop group to run on.
+struct ConnectionExtras {
+    aws_mqtt_iot_metrics metrics{};
+    bool has_metrics = false;
+    aws_client_bootstrap *bootstrap = nullptr;  // null: the process-wide group
+};
+
+ConnectionExtras ReadExtras(Napi::Env env, const Napi::Object &config, Arena &arena) {
+    ConnectionExtras extras;
+    Napi::Value metrics_v = SafeGet(config, "metrics", "config.metrics");
+    if (Present(metrics_v)) {
+        if (!metrics_v.IsObject()) throw Napi::TypeError::New(env, "config.metrics must be an object");
+        ReadView(metrics_v.As<Napi::Object>(), tables::kMetrics, &extras.metrics, arena, "config.metrics");
+        extras.has_metrics = true;
+    }
+    Napi::Value group_v = SafeGet(config, "eventLoopGroup", "config.eventLoopGroup");
+    if (Present(group_v)) extras.bootstrap = NativeEventLoopGroup::From(group_v, "config.eventLoopGroup");
+    return extras;
+}
+
 // options.socketOptions (aws-crt's io.SocketOptions keeps aws-c-io's snake_case names).
 aws_socket_options ReadSocketOptions(Napi::Env env, const Napi::Object &o) {
     aws_socket_options socket{};
@@ -367,8 +405,8 @@ Napi::Function NativeMqtt311Connection::Define(Napi::Env env) {
 }
 
 // new NativeMqtt311Connection(config, sink). config: {will?: {topic, qos, payload, retain},
-// username?, password?, reconnectMinSec, reconnectMaxSec, httpProxyOptions?, websocket?}, checked
-// by lib/mqtt.ts; what is set here holds for every connect().
+// username?, password?, reconnectMinSec, reconnectMaxSec, httpProxyOptions?, websocket?, metrics?,
+// eventLoopGroup?}, checked by lib/mqtt.ts; what is set here holds for every connect().
 NativeMqtt311Connection::NativeMqtt311Connection(const Napi::CallbackInfo &info) : ClientWrapper(info) {
     Napi::Env env = info.Env();
     Napi::Object config = RequireObject(info, 0, "config");
@@ -383,23 +421,27 @@ NativeMqtt311Connection::NativeMqtt311Connection(const Napi::CallbackInfo &info)
     TlsOptions proxy_tls;
     bool has_proxy = ReadProxy(env, addon_, config, arena, proxy, proxy_tls);
     WebsocketSetup websocket = ReadWebsocket(env, config, arena);
+    ConnectionExtras extras = ReadExtras(env, config, arena);
 
-    core_ = Mqtt311Core::Create(env, addon_, info[1].As<Napi::Function>(), std::move(websocket));
+    core_ = Mqtt311Core::Create(env, addon_, info[1].As<Napi::Function>(), std::move(websocket), extras.bootstrap);
     aws_mqtt_client_connection *c = core_->connection();
     aws_byte_cursor will_topic = Cursor(will.topic), user = Cursor(login.username), pass = Cursor(login.password);
     // Each setter copies what it is given.
     if ((will.present && aws_mqtt_client_connection_set_will(c, &will_topic, will.qos, will.retain, &will.payload)) ||
         (login.present && aws_mqtt_client_connection_set_login(c, &user, login.has_password ? &pass : nullptr)) ||
         aws_mqtt_client_connection_set_reconnect_timeout(c, min_sec, max_sec) ||
-        (has_proxy && aws_mqtt_client_connection_set_http_proxy_options(c, &proxy))) {
+        (has_proxy && aws_mqtt_client_connection_set_http_proxy_options(c, &proxy)) ||
+        (extras.has_metrics && aws_mqtt_client_connection_set_metrics(c, &extras.metrics))) {
         int error = aws_last_error();
         Release();
         addon_->ThrowCrtError(env, error);
     }
 }
 
-aws_mqtt_client_connection *NativeMqtt311Connection::From(const Napi::Value &value, const char *field) {
+aws_mqtt_client_connection *NativeMqtt311Connection::From(const Napi::Value &value, const char *field,
+                                                          aws_event_loop_group **group) {
     Mqtt311Core *core = CoreOf(value, field);
+    if (core && group) *group = core->group();
     return core ? core->connection() : nullptr;
 }
 
@@ -451,7 +493,8 @@ Napi::Value NativeMqtt311Connection::Connect(const Napi::CallbackInfo &info) {
     return Napi::Number::New(env, id);
 }
 
-// reconnect() -> operation id (deprecated in aws-crt: the connection reconnects by itself)
+// reconnect() -> operation id. Deprecated: aws-c-mqtt refuses it (AWS_ERROR_UNSUPPORTED_OPERATION, the
+// connection reconnects by itself) and aws-crt passes that on; so does this.
 Napi::Value NativeMqtt311Connection::Reconnect(const Napi::CallbackInfo &info) {
     Mqtt311Core &core = Open(info);
     double id = core.SubmitOperation(info.Env(), addon_, [&](OpContext *op) {

@@ -25,8 +25,10 @@ class Mqtt311Core final : public CoreBase {
 public:
     static constexpr int kClosedError = AWS_ERROR_MQTT_CONNECTION_DESTROYED;
 
-    // Creates the CRT connection; on failure throws CrtError and the core is gone.
-    static Mqtt311Core *Create(Napi::Env env, Addon *addon, Napi::Function sink, WebsocketSetup websocket);
+    // Creates the CRT connection, through `bootstrap` (an io.EventLoopGroup's; null: the process-wide
+    // one); on failure throws CrtError and the core is gone.
+    static Mqtt311Core *Create(Napi::Env env, Addon *addon, Napi::Function sink, WebsocketSetup websocket,
+                               aws_client_bootstrap *bootstrap);
 
     // JS thread: the connection, or null once Shutdown released it.
     aws_mqtt_client_connection *connection() const { return released_ ? nullptr : connection_; }
@@ -71,8 +73,9 @@ public:
     static Napi::Function Define(Napi::Env env);
     explicit NativeMqtt311Connection(const Napi::CallbackInfo &info);
     // The CRT connection behind a JS value that must be a NativeMqtt311Connection (type-tag
-    // checked: a TypeError naming `field` otherwise); null once it was closed.
-    static aws_mqtt_client_connection *From(const Napi::Value &value, const char *field);
+    // checked: a TypeError naming `field` otherwise); null once it was closed. `group`, if given,
+    // receives the event loop group the connection runs on.
+    static aws_mqtt_client_connection *From(const Napi::Value &value, const char *field, aws_event_loop_group **group = nullptr);
 
 private:
     Napi::Value Connect(const Napi::CallbackInfo &info);

@@ -16,6 +16,7 @@ extern const Table kConnect;        // aws_mqtt5_packet_connect_view
 extern const Table kConnack;        // aws_mqtt5_packet_connack_view
 extern const Table kDisconnect;     // aws_mqtt5_packet_disconnect_view (both ways)
 extern const Table kSettings;       // aws_mqtt5_negotiated_settings
+extern const Table kMetrics;        // aws_mqtt_iot_metrics (the SDK metrics in the username)
 extern const Table kClientOptions;  // ClientConfig (options.h): the client's whole config
 // The options that are not MQTT packets (their structs are in options.h).
 extern const Table kProxyOptions;             // ProxyConfig

@@ -101,8 +101,10 @@ Napi::Array ArrayAt(const Napi::Object &o, const char *key, const std::string &p
 }  // namespace
 
 RrCore *RrCore::Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client *client5,
-                       aws_mqtt_client_connection *client311, aws_mqtt_request_response_client_options &options) {
+                       aws_mqtt_client_connection *client311, aws_event_loop_group *group,
+                       aws_mqtt_request_response_client_options &options) {
     auto *core = new RrCore();
+    core->loop_.SetGroup(group);
     core->InitDelivery(env, addon, sink);
     options.terminated_callback = OnTerminated;
     options.user_data = core;
@@ -153,12 +155,13 @@ NativeRequestResponseClient::NativeRequestResponseClient(const Napi::CallbackInf
     options.operation_timeout_seconds = OptU32(o, "operationTimeoutInSeconds", "options", UINT32_MAX, 0);
     aws_mqtt5_client *client5 = nullptr;
     aws_mqtt_client_connection *client311 = nullptr;
+    aws_event_loop_group *group = nullptr;
     if (kind == 5)
-        client5 = NativeMqtt5Client::From(info[1], "protocolClient");
+        client5 = NativeMqtt5Client::From(info[1], "protocolClient", &group);
     else
-        client311 = NativeMqtt311Connection::From(info[1], "protocolClient");
+        client311 = NativeMqtt311Connection::From(info[1], "protocolClient", &group);
     if (!client5 && !client311) addon_->ThrowCrtError(env, AWS_ERROR_INVALID_STATE);  // the protocol client is closed
-    core_ = RrCore::Create(env, addon_, info[3].As<Napi::Function>(), client5, client311, options);
+    core_ = RrCore::Create(env, addon_, info[3].As<Napi::Function>(), client5, client311, group, options);
 }
 
 // submitRequest({subscriptionTopicFilters, responsePaths: [{topic, correlationTokenJsonPath?}],

@@ -32,8 +32,10 @@ public:
 
     // Creates the CRT client over the protocol client (exactly one of client5, client311); on
     // failure throws CrtError and the core is gone.
+    // `group`: the protocol client's event loop group, whose loop the CRT client runs on.
     static RrCore *Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client *client5,
-                          aws_mqtt_client_connection *client311, aws_mqtt_request_response_client_options &options);
+                          aws_mqtt_client_connection *client311, aws_event_loop_group *group,
+                          aws_mqtt_request_response_client_options &options);
 
     aws_mqtt_request_response_client *client() const { return client_; }  // JS thread; null once released
     bool Released() const { return client_ == nullptr; }

@@ -66,8 +66,10 @@ export class SocketOptions {
  * protocol work (the JS thread only sees finished events). mqtt5-crt extension, named as in the
  * CRT's Python and Java bindings (aws-crt for Node.js has no such class).
  *
- * Every client uses the process-wide group unless its (MQTT 5) config names another through
- * `clientBootstrap: new io.ClientBootstrap(new io.EventLoopGroup(n))`. The process-wide group has
+ * Every client uses the process-wide group unless it is given another: an MQTT 5 client through
+ * `clientBootstrap: new io.ClientBootstrap(new io.EventLoopGroup(n))` in its config, MQTT 3.1.1
+ * connections through their `new mqtt.MqttClient(new io.ClientBootstrap(group))`; a
+ * request-response client runs where its protocol client does. The process-wide group has
  * the CRT's default size, half the logical processors (at least one), or `MQTT5_CRT_EVENT_LOOP_THREADS`
  * threads when that environment variable is set (read once, when the library loads). A client
  * stays on one loop thread for its life; the CRT gives each new connection the less busy of two
@@ -103,8 +105,8 @@ export class EventLoopGroup {
  * The event loop threads, host resolver and bootstrap clients connect through. Without an
  * argument (aws-crt's constructor) it refers to mqtt5-crt's process-wide set, shared by every client
  * in every worker; with an {@link EventLoopGroup} (mqtt5-crt extension) the MQTT 5 clients configured
- * with it run on that group's threads instead. The MQTT 3.1.1 client (`mqtt.MqttClient`) and the
- * request-response client always use the process-wide group.
+ * with it, and the connections of an `mqtt.MqttClient` made with it, run on that group's threads
+ * instead (and so do request-response clients over them).
  */
 export class ClientBootstrap {
     /** The group given to the constructor, if any. */

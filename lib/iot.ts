@@ -5,6 +5,7 @@
  * {@link awsIotConnection} (iot_connect.ts).
  */
 import type { AwsCredentialsProvider } from './auth';
+import { _buildSdkMetrics } from './compat/aws_iot_metrics';
 import type { HttpProxyOptions } from './http';
 import { type Pkcs11Options, type Pkcs12Options, type SocketOptions, type TlsCipherPreference, TlsContextOptions } from './io';
 import {
@@ -242,6 +243,8 @@ export class AwsIotMqtt5ClientConfigBuilder {
             tlsCtx: c.tlsCtx,
         };
         if (c.websocketHandshakeTransform) config.websocketHandshakeTransform = c.websocketHandshakeTransform;
+        // The SDK's identity (library name, IoTSDKVersion) when it registered its metrics factory, as aws-crt.
+        if (!config.disableMetrics && !config.metrics) config.metrics = _buildSdkMetrics();
         return config;
     }
 }

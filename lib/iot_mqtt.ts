@@ -9,6 +9,7 @@ import type { HttpProxyOptions } from './http';
 import { type Pkcs11Options, SocketOptions, type TlsCipherPreference, TlsContextOptions } from './io';
 import type { Pkcs12Options } from './cpp/support';
 import { awsIotConnection, type IotConnectionOptions, type MqttConnectCustomAuthConfig } from './iot_connect';
+import { _buildSdkMetrics } from './compat/aws_iot_metrics';
 import { DEFAULT_RECONNECT_MAX_SEC, DEFAULT_RECONNECT_MIN_SEC, type MqttConnectionConfig, type MqttWill } from './mqtt';
 
 /** aws-crt's `iot.WebsocketConfig` for the 3.1.1 builder: SigV4 signing of the handshake. */
@@ -275,6 +276,8 @@ export class AwsIotMqttConnectionConfigBuilder {
             port: this.params.port,
         });
         const config: MqttConnectionConfig = { ...this.params, port: iot.port, tls_ctx: iot.tlsCtx };
+        // The SDK's identity (library name, IoTSDKVersion) when it registered its metrics factory, as aws-crt.
+        if (!config.disable_metrics && !config.metrics) config.metrics = _buildSdkMetrics();
         if (iot.websocketHandshakeTransform) {
             config.use_websocket = true;
             config.websocket_handshake_transform = iot.websocketHandshakeTransform;

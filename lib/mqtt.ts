@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { CrtError, ErrorCodes } from './error';
 import type { HttpRequest } from './http';
-import type { ClientBootstrap, ClientTlsContext } from './io';
+import { ClientBootstrap, type ClientTlsContext } from './io';
 import type { WebsocketHandshakeTransform } from './mqtt5_types';
 import { exactBytes } from './mqtt5_received';
 import { checkQos, payloadBytes, readConnectionConfig } from './mqtt_config';
@@ -50,7 +50,10 @@ export * from './mqtt_types';
 
 /** Makes connections (aws-crt's `mqtt.MqttClient`). */
 export class MqttClient {
-    /** @param bootstrap kept for aws-crt compatibility: every client uses the process-wide bootstrap */
+    /**
+     * @param bootstrap where its connections run: an `io.ClientBootstrap` over an `io.EventLoopGroup`
+     * puts them on that group's threads; omitted, without a group, or aws-crt's own: the process-wide group
+     */
     constructor(readonly bootstrap: ClientBootstrap | undefined = undefined) {}
 
     /** A new connection with this configuration. */
@@ -144,6 +147,10 @@ export class MqttClientConnection extends EventEmitter {
             throw new TypeError(`client must be an mqtt.MqttClient (got ${client === null ? 'null' : typeof client})`);
         }
         const setup = readConnectionConfig(config);
+        const bootstrap = client.bootstrap;
+        if (validate.isInstance(bootstrap, ClientBootstrap, 'client.bootstrap') && bootstrap?.eventLoopGroup) {
+            setup.native.eventLoopGroup = bootstrap.eventLoopGroup.native;
+        }
         if (setup.tlsCtx) this.tls_ctx = setup.tlsCtx;
         this.#transform = setup.transform;
         this.#connect = setup.connect;
@@ -167,7 +174,11 @@ export class MqttClientConnection extends EventEmitter {
         });
     }
 
-    /** @deprecated the connection reconnects by itself; this forces a new connect with the same settings. */
+    /**
+     * @deprecated the connection reconnects by itself (events `interrupt`, `resume`). As in aws-crt
+     * 1.33, the CRT no longer supports a reconnect on demand: this rejects with a CrtError
+     * `AWS_ERROR_UNSUPPORTED_OPERATION` (and emits `error`); the connection carries on as it was.
+     */
     reconnect(): Promise<boolean> {
         return this.#submit(() => {
             const id = this.#live().reconnect();

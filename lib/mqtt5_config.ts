@@ -13,8 +13,11 @@ const KEYS = binding.tableKeys;
 
 const DEFAULT_KEEP_ALIVE_SECONDS = 1200;
 
-function normaliseMetrics(metrics: AWSIoTMetrics | undefined, c: Record<string, unknown>): object {
-    const features = encodedFeatures(c);
+/**
+ * The caller's SDK metrics (or none) read and merged with the CRT's `features` into what the native
+ * side appends to the username; for both protocols (each encodes its own features).
+ */
+export function normaliseMetrics(metrics: AWSIoTMetrics | undefined, features: string): object {
     if (metrics === undefined) return sdkMetrics(undefined, undefined, features);
     validate.requireObject(metrics, 'config.metrics');
     const m = validate.snapshot(metrics, KEYS.metrics, 'config.metrics');
@@ -143,7 +146,7 @@ export function readConfig(config: Mqtt5ClientConfig): Record<string, unknown> {
     if (c.zeroCopyPayloads !== undefined && typeof c.zeroCopyPayloads !== 'boolean') {
         throw new TypeError(`config.zeroCopyPayloads must be a boolean (got ${typeof c.zeroCopyPayloads})`);
     }
-    if (!c.disableMetrics) c.metrics = normaliseMetrics(c.metrics as AWSIoTMetrics | undefined, c);
+    if (!c.disableMetrics) c.metrics = normaliseMetrics(c.metrics as AWSIoTMetrics | undefined, encodedFeatures(c));
     else delete c.metrics;
     delete c.disableMetrics;
     // Only this library's bootstrap can name other threads; anything else (aws-crt's own, for code

@@ -3,9 +3,15 @@
 // and the CONNECT settings. The checks publish and subscribe share are here too.
 import type { HttpProxyOptions } from './http';
 import { ClientTlsContext } from './io';
-import { nativeProxyOptions } from './mqtt5_config';
+import { nativeProxyOptions, normaliseMetrics } from './mqtt5_config';
 import { SIGV4_TRANSFORM, type Sigv4Setup, type WebsocketHandshakeTransform } from './mqtt5_types';
-import { DEFAULT_RECONNECT_MAX_SEC, DEFAULT_RECONNECT_MIN_SEC, type MqttConnectionConfig } from './mqtt_types';
+import {
+    type AWSIoTMetrics,
+    DEFAULT_RECONNECT_MAX_SEC,
+    DEFAULT_RECONNECT_MIN_SEC,
+    type MqttConnectionConfig,
+} from './mqtt_types';
+import { encodedFeatures311 } from './sdk_metrics';
 import * as validate from './validate';
 
 /** aws-crt's normalize_payload: binary data as bytes, strings as UTF-8, other objects as JSON. */
@@ -143,7 +149,7 @@ export function readConnectionConfig(config: MqttConnectionConfig): ConnectionSe
     }
     validate.requireObject(c.socket_options, 'config.socket_options');
     const socketOptions = readSocketOptions(c.socket_options);
-    for (const key of ['clean_session', 'use_websocket'] as const) checkBoolean(c[key], `config.${key}`);
+    for (const key of ['clean_session', 'use_websocket', 'disable_metrics'] as const) checkBoolean(c[key], `config.${key}`);
 
     const { minSec, maxSec } = reconnectBounds(c);
 
@@ -180,6 +186,9 @@ export function readConnectionConfig(config: MqttConnectionConfig): ConnectionSe
     const keepAliveSecs = checkRange(c.keep_alive, 'config.keep_alive', 65535);
     const pingTimeoutMs = checkSeconds(c.ping_timeout, 'config.ping_timeout');
     checkKeepAliveAgainstPing(keepAliveSecs, pingTimeoutMs);
+    // SDK metrics in the username unless disabled, with the connection's features (as aws-crt).
+    const metrics = (c.metrics ?? undefined) as AWSIoTMetrics | undefined;
+    if (c.disable_metrics !== true) native.metrics = normaliseMetrics(metrics, encodedFeatures311(c));
     const connect = {
         clientId: c.client_id,
         hostName: c.host_name,

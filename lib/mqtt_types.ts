@@ -68,7 +68,7 @@ export type MqttConnectionClosed = (callback_data: OnConnectionClosedResult) => 
 export const DEFAULT_RECONNECT_MIN_SEC = 1;
 export const DEFAULT_RECONNECT_MAX_SEC = 128;
 
-/** The library name and metadata an SDK adds to the CONNECT username (accepted; see README). */
+/** The library name and metadata an SDK adds to the SDK metrics in the CONNECT username. */
 export interface AWSIoTMetrics {
     libraryName: string;
     metadata?: [string, string][];
@@ -100,9 +100,9 @@ export interface MqttConnectionConfigBase {
     username?: string;
     /** CONNECT password. */
     password?: string;
-    /** Leave SDK metrics out of the username. */
+    /** Leave SDK metrics out of the username (by default they are appended to it, as aws-crt does). */
     disable_metrics?: boolean;
-    /** SDK metrics. */
+    /** The SDK's library name and metadata, merged into the SDK metrics (default library name IoTDeviceSDK/JS). */
     metrics?: AWSIoTMetrics;
 }
 

@@ -1,6 +1,7 @@
-// The SDK metrics appended to the CONNECT username (unless `disableMetrics`), as aws-crt 1.33 sends
-// them: library name `IoTDeviceSDK/JS`, and metadata CRTVersion, IoTSDKFeature (the client's
-// settings, encoded feature by feature) and IoTSDKMetricsVersion. The CRT turns them into the
+// The SDK metrics appended to the CONNECT username (unless `disableMetrics` / `disable_metrics`), as
+// aws-crt 1.33 sends them: library name `IoTDeviceSDK/JS`, and metadata CRTVersion, IoTSDKFeature
+// (the client's settings, encoded feature by feature: the MQTT 5 client's, or the MQTT 3.1.1
+// connection's protocol and transport) and IoTSDKMetricsVersion. The CRT turns them into the
 // username's `?SDK=...&Platform=...&Metadata=(...)` suffix.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,24 +43,39 @@ function get(o: unknown, key: string): unknown {
     }
 }
 
+/** Adds `id/letter` when `value` is a setting the table encodes (aws-crt leaves the others out). */
+function addFeature(features: string[], id: string, table: Record<number, string>, value: unknown): void {
+    const letter = typeof value === 'number' ? table[value] : undefined;
+    if (letter) features.push(`${id}/${letter}`);
+}
+
 /** aws-crt's feature list of an MQTT 5 client config (read from the config snapshot). */
 export function encodedFeatures(c: Record<string, unknown>): string {
     const features: string[] = [];
-    const add = (id: string, table: Record<number, string>, value: unknown) => {
-        const letter = typeof value === 'number' ? table[value] : undefined;
-        if (letter) features.push(`${id}/${letter}`);
-    };
-    add('A', JITTER, c.retryJitterMode);
-    add('B', SESSION, c.sessionBehavior);
-    add('C', QUEUE, c.offlineQueueBehavior);
-    add('D', OUTBOUND_ALIAS, get(c.topicAliasingOptions, 'outboundBehavior'));
-    add('E', INBOUND_ALIAS, get(c.topicAliasingOptions, 'inboundBehavior'));
-    features.push('F/5', `G/${process.platform === 'win32' ? 'B' : 'A'}`);
-    if (c.httpProxyOptions) features.push(`H/${get(c.httpProxyOptions, 'tls_opts') ? 'B' : 'A'}`);
-    add('I', CERTIFICATE_SOURCE, get(c.tlsCtx, 'certificate_source'));
-    add('J', CIPHER, get(c.tlsCtx, 'tls_cipher_preference'));
-    add('K', MIN_TLS, get(c.tlsCtx, 'min_tls_version'));
+    addFeature(features, 'A', JITTER, c.retryJitterMode);
+    addFeature(features, 'B', SESSION, c.sessionBehavior);
+    addFeature(features, 'C', QUEUE, c.offlineQueueBehavior);
+    addFeature(features, 'D', OUTBOUND_ALIAS, get(c.topicAliasingOptions, 'outboundBehavior'));
+    addFeature(features, 'E', INBOUND_ALIAS, get(c.topicAliasingOptions, 'inboundBehavior'));
+    features.push('F/5');
+    addTransportFeatures(features, c.httpProxyOptions, c.tlsCtx);
     return features.join(',');
+}
+
+/** aws-crt's feature list of an MQTT 3.1.1 connection config: the protocol and the transport only. */
+export function encodedFeatures311(c: Record<string, unknown>): string {
+    const features = ['F/3'];
+    addTransportFeatures(features, c.proxy_options, c.tls_ctx);
+    return features.join(',');
+}
+
+/** What both protocols report after the protocol (F): socket implementation, proxy type, TLS settings. */
+function addTransportFeatures(features: string[], proxy: unknown, tlsCtx: unknown): void {
+    features.push(`G/${process.platform === 'win32' ? 'B' : 'A'}`);
+    if (proxy) features.push(`H/${get(proxy, 'tls_opts') ? 'B' : 'A'}`);
+    addFeature(features, 'I', CERTIFICATE_SOURCE, get(tlsCtx, 'certificate_source'));
+    addFeature(features, 'J', CIPHER, get(tlsCtx, 'tls_cipher_preference'));
+    addFeature(features, 'K', MIN_TLS, get(tlsCtx, 'min_tls_version'));
 }
 
 /** "A/x,B/y" lists merged key by key, the later winning (aws-crt's merge_feature_lists). */

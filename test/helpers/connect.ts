@@ -145,7 +145,7 @@ export function readVarInt(buf: Buffer, at: number): [number, number] {
     throw new Error('malformed variable byte integer');
 }
 
-/** Decodes an MQTT 5 CONNECT (first packet in buf). */
+/** Decodes an MQTT 5 or 3.1.1 CONNECT (first packet in buf). */
 export function decodeConnect(buf: Buffer): DecodedConnect {
     if (buf[0] !== 0x10) throw new Error(`not a CONNECT: first byte 0x${buf[0].toString(16)}`);
     let [, at] = readVarInt(buf, 1);
@@ -155,16 +155,21 @@ export function decodeConnect(buf: Buffer): DecodedConnect {
         at += 2 + len;
         return s;
     };
-    if (str().toString() !== 'MQTT' || buf[at] !== 5) throw new Error('not MQTT 5');
+    const level = str().toString() === 'MQTT' ? buf[at] : 0;
+    if (level !== 5 && level !== 4) throw new Error('neither MQTT 5 nor MQTT 3.1.1');
     const flags = buf[at + 1];
     const keepAlive = buf.readUInt16BE(at + 2);
     at += 4;
-    const [propLen, afterLen] = readVarInt(buf, at);
-    at = afterLen + propLen;
+    // Properties (MQTT 5 only): skipped.
+    const skipProperties = () => {
+        if (level !== 5) return;
+        const [len, after] = readVarInt(buf, at);
+        at = after + len;
+    };
+    skipProperties();
     const clientId = str().toString();
     if (flags & 0x04) {
-        const [willPropLen, a] = readVarInt(buf, at);
-        at = a + willPropLen;
+        skipProperties();
         str();
         str();
     }

@@ -335,6 +335,18 @@ describe('custom authorizer (the exact CONNECT username and password reach the b
         expect(without.password!.toString()).toBe(UNSIGNED.password);
     });
 
+    it('MQTT 3.1.1: the same &SDK=... after the composed username, over TLS with ALPN mqtt', async () => {
+        const tap = onCleanup(await startConnectTap(brokerPort()), (t) => t.close());
+        const front = onCleanup(await startAlpnTlsTerminator({ material: m, requiredAlpn: 'mqtt', targetPort: tap.port }), (t) =>
+            t.close(),
+        );
+        await connects311(custom311(iot.AwsIotMqttConnectionConfigBuilder.new_default_builder(), SIGNED, front.port));
+        const [connect] = tap.connects;
+        expect(connect.username!.startsWith(`${SIGNED_USERNAME}&SDK=IoTDeviceSDK/JS&`)).toBe(true);
+        expect(connect.username).toMatch(/IoTSDKFeature=F\/3,G\/A;/);
+        expect(connect.password!.toString()).toBe(SIGNED.password);
+    });
+
     it('without a username the metrics start the query string (?SDK=)', async () => {
         const tap = onCleanup(await startConnectTap(brokerPort()), (t) => t.close());
         const front = onCleanup(

@@ -1,11 +1,14 @@
 // The CRT event loop threads: the process-wide group's size (MQTT5_CRT_EVENT_LOOP_THREADS) and
-// groups of one's own (io.EventLoopGroup through io.ClientBootstrap), which clients run on and
-// keep alive for as long as they need them.
+// groups of one's own (io.EventLoopGroup through io.ClientBootstrap), which clients — MQTT 5
+// clients, MQTT 3.1.1 connections and request-response clients over either — run on and keep alive
+// for as long as they need them.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { io, type Mqtt5Client, QoS } from '../../dist/index.js';
+import { cancel, io, type Mqtt5Client, mqtt, mqtt_request_response as rr, QoS } from '../../dist/index.js';
 import { distIndex, runNode } from '../helpers/child';
 import { brokerPort, closeAll, connectedClient, once, uniqueTopic } from '../helpers/client';
+import { waitFor } from '../helpers/wait';
 
 afterEach(closeAll);
 
@@ -96,5 +99,125 @@ describe('group lifetime and the process-wide size', () => {
             const r = await runNode(script, { env: { MQTT5_CRT_EVENT_LOOP_THREADS: bad } });
             expect(r.stdout.trim()).toBe(normal.stdout.trim());
         }
+    });
+});
+
+describe('MQTT 3.1.1 connections on a group of their own: new mqtt.MqttClient(bootstrap)', () => {
+    /** The CRT's event loop threads of this process (Linux: /proc), by thread id. */
+    const loopThreads = () =>
+        new Set(
+            fs.readdirSync('/proc/self/task').filter((tid) => {
+                try {
+                    return fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').startsWith('AwsEventLoop');
+                } catch {
+                    return false; // it ended meanwhile
+                }
+            }),
+        );
+    /** How often a thread went to sleep and was woken again (each wake-up of an event loop is one). */
+    const wakeUps = (tid: string) =>
+        Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(fs.readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))![1]);
+    const onLinux = process.platform === 'linux';
+
+    it("the connection and a request-response client over it work, on the group's thread", async () => {
+        const before = onLinux ? loopThreads() : new Set<string>();
+        const group = new io.EventLoopGroup(1);
+        // Each thread names itself once it runs: wait for the name.
+        const newLoopThreads = () => [...loopThreads()].filter((tid) => !before.has(tid));
+        if (onLinux) {
+            await waitFor(
+                () => newLoopThreads().length > 0,
+                10_000,
+                () => 'no new AwsEventLoop thread',
+            );
+        }
+        const own = onLinux ? newLoopThreads() : [];
+        if (onLinux) expect(own).toHaveLength(1);
+        const c = new mqtt.MqttClient(new io.ClientBootstrap(group)).new_connection({
+            client_id: `elg311-${randomUUID()}`,
+            host_name: '127.0.0.1',
+            port: brokerPort(),
+            socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 10_000),
+            clean_session: true,
+            keep_alive: 60,
+        });
+        try {
+            await c.connect();
+            const wakeUpsBefore = onLinux ? wakeUps(own[0]) : 0;
+            const topic = uniqueTopic('elg311');
+            const got: string[] = [];
+            await c.subscribe(topic, mqtt.QoS.AtLeastOnce, (_t, p) => got.push(Buffer.from(p).toString()));
+            // One at a time: each PUBACK wakes the loop that runs the connection.
+            for (let i = 0; i < 20; i++) await c.publish(topic, `m${i}`, mqtt.QoS.AtLeastOnce);
+            await waitFor(
+                () => got.length === 20,
+                10_000,
+                () => `got ${got.length} of 20`,
+            );
+            if (onLinux) expect(wakeUps(own[0]) - wakeUpsBefore).toBeGreaterThanOrEqual(20);
+
+            const client = rr.RequestResponseClient.newFromMqtt311(c, {
+                maxRequestResponseSubscriptions: 2,
+                maxStreamingSubscriptions: 1,
+                operationTimeoutInSeconds: 10,
+            });
+            try {
+                const stream = client.createStream({ subscriptionTopicFilter: `${topic}/stream` });
+                const established = cancel.newCancellablePromiseFromNextEvent({
+                    emitter: stream,
+                    eventName: rr.StreamingOperationBase.SUBSCRIPTION_STATUS,
+                });
+                stream.open();
+                await established;
+                const incoming = cancel.newCancellablePromiseFromNextEvent<string>({
+                    emitter: stream,
+                    eventName: rr.StreamingOperationBase.INCOMING_PUBLISH,
+                    eventDataTransformer: (e: rr.IncomingPublishEvent) => Buffer.from(e.payload).toString(),
+                });
+                await c.publish(`${topic}/stream`, 'to the stream', mqtt.QoS.AtLeastOnce);
+                expect(await incoming).toBe('to the stream');
+                stream.close();
+            } finally {
+                client.close();
+            }
+            await c.disconnect();
+        } finally {
+            c.close();
+        }
+    });
+
+    it('a group no longer referenced from JS lives on while its connection needs it, and lets the process exit', async () => {
+        const r = await runNode(
+            `const { cancel, io, mqtt, mqtt_request_response: rr } = require(${JSON.stringify(distIndex)});
+             (async () => {
+                 const c = new mqtt.MqttClient(new io.ClientBootstrap(new io.EventLoopGroup(1))).new_connection({
+                     client_id: 'elg311-life-' + process.pid, host_name: '127.0.0.1', port: ${brokerPort()},
+                     socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 10000) });
+                 for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+                 await c.connect();
+                 const topic = 'mqtt5-crt-test/elg311-life/' + process.pid;
+                 let received;
+                 const got = new Promise((r) => (received = r));
+                 await c.subscribe(topic, 1, () => received());
+                 await c.publish(topic, 'x', 1);
+                 await got;
+                 const client = rr.RequestResponseClient.newFromMqtt311(c, { maxRequestResponseSubscriptions: 2,
+                     maxStreamingSubscriptions: 1, operationTimeoutInSeconds: 10 });
+                 const stream = client.createStream({ subscriptionTopicFilter: topic + '/s' });
+                 const established = cancel.newCancellablePromiseFromNextEvent({ emitter: stream,
+                     eventName: rr.StreamingOperationBase.SUBSCRIPTION_STATUS });
+                 stream.open();
+                 await established;
+                 stream.close();
+                 client.close();
+                 await c.disconnect();
+                 console.log('ok');
+             })();`,
+            { flags: ['--expose-gc'], timeoutMs: 30_000 },
+        );
+        expect(r.stderr).toBe('');
+        expect(r.stdout.trim()).toBe('ok');
+        expect(r.code).toBe(0);
+        expect(r.timedOut).toBe(false);
     });
 });

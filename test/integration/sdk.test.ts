@@ -45,6 +45,23 @@ describe('the SDK loads on mqtt5-crt', () => {
         expect(sdk.iot.AwsIotMqttConnectionConfigBuilder).toBe(crt.iot.AwsIotMqttConnectionConfigBuilder);
         expect(sdk.CrtError).toBe(crt.CrtError);
     });
+
+    it("its metrics factory, registered at load, gives the IoT builders' configs its version (as aws-crt)", () => {
+        const version = require('aws-iot-device-sdk-v2/package.json').version;
+        const expected = {
+            libraryName: 'IoTDeviceSDK/JS',
+            metadata: [
+                ['IoTSDKVersion', version],
+                ['IoTSDKMetricsVersion', '1'],
+            ],
+        };
+        const built311 = crt.iot.AwsIotMqttConnectionConfigBuilder.new_default_builder().with_endpoint('localhost').build();
+        expect({ ...built311.metrics }).toEqual(expected);
+        const built5 = crt.iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithCustomAuth('localhost', {
+            username: 'u',
+        }).build();
+        expect({ ...built5.metrics }).toEqual(expected);
+    });
 });
 
 async function mqtt5Client(): Promise<crt.mqtt5.Mqtt5Client> {
