@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The API report: every name aws-crt 1.33's namespaces that this package claims (mqtt5, io, iot,
-// http, auth) export — functions, classes, enums, interfaces, types, and the members of classes
+// http, auth, and issue 20's mqtt, mqtt_request_response and cancel) export — functions, classes, enums, interfaces, types, and the members of classes
 // (instance and static), interfaces and enums — and whether mqtt5-crt has it. Both sides are read
 // from their type declarations by the TypeScript checker (aws-crt is a devDependency; ours is
 // dist/index.d.ts, so run `npm run build:ts` first). Names on the written list of deliberate
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const NAMESPACES = ['mqtt5', 'io', 'iot', 'http', 'auth'];
+const NAMESPACES = ['mqtt5', 'io', 'iot', 'http', 'auth', 'mqtt', 'mqtt_request_response', 'cancel'];
 
 /** name -> the exported symbols of each side's namespaces, by the checker. */
 function program() {
