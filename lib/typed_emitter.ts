@@ -1,29 +1,22 @@
 import { EventEmitter } from 'node:events';
 
-/** An EventEmitter whose event names and listener arguments are checked against an event map. */
-export class TypedEventEmitter<Events extends { [K in keyof Events]: (...args: any[]) => void }> extends EventEmitter {
-    override on<K extends keyof Events & string>(event: K, listener: Events[K]): this {
-        return super.on(event, listener);
-    }
-    override once<K extends keyof Events & string>(event: K, listener: Events[K]): this {
-        return super.once(event, listener);
-    }
-    override off<K extends keyof Events & string>(event: K, listener: Events[K]): this {
-        return super.off(event, listener);
-    }
-    override addListener<K extends keyof Events & string>(event: K, listener: Events[K]): this {
-        return super.addListener(event, listener);
-    }
-    override removeListener<K extends keyof Events & string>(event: K, listener: Events[K]): this {
-        return super.removeListener(event, listener);
-    }
-    override prependListener<K extends keyof Events & string>(event: K, listener: Events[K]): this {
-        return super.prependListener(event, listener);
-    }
-    override emit<K extends keyof Events & string>(event: K, ...args: Parameters<Events[K]>): boolean {
-        return super.emit(event, ...args);
-    }
+/**
+ * An EventEmitter whose event names and listener arguments are checked against an event map. The
+ * checks are the compiler's: at run time it is EventEmitter itself (no wrapper per call).
+ */
+export interface TypedEventEmitter<Events extends { [K in keyof Events]: (...args: any[]) => void }> extends EventEmitter {
+    on<K extends keyof Events & string>(event: K, listener: Events[K]): this;
+    once<K extends keyof Events & string>(event: K, listener: Events[K]): this;
+    off<K extends keyof Events & string>(event: K, listener: Events[K]): this;
+    addListener<K extends keyof Events & string>(event: K, listener: Events[K]): this;
+    removeListener<K extends keyof Events & string>(event: K, listener: Events[K]): this;
+    prependListener<K extends keyof Events & string>(event: K, listener: Events[K]): this;
+    emit<K extends keyof Events & string>(event: K, ...args: Parameters<Events[K]>): boolean;
 }
+
+/** EventEmitter, with its statics, as the constructor of a {@link TypedEventEmitter} for `Events`. */
+export const TypedEventEmitter = EventEmitter as Omit<typeof EventEmitter, 'prototype'> &
+    (new <Events extends { [K in keyof Events]: (...args: any[]) => void }>() => TypedEventEmitter<Events>);
 
 /**
  * An error from a listener or a user callback: reported as an uncaught exception on the next
