@@ -5,14 +5,13 @@ import type { EventEmitter } from 'node:events';
 // The event data classes, as the C++ SDK names them.
 import * as eventData from './cpp/events';
 import {
-    adoptConnack,
-    adoptDisconnect,
-    adoptPuback,
-    adoptSettings,
-    adoptSuback,
-    adoptUnsuback,
+    adopt,
+    ConnAckPacket,
+    NegotiatedSettings,
     PubAckPacket,
     ReceivedPublishPacket,
+    SubAckPacket,
+    UnSubAckPacket,
 } from './cpp/results';
 import { CrtError } from './error';
 import { runHandshakeTransform } from './handshake_transform';
@@ -26,7 +25,13 @@ import type { Mqtt5ClientEvents, ReceivedBinary, WebsocketHandshakeTransform } f
 import { type NativeEvent, NativeEventType, NativeMessageBits, type NativeMqtt5Client, NativeRecord } from './native';
 import type { NativeOwner } from './native_owner';
 import { channels } from './tracing';
+import { DisconnectPacket } from './packet_classes';
 import { raiseUncaught } from './typed_emitter';
+
+/** A packet the native layer built, as its C++ class (same object; its user properties [] when none, as aws-crt gives them). */
+function received<T>(packet: object, cls: { prototype: T }): T {
+    return adopt(withUserProperties(packet), cls);
+}
 
 /**
  * @internal One client's receiver of native event batches (its sink calls {@link onEvents}). It
@@ -185,13 +190,13 @@ export class Mqtt5EventDispatcher {
         switch (ev.event) {
             // The packets the native layer builds become the C++ classes (same objects, getters added).
             case NativeEventType.PublishComplete:
-                this.#settle(ev, ev.packet ? adoptPuback(withUserProperties(ev.packet)) : ev.packet, 'publish');
+                this.#settle(ev, ev.packet ? received(ev.packet, PubAckPacket) : ev.packet, 'publish');
                 break;
             case NativeEventType.SubscribeComplete:
-                this.#settle(ev, ev.packet ? adoptSuback(withUserProperties(ev.packet)) : ev.packet, 'subscribe');
+                this.#settle(ev, ev.packet ? received(ev.packet, SubAckPacket) : ev.packet, 'subscribe');
                 break;
             case NativeEventType.UnsubscribeComplete:
-                this.#settle(ev, ev.packet ? adoptUnsuback(withUserProperties(ev.packet)) : ev.packet, 'unsubscribe');
+                this.#settle(ev, ev.packet ? received(ev.packet, UnSubAckPacket) : ev.packet, 'unsubscribe');
                 break;
             case NativeEventType.AttemptingConnect:
                 this.#metrics.onAttempt();
@@ -200,8 +205,8 @@ export class Mqtt5EventDispatcher {
             case NativeEventType.ConnectionSuccess: {
                 this.maxPacketSize = ev.settings?.maximumPacketSizeToServer;
                 const data = new eventData.OnConnectionSuccessEventData(
-                    adoptConnack(withUserProperties(ev.packet)),
-                    adoptSettings(ev.settings),
+                    received(ev.packet, ConnAckPacket),
+                    adopt(ev.settings, NegotiatedSettings),
                 );
                 this.#metrics.onSuccess(data);
                 this.#emitSafely('connectionSuccess', data);
@@ -211,7 +216,7 @@ export class Mqtt5EventDispatcher {
                 const code = ev.errorCode ?? 0;
                 const data = new eventData.OnConnectionFailureEventData(
                     new CrtError(code, connectionContext(this.#endpoint, code)),
-                    ev.packet ? adoptConnack(withUserProperties(ev.packet)) : undefined,
+                    ev.packet ? received(ev.packet, ConnAckPacket) : undefined,
                 );
                 this.#metrics.onFailure(data.error, data.connack);
                 this.#emitSafely('connectionFailure', data);
@@ -220,7 +225,7 @@ export class Mqtt5EventDispatcher {
             case NativeEventType.Disconnection: {
                 const data = new eventData.OnDisconnectionEventData(
                     new CrtError(ev.errorCode ?? 0, disconnectionContext(this.#endpoint)),
-                    ev.packet ? adoptDisconnect(withUserProperties(ev.packet)) : undefined,
+                    ev.packet ? received(ev.packet, DisconnectPacket) : undefined,
                 );
                 this.#metrics.onDisconnection(data.error, data.disconnect);
                 this.#emitSafely('disconnection', data);

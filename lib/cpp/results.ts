@@ -7,19 +7,37 @@
 import type * as p from '../mqtt5_packet';
 import { PacketType } from '../mqtt5_packet';
 import type * as t from '../mqtt5_types';
-import { DisconnectPacket, PublishPacket } from '../packet_classes';
+import { PublishPacket } from '../packet_classes';
 
 const PUBACK = PacketType.Puback;
 
-/** C++ `PubAckPacket`: the PUBACK of a QoS 1 publish. */
-export class PubAckPacket implements p.PubackPacket {
-    declare readonly type: PacketType.Puback;
-    declare reasonCode: p.PubackReasonCode;
+/**
+ * What the C++ acknowledgement classes share: the server's reason string and user properties.
+ * (No constructor: V8 omits the call to a default base constructor, so the PUBACK the hot path
+ * builds costs what it did as a class of its own.)
+ */
+export abstract class AckPacket {
     declare reasonString?: string;
     declare userProperties?: p.UserProperty[];
 
+    /** The server's diagnostic text, if any. */
+    getReasonString(): string | undefined {
+        return this.reasonString;
+    }
+    /** The user properties (empty when none). */
+    getUserProperties(): p.UserProperty[] {
+        return this.userProperties ?? [];
+    }
+}
+
+/** C++ `PubAckPacket`: the PUBACK of a QoS 1 publish. */
+export class PubAckPacket extends AckPacket implements p.PubackPacket {
+    declare readonly type: PacketType.Puback;
+    declare reasonCode: p.PubackReasonCode;
+
     /** @param reasonCode the PUBACK reason code */
     constructor(reasonCode: p.PubackReasonCode) {
+        super();
         (this as { type: PacketType }).type = PUBACK;
         this.reasonCode = reasonCode;
         this.userProperties = []; // as aws-crt gives it
@@ -32,63 +50,35 @@ export class PubAckPacket implements p.PubackPacket {
     getReasonCode(): p.PubackReasonCode {
         return this.reasonCode;
     }
-    /** The server's diagnostic text, if any. */
-    getReasonString(): string | undefined {
-        return this.reasonString;
-    }
-    /** The user properties (empty when none). */
-    getUserProperties(): p.UserProperty[] {
-        return this.userProperties ?? [];
+}
+
+/** What SUBACK and UNSUBACK share: one reason code per subscription or topic filter, in order. */
+export abstract class ReasonCodesAckPacket<Code> extends AckPacket {
+    declare reasonCodes: Code[];
+
+    /** One code per subscription (SUBACK: the QoS granted or why it was refused) or topic filter (UNSUBACK), in order. */
+    getReasonCodes(): Code[] {
+        return this.reasonCodes;
     }
 }
 
 /** C++ `SubAckPacket`: the answer to a SUBSCRIBE. */
-export class SubAckPacket implements p.SubackPacket {
+export class SubAckPacket extends ReasonCodesAckPacket<p.SubackReasonCode> implements p.SubackPacket {
     declare readonly type: PacketType.Suback;
-    declare reasonCodes: p.SubackReasonCode[];
-    declare reasonString?: string;
-    declare userProperties?: p.UserProperty[];
 
     /** The packet type (always `PacketType.Suback`). */
     getType(): PacketType {
         return PacketType.Suback;
     }
-    /** One code per subscription, in order: the QoS granted or why it was refused. */
-    getReasonCodes(): p.SubackReasonCode[] {
-        return this.reasonCodes;
-    }
-    /** The server's diagnostic text, if any. */
-    getReasonString(): string | undefined {
-        return this.reasonString;
-    }
-    /** The user properties (empty when none). */
-    getUserProperties(): p.UserProperty[] {
-        return this.userProperties ?? [];
-    }
 }
 
 /** C++ `UnSubAckPacket`: the answer to an UNSUBSCRIBE. */
-export class UnSubAckPacket implements p.UnsubackPacket {
+export class UnSubAckPacket extends ReasonCodesAckPacket<p.UnsubackReasonCode> implements p.UnsubackPacket {
     declare readonly type: PacketType.Unsuback;
-    declare reasonCodes: p.UnsubackReasonCode[];
-    declare reasonString?: string;
-    declare userProperties?: p.UserProperty[];
 
     /** The packet type (always `PacketType.Unsuback`). */
     getType(): PacketType {
         return PacketType.Unsuback;
-    }
-    /** One code per topic filter, in order. */
-    getReasonCodes(): p.UnsubackReasonCode[] {
-        return this.reasonCodes;
-    }
-    /** The server's diagnostic text, if any. */
-    getReasonString(): string | undefined {
-        return this.reasonString;
-    }
-    /** The user properties (empty when none). */
-    getUserProperties(): p.UserProperty[] {
-        return this.userProperties ?? [];
     }
 }
 
@@ -322,30 +312,6 @@ export function adopt<T>(packet: object, cls: { prototype: T }): T {
     return packet as T;
 }
 
-/** @internal */
-export function adoptPuback(packet: object): PubAckPacket {
-    return adopt(packet, PubAckPacket);
-}
-/** @internal */
-export function adoptSuback(packet: object): SubAckPacket {
-    return adopt(packet, SubAckPacket);
-}
-/** @internal */
-export function adoptUnsuback(packet: object): UnSubAckPacket {
-    return adopt(packet, UnSubAckPacket);
-}
-/** @internal */
-export function adoptConnack(packet: object): ConnAckPacket {
-    return adopt(packet, ConnAckPacket);
-}
-/** @internal */
-export function adoptSettings(settings: object): NegotiatedSettings {
-    return adopt(settings, NegotiatedSettings);
-}
-/** A server-sent DISCONNECT, as the C++ `DisconnectPacket` class (with its getters). @internal */
-export function adoptDisconnect(packet: object): DisconnectPacket {
-    return adopt(packet, DisconnectPacket);
-}
 /** A received PUBLISH, as the C++ `PublishPacket` class (with its getters), unless it is one already. @internal */
 export function asPublishPacket(packet: p.PublishPacket): PublishPacket {
     return packet instanceof PublishPacket ? packet : adopt(packet, PublishPacket);
