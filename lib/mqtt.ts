@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { CrtError, ErrorCodes } from './error';
 import type { HttpRequest } from './http';
 import { ClientBootstrap, type ClientTlsContext } from './io';
+import { connectionContext, type Endpoint, endpointOf } from './mqtt5_errors';
 import type { WebsocketHandshakeTransform } from './mqtt5_types';
 import { exactBytes } from './mqtt5_received';
 import { checkQos, payloadBytes, readConnectionConfig } from './mqtt_config';
@@ -133,6 +134,8 @@ export class MqttClientConnection extends EventEmitter {
     // The last topic publish() checked (the same topic is not checked again).
     #checkedTopic: string | undefined;
     #transform: WebsocketHandshakeTransform | undefined;
+    /** Where it connects, for the context of connection errors. */
+    readonly #endpoint: Endpoint;
 
     /**
      * @param client the {@link MqttClient} that made it
@@ -154,6 +157,10 @@ export class MqttClientConnection extends EventEmitter {
         if (setup.tlsCtx) this.tls_ctx = setup.tlsCtx;
         this.#transform = setup.transform;
         this.#connect = setup.connect;
+        this.#endpoint = endpointOf(
+            { ...setup.connect, httpProxyOptions: setup.native.httpProxyOptions },
+            setup.native.websocket !== undefined,
+        );
         this.#sink = (objects, records, count) => this.#onEvents(objects, records, count);
         this.#owner.native = new binding.NativeMqtt311Connection(setup.native, this.#sink);
         nativeHandles.set(this, this.#owner.native);
@@ -417,7 +424,7 @@ export class MqttClientConnection extends EventEmitter {
                     this.#owner.native?.setRunning(false);
                     const code = ev.errorCode || ErrorCodes.MQTT_PROTOCOL_ERROR;
                     const context = ev.errorCode
-                        ? 'Failed to connect'
+                        ? `Failed to connect: ${connectionContext(this.#endpoint, code)}`
                         : `Server rejected connection (return code ${info?.returnCode})`;
                     this.#owner.pending.reject(ev.id!, new CrtError(code, context));
                 }
@@ -430,7 +437,9 @@ export class MqttClientConnection extends EventEmitter {
                 });
                 break;
             case NativeEventType.Mqtt311Failure:
-                this.#emitSafely('connection_failure', { error: new CrtError(ev.errorCode ?? 0) });
+                this.#emitSafely('connection_failure', {
+                    error: new CrtError(ev.errorCode ?? 0, connectionContext(this.#endpoint, ev.errorCode ?? 0)),
+                });
                 break;
             case NativeEventType.Mqtt311Interrupted:
                 this.#emitSafely('interrupt', new CrtError(ev.errorCode ?? 0));

@@ -46,10 +46,49 @@ function transportHint(e: Endpoint, name: string): string | undefined {
     return undefined;
 }
 
-/** The context of a failed connection attempt: the endpoint, and a hint where one fits. */
+/**
+ * Why the TLS library refused the handshake, in words, by the CRT error it reported (the s2n
+ * backend reports these through patches/aws-c-io/0001; aws-crt reports them all as
+ * AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE). The client is always the TLS client: the server's
+ * certificate is the one it verifies, alerts come from the server.
+ */
+const TLS_FAILURE_REASONS: Record<string, (e: Endpoint) => string> = {
+    AWS_IO_TLS_UNKNOWN_ROOT_CERTIFICATE: () =>
+        "the server's certificate is not trusted: no certificate authority of the trust store " +
+        '(ca_filepath, ca_dirpath, certificate_authority, or the system store) issued its chain',
+    AWS_IO_TLS_NO_ROOT_CERTIFICATE_FOUND: () => "the server's certificate is not trusted: the trust store is empty",
+    AWS_IO_TLS_INVALID_CERTIFICATE_CHAIN: () => "the server's certificate chain is invalid (too long or broken)",
+    AWS_IO_TLS_HOST_NAME_MISMATCH: (e) =>
+        `the server's certificate is not for ${e.host}: none of its names (subjectAltName, or CN) matches it`,
+    AWS_IO_TLS_CERTIFICATE_EXPIRED: () => "the server's certificate has expired (or this machine's clock is wrong)",
+    AWS_IO_TLS_CERTIFICATE_NOT_YET_VALID: () => "the server's certificate is not valid yet (or this machine's clock is wrong)",
+    AWS_IO_TLS_BAD_CERTIFICATE: () => "the server's certificate is malformed",
+    AWS_IO_TLS_VERSION_UNSUPPORTED: () =>
+        'client and server have no TLS version in common (the server refused the versions this client offers: see min_tls_version)',
+    AWS_IO_TLS_BAD_PEER_CERTIFICATE: () => 'the server refused the client certificate as bad or unsupported',
+    AWS_IO_TLS_PEER_CERTIFICATE_EXPIRED: () => 'the server refused the client certificate as expired',
+    AWS_IO_TLS_PEER_CERTIFICATE_REVOKED: () => 'the server refused the client certificate as revoked',
+    AWS_IO_TLS_PEER_CERTIFICATE_UNKNOWN: () =>
+        'the server refused the client certificate: it does not trust its issuer, or does not accept it',
+    AWS_IO_TLS_ERROR_ALERT_RECEIVED: () =>
+        'the server ended the handshake with a fatal TLS alert (a server that requires a client certificate does so when none is given)',
+    AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE: () => 'the TLS library gave no more specific reason',
+    AWS_IO_TLS_NEGOTIATION_TIMEOUT: () => 'the handshake did not finish in time',
+};
+
+/**
+ * The reason a TLS handshake failed, in words, when `errorCode` is one of the CRT's TLS handshake
+ * failures; undefined for any other error.
+ */
+export function tlsFailureReason(e: Endpoint, errorCode: number): string | undefined {
+    return e.tls ? TLS_FAILURE_REASONS[binding.errorName(errorCode)]?.(e) : undefined;
+}
+
+/** The context of a failed connection attempt: the endpoint, why TLS failed, and a hint where one fits. */
 export function connectionContext(e: Endpoint, errorCode: number): string {
+    const reason = tlsFailureReason(e, errorCode);
     const hint = transportHint(e, binding.errorName(errorCode));
-    return `connecting to ${url(e)}${hint ? `; ${hint}` : ''}`;
+    return `connecting to ${url(e)}${reason ? `: TLS handshake failed: ${reason}` : ''}${hint ? `; ${hint}` : ''}`;
 }
 
 /** The context of a lost connection. */

@@ -60,6 +60,17 @@ function attemptLine(summary: ConnectionSummary): string {
     return `connecting to ${summary.transport}://${where}${extra ? ` (${extra})` : ''}, metrics ${summary.metrics ? 'on' : 'off'}`;
 }
 
+/**
+ * Why a TLS handshake failed, as the library words it in the error's context
+ * ("connecting to <url>: TLS handshake failed: <reason>[; <hint>]"); undefined for other failures.
+ */
+function tlsFailureOf(error: { context?: string }): string | undefined {
+    const marker = ': TLS handshake failed: ';
+    const context = error.context ?? '';
+    const at = context.indexOf(marker);
+    return at < 0 ? undefined : context.slice(at + marker.length);
+}
+
 /** One run of a client, from start() to close(). */
 class ClientRun implements RunApi {
     readonly client: Mqtt5Client;
@@ -138,10 +149,10 @@ class ClientRun implements RunApi {
         });
         client.on('connectionFailure', ({ error, connack }) => {
             if (this.finishing) return;
-            let text =
-                error.code === 'AWS_IO_TLS_ERROR_NEGOTIATION_FAILURE'
-                    ? `TLS handshake with ${where} failed: ${describeError(error)}`
-                    : `connection to ${where} failed: ${describeError(error)}`;
+            const tlsReason = tlsFailureOf(error);
+            let text = tlsReason
+                ? `TLS handshake with ${where} failed: ${tlsReason} (${error.code})`
+                : `connection to ${where} failed: ${describeError(error)}`;
             if (connack) {
                 text += `; CONNACK reason code ${connack.reasonCode} (${enumName(lib.ConnectReasonCode, connack.reasonCode)})`;
                 if (connack.reasonString) text += `: ${connack.reasonString}`;

@@ -1,5 +1,5 @@
 // Test PKI generated with the openssl CLI: a CA, an unrelated "wrong" CA, server certificates
-// (good, expired, self-signed), client certificates, in PEM files in a temp dir.
+// (good, expired, self-signed, for another host name), client certificates, in PEM files in a temp dir.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,6 +34,8 @@ export interface TlsMaterial {
     serverExpired: KeyPair;
     /** Self-signed, CN "localhost", SAN DNS:localhost, IP:127.0.0.1 (for verify-peer=false tests). */
     serverSelfSigned: KeyPair;
+    /** CN and only SAN "other.invalid" (the key of `server`), signed by `ca`: trusted, but not for localhost. */
+    serverOtherName: KeyPair;
     /** CN "test-client", clientAuth, signed by `ca`. */
     client: KeyPair;
     /** CN "wrong-client", clientAuth, signed by `wrongCa` (an mTLS broker trusting `ca` must refuse it). */
@@ -86,6 +88,14 @@ const EXT = {
         'keyUsage=critical,digitalSignature,keyEncipherment',
         'extendedKeyUsage=serverAuth',
         'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        'subjectKeyIdentifier=hash',
+        'authorityKeyIdentifier=keyid',
+    ],
+    serverOtherName: [
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=serverAuth',
+        'subjectAltName=DNS:other.invalid',
         'subjectKeyIdentifier=hash',
         'authorityKeyIdentifier=keyid',
     ],
@@ -189,6 +199,9 @@ export function makeTlsMaterial(dir?: string, opts: TlsMaterialOptions = {}): Tl
     const serverKey = genKey('server');
     const serverCsr = csr('server', 'localhost', serverKey.key);
     sign('server', serverCsr, 'ca', EXT.server);
+    sign('server-othername', csr('server-othername', 'other.invalid', serverKey.key), 'ca', EXT.serverOtherName);
+    fs.copyFileSync(serverKey.key, p('server-othername.key'));
+    fs.copyFileSync(serverKey.pkcs8, p('server-othername.pk8.key'));
 
     // Expired: same key, validity 2020-01-01 .. 2020-01-02, through `openssl ca`.
     fs.mkdirSync(p('ca-db'), { recursive: true });
@@ -248,6 +261,7 @@ export function makeTlsMaterial(dir?: string, opts: TlsMaterialOptions = {}): Tl
         server: pair('server'),
         serverExpired: pair('server-expired'),
         serverSelfSigned: pair('server-selfsigned'),
+        serverOtherName: pair('server-othername'),
         client: pair('client'),
         wrongClient: pair('wrong-client'),
         cleanup: () => {

@@ -5,10 +5,16 @@ import tls from 'node:tls';
 import { type Broker, canConnect, freePort, startBroker } from './broker';
 import type { KeyPair, TlsMaterial } from './tls';
 
-export type CertKind = 'good' | 'expired' | 'selfsigned';
+export type CertKind = 'good' | 'expired' | 'selfsigned' | 'othername';
 
 function serverPair(material: TlsMaterial, kind: CertKind = 'good'): KeyPair {
-    return kind === 'expired' ? material.serverExpired : kind === 'selfsigned' ? material.serverSelfSigned : material.server;
+    const pairs: Record<CertKind, KeyPair> = {
+        good: material.server,
+        expired: material.serverExpired,
+        selfsigned: material.serverSelfSigned,
+        othername: material.serverOtherName,
+    };
+    return pairs[kind];
 }
 
 export interface TlsBrokerOptions {

@@ -12,6 +12,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Broker, freePort, startBroker } from '../helpers/broker';
 import { brokerPort, uniqueTopic } from '../helpers/client';
+import { makeTlsMaterial } from '../helpers/tls';
+import { startTlsBroker } from '../helpers/tls_broker';
 import { waitFor } from '../helpers/wait';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -333,8 +335,40 @@ describe('mqtt5-crt failures', { timeout: TEST_MS }, () => {
         const r = await run(['pub', '-h', 'localhost', '-p', String(brokerPort()), '--tls', '--insecure', '-t', 'x', '-m', 'y']);
         expect(r.timedOut).toBe(false);
         expect(r.code, r.stderr).toBe(1);
-        expect(r.stderr).toContain(`connecting to mqtts://localhost:${brokerPort()}`);
+        // The server closes the connection (AWS_IO_SOCKET_CLOSED) or s2n sees it is not TLS.
+        expect(r.stderr).toMatch(new RegExp(`(connecting to mqtts://|TLS handshake with )localhost:${brokerPort()}`));
         expect(r.stderr).toContain('connect without tlsCtx');
+    });
+
+    it('a TLS handshake the server certificate fails: "TLS handshake ... failed: <reason> (<code>)"', async () => {
+        const m = makeTlsMaterial();
+        const b = await startTlsBroker({ material: m });
+        try {
+            // Reported after s2n's blinding delay (10-30 s).
+            const r = await run([
+                'pub',
+                '-h',
+                'localhost',
+                '-p',
+                String(b.tlsPort),
+                '--cafile',
+                m.wrongCa.cert.path,
+                '-t',
+                'x',
+                '-m',
+                'y',
+            ]);
+            expect(r.timedOut).toBe(false);
+            expect(r.code, r.stderr).toBe(1);
+            expect(r.stderr).toContain(
+                `TLS handshake with localhost:${b.tlsPort} failed: the server's certificate is not trusted: no certificate authority of the trust store`,
+            );
+            expect(r.stderr).toContain('(AWS_IO_TLS_UNKNOWN_ROOT_CERTIFICATE)');
+        } finally {
+            await b.stop();
+            fs.rmSync(b.broker.dir, { recursive: true, force: true });
+            m.cleanup();
+        }
     });
 
     it('connection refused exits 1 with the CrtError code', async () => {
