@@ -46,15 +46,11 @@ function rng(seed) {
 }
 
 /**
- * What an attempt on a closed port may fail with: refused; stopped by stop(); or, now and then, a
- * failed resolution of the IP literal (aws-c-io's resolver can answer a request for a host whose
- * only address was just marked bad with AWS_IO_DNS_QUERY_FAILED): still one failure per attempt.
+ * What an attempt on a closed port may fail with: refused, or stopped by stop(). Not
+ * AWS_IO_DNS_QUERY_FAILED: aws-c-io's resolver answered with it now and then once the host's only
+ * address had been marked bad (patches/aws-c-io/0002-host-resolver-return-fallback-address.patch).
  */
-const FAILURE_CODES = new Set([
-    'AWS_IO_SOCKET_CONNECTION_REFUSED',
-    'AWS_ERROR_MQTT5_USER_REQUESTED_STOP',
-    'AWS_IO_DNS_QUERY_FAILED',
-]);
+const FAILURE_CODES = new Set(['AWS_IO_SOCKET_CONNECTION_REFUSED', 'AWS_ERROR_MQTT5_USER_REQUESTED_STOP']);
 
 /** A port nothing listens on: bound by us, then closed. */
 export async function closedPort() {
