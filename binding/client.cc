@@ -94,7 +94,6 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : ClientWra
     TlsOptions tls;  // TLS to the broker (also wss://)
     if (config.tls_ctx) {
         tls.Init(env, addon_, config.tls_ctx, options.host_name, socket.connect_timeout_ms);
-        options.tls_options = &tls.options;
     }
     aws_http_proxy_options proxy{};
     TlsOptions proxy_tls;
@@ -102,7 +101,8 @@ NativeMqtt5Client::NativeMqtt5Client(const Napi::CallbackInfo &info) : ClientWra
         UseProxy(env, addon_, *config.proxy, proxy, proxy_tls, socket.connect_timeout_ms);
         options.http_proxy_options = &proxy;
     }
-    core_ = ClientCore::Create(env, addon_, info[1].As<Napi::Function>(), options, Websocket(env, config.websocket));
+    core_ = ClientCore::Create(env, addon_, info[1].As<Napi::Function>(), options, config.tls_ctx ? &tls.options : nullptr,
+                               Websocket(env, config.websocket));
     // The inbound backlog policy (lib: config.slowConsumer).
     const SlowConsumerConfig *slow = config.slow_consumer;
     core_->events().SetBacklogPolicy(slow && slow->threshold_messages ? *slow->threshold_messages : kDefaultSlowConsumerThreshold,

@@ -1,6 +1,7 @@
 #include "client_core.h"
 
 #include <aws/io/channel_bootstrap.h>
+#include <aws/io/tls_channel_handler.h>
 #include <aws/mqtt/v5/mqtt5_client.h>
 
 #include <algorithm>
@@ -19,7 +20,7 @@ ClientCore::ClientCore(Addon *addon, WebsocketSetup websocket)
       addon_(addon) {}
 
 ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options,
-                               WebsocketSetup websocket) {
+                               aws_tls_connection_options *broker_tls, WebsocketSetup websocket) {
     auto *core = new ClientCore(addon, std::move(websocket));
     core->InitDelivery(env, addon, sink);
     core->handshake_.Install(options);
@@ -31,6 +32,12 @@ ClientCore *ClientCore::Create(Napi::Env env, Addon *addon, Napi::Function sink,
     options.publish_received_handler_user_data = core;
     options.client_termination_handler = OnTerminated;
     options.client_termination_handler_user_data = core;
+    if (broker_tls) {
+        // The core outlives every channel: the CRT's reference goes only at client termination,
+        // which waits for the last channel's shutdown (and so for its TLS handler).
+        aws_tls_connection_options_set_callbacks(broker_tls, OnTlsNegotiated, nullptr, nullptr, core);
+        options.tls_options = broker_tls;
+    }
 
     core->client_ = aws_mqtt5_client_new(Crt::Get().allocator, &options);
     if (!core->client_) core->AbandonCreation(env, addon, aws_last_error());
@@ -80,6 +87,16 @@ void ClientCore::OnPublishReceived(const aws_mqtt5_packet_publish_view *publish,
         ack_id = static_cast<double>(aws_mqtt5_client_acquire_publish_acknowledgement(core->client_, publish));
     }
     core->events().PushMessage(publish, ack_id);
+}
+
+// s2n's blinding delays the channel's shutdown, and so ConnectionFailure, by 10-30 s after a failed
+// handshake; the result itself is known here at once.
+void ClientCore::OnTlsNegotiated(aws_channel_handler *, aws_channel_slot *, int error_code, void *user_data) {
+    if (error_code == AWS_ERROR_SUCCESS) return;
+    Event ev;
+    ev.type = EventType::TlsHandshakeFailed;
+    ev.error_code = error_code;
+    static_cast<ClientCore *>(user_data)->events().Push(std::move(ev));
 }
 
 void ClientCore::OnTerminated(void *user_data) { static_cast<ClientCore *>(user_data)->Terminated(); }

@@ -20,10 +20,13 @@
 #include "handshake.h"
 #include "publish_batcher.h"
 
+struct aws_channel_handler;
+struct aws_channel_slot;
 struct aws_mqtt5_client;
 struct aws_mqtt5_client_lifecycle_event;
 struct aws_mqtt5_client_options;
 struct aws_mqtt5_packet_publish_view;
+struct aws_tls_connection_options;
 
 namespace mqtt5crt {
 
@@ -33,9 +36,10 @@ class ClientCore final : public CoreBase {
 public:
     static constexpr int kClosedError = AWS_ERROR_MQTT5_CLIENT_TERMINATED;
 
-    // Creates the CRT client; on failure throws CrtError and the core is gone.
+    // Creates the CRT client; on failure throws CrtError and the core is gone. `broker_tls`: the
+    // TLS options to the broker (null: plain), which become options.tls_options.
     static ClientCore *Create(Napi::Env env, Addon *addon, Napi::Function sink, aws_mqtt5_client_options &options,
-                              WebsocketSetup websocket);
+                              aws_tls_connection_options *broker_tls, WebsocketSetup websocket);
 
     // JS thread: the CRT client, or null once Shutdown released it.
     aws_mqtt5_client *client() const { return released_ ? nullptr : client_; }
@@ -61,6 +65,7 @@ private:
     static void OnLifecycle(const aws_mqtt5_client_lifecycle_event *event);
     static void OnPublishReceived(const aws_mqtt5_packet_publish_view *publish, void *user_data);
     static void OnTerminated(void *user_data);
+    static void OnTlsNegotiated(aws_channel_handler *handler, aws_channel_slot *slot, int error_code, void *user_data);
 
     PublishBatcher publishes_;
     AckBatcher acks_;

@@ -16,7 +16,9 @@
 // Mqtt311OpComplete (`id`, error, packet {packetId, and topic and qos for a SUBACK}). The
 // request-response client's (request_response.cc): RrRequestComplete (`id` of the request, error,
 // packet {topic, payload}), RrStreamStatus (`id` of the stream, error, packet {status}),
-// RrStreamPublish (`id` of the stream, packet {topic, payload}).
+// RrStreamPublish (`id` of the stream, packet {topic, payload}). The MQTT 5 client's
+// TlsHandshakeFailed (error): the TLS negotiation with the broker failed, reported as soon as the
+// TLS handler knows, while the ConnectionFailure that follows waits out s2n's blinding delay.
 #define MQTT5CRT_NativeEventType(X) \
     X(AttemptingConnect, 0)         \
     X(ConnectionSuccess, 1)         \
@@ -38,7 +40,8 @@
     X(Mqtt311OpComplete, 17)        \
     X(RrRequestComplete, 18)        \
     X(RrStreamStatus, 19)           \
-    X(RrStreamPublish, 20)
+    X(RrStreamPublish, 20)          \
+    X(TlsHandshakeFailed, 21)
 
 // The kind of a record in a batch's numeric array, and the numbers that follow it:
 //   Done, id      a completion with nothing more to say (a QoS 0 publish written);

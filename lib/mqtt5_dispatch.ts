@@ -222,6 +222,13 @@ export class Mqtt5EventDispatcher {
                 this.#emitSafely('connectionFailure', data);
                 break;
             }
+            case NativeEventType.TlsHandshakeFailed: {
+                const code = ev.errorCode ?? 0;
+                // The same error the delayed connectionFailure of this attempt will carry.
+                const error = new CrtError(code, connectionContext(this.#endpoint, code));
+                this.#emitSafely('tlsHandshakeFailed', { error });
+                break;
+            }
             case NativeEventType.Disconnection: {
                 const data = new eventData.OnDisconnectionEventData(
                     new CrtError(ev.errorCode ?? 0, disconnectionContext(this.#endpoint)),

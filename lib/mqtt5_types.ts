@@ -246,6 +246,13 @@ export interface ConnectionFailureEvent {
     /** The CONNACK, when the server answered with a rejection. */
     connack?: ConnackPacket;
 }
+/**
+ * Payload of `tlsHandshakeFailed` (an mqtt5-crt extension; aws-crt has no such event).
+ */
+export interface TlsHandshakeFailedEvent {
+    /** Why the handshake failed: the same code, name and message as the attempt's `connectionFailure` error. */
+    error: CrtError;
+}
 /** Payload of `disconnection`. */
 export interface DisconnectionEvent {
     /** Why the connection ended. */
@@ -317,6 +324,12 @@ export interface Mqtt5ClientEvents<Binary extends ReceivedBinary = ArrayBuffer> 
     connectionSuccess: (event: ConnectionSuccessEvent) => void;
     /** Emitted when a connection attempt fails. */
     connectionFailure: (event: ConnectionFailureEvent) => void;
+    /**
+     * mqtt5-crt extension: emitted as soon as a TLS handshake with the broker fails. The attempt's
+     * `connectionFailure` (same error) follows only after s2n's blinding delay of 10-30 s, a
+     * defence against timing side channels.
+     */
+    tlsHandshakeFailed: (event: TlsHandshakeFailedEvent) => void;
     /** Emitted when an established connection is lost or closed. */
     disconnection: (event: DisconnectionEvent) => void;
     /** Emitted once the client has stopped after `stop()`. */

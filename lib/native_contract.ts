@@ -22,6 +22,7 @@ export const enum NativeEventType {
     RrRequestComplete = 18,
     RrStreamStatus = 19,
     RrStreamPublish = 20,
+    TlsHandshakeFailed = 21,
 }
 
 export const enum NativeRecord {
@@ -64,6 +65,7 @@ export const CONTRACT: Record<string, Record<string, number>> = {
         RrRequestComplete: 18,
         RrStreamStatus: 19,
         RrStreamPublish: 20,
+        TlsHandshakeFailed: 21,
     },
     NativeRecord: {
         Done: 1,

@@ -147,6 +147,15 @@ class ClientRun implements RunApi {
                 .then(() => this.options.onConnected(settings, first, this))
                 .catch((err) => this.fail(`${err?.operation ?? 'operation'} failed: ${describeError(err)}`));
         });
+        // Said at once: the attempt's connectionFailure waits out s2n's blinding delay (10-30 s), and
+        // so would stop(), so the run ends by closing the client.
+        client.on('tlsHandshakeFailed', ({ error }) => {
+            if (this.finishing || (this.options.reconnect && this.#connections > 0)) return;
+            this.finishing = true;
+            this.#exitCode = EXIT_FAILURE;
+            errorLine(`TLS handshake with ${where} failed: ${tlsFailureOf(error) ?? describeError(error)} (${error.code})`);
+            this.#closeNow();
+        });
         client.on('connectionFailure', ({ error, connack }) => {
             if (this.finishing) return;
             const tlsReason = tlsFailureOf(error);

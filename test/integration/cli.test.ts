@@ -344,7 +344,8 @@ describe('mqtt5-crt failures', { timeout: TEST_MS }, () => {
         const m = makeTlsMaterial();
         const b = await startTlsBroker({ material: m });
         try {
-            // Reported after s2n's blinding delay (10-30 s).
+            // Said on tlsHandshakeFailed, without waiting out s2n's blinding delay (10-30 s) that
+            // delays connectionFailure; the run ends by closing the client.
             const r = await run([
                 'pub',
                 '-h',

@@ -50,6 +50,8 @@ const fileBrokers: TlsBroker[] = [];
 const slowClients: Mqtt5Client[] = [];
 const slow: Record<string, Promise<Attempt>> = {};
 const slowAttempts = new Map<Mqtt5Client, number>();
+// Each slow client's tlsHandshakeFailed and connectionFailure events, in the order they came.
+const slowFailures: Record<string, { event: string; error: CrtError }[]> = {};
 let mqtt311Connection: mqtt.MqttClientConnection | undefined;
 let mqtt311Attempt: Promise<unknown>;
 
@@ -58,6 +60,9 @@ function slowAttempt(name: string, config: Mqtt5ClientConfig): void {
     slowClients.push(client);
     slowAttempts.set(client, 0);
     client.on('attemptingConnect', () => slowAttempts.set(client, slowAttempts.get(client)! + 1));
+    const failures: { event: string; error: CrtError }[] = (slowFailures[name] = []);
+    client.on('tlsHandshakeFailed', ({ error }) => failures.push({ event: 'tlsHandshakeFailed', error }));
+    client.on('connectionFailure', ({ error }) => failures.push({ event: 'connectionFailure', error }));
     const p = firstAttempt(client, 45_000);
     clients.delete(client); // not the business of the per-test cleanup
     p.catch(() => {}); // asserted later
@@ -150,13 +155,17 @@ afterAll(async () => {
 
 describe('TLS', () => {
     it('trusts a CA given as a file (TlsContextOptions, both builders), and data flows', async () => {
-        const client = await connects(
+        const client = new Mqtt5Client(
             tlsConfig(
                 tlsBroker.tlsPort,
                 tlsOptions((o) => o.override_default_trust_store_from_path(undefined, m.ca.cert.path)),
             ),
         );
+        const handshakeFailures: unknown[] = [];
+        client.on('tlsHandshakeFailed', (e) => handshakeFailures.push(e));
+        await connects(client);
         await roundTrip(client);
+        expect(handshakeFailures).toEqual([]); // a successful handshake is no event
         expect(
             (
                 await firstAttempt(
@@ -497,6 +506,15 @@ describe("TLS verification failures carry the TLS library's reason (started in b
         expect(r.error!.context, name).toContain(where);
         expect(r.error!.context!.slice(where.length), name).toMatch(reason);
         expect(r.error!.message, name).toContain(r.error!.context);
+        // tlsHandshakeFailed told the same error first, without the blinding delay.
+        const failures = slowFailures[name];
+        expect(
+            failures.map((f) => `${f.event} ${f.error.code}`),
+            name,
+        ).toEqual([`tlsHandshakeFailed ${code}`, `connectionFailure ${code}`]);
+        expect(failures[0].error, name).toBeInstanceOf(CrtError);
+        expect(failures[0].error.message, name).toBe(failures[1].error.message);
+        expect(failures[0].error.errorCode, name).toBe(failures[1].error.errorCode);
     };
     const untrusted = /^the server's certificate is not trusted: no certificate authority of the trust store/;
 

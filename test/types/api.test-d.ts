@@ -31,6 +31,7 @@ import {
     type MessageReceivedEvent,
     type OnConnectionSuccessEventData,
     type SlowConsumerEvent,
+    type TlsHandshakeFailedEvent,
     type ReceivedPublishPacket,
 } from 'mqtt5-crt';
 
@@ -65,6 +66,10 @@ describe('event map', () => {
         client.on('error', (e) => expectTypeOf(e).toEqualTypeOf<CrtError>());
         client.on('stopped', () => {});
         client.on('attemptingConnect', () => {});
+        client.on('tlsHandshakeFailed', (e) => {
+            expectTypeOf(e).toEqualTypeOf<TlsHandshakeFailedEvent>();
+            expectTypeOf(e.error).toEqualTypeOf<CrtError>();
+        });
         client.on('slowConsumer', (e) => {
             expectTypeOf(e).toEqualTypeOf<SlowConsumerEvent>();
             expectTypeOf(e.queuedMessages).toBeNumber();
@@ -75,6 +80,7 @@ describe('event map', () => {
             | 'attemptingConnect'
             | 'connectionSuccess'
             | 'connectionFailure'
+            | 'tlsHandshakeFailed'
             | 'disconnection'
             | 'stopped'
             | 'messageReceived'
