@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { expect } from 'vitest';
 
 export const distIndex = path.resolve(__dirname, '../../dist/index.js');
 export const distNative = path.resolve(__dirname, '../../dist/native.js');
@@ -40,4 +41,19 @@ export function runNode(
             resolve({ code, signal, stdout, stderr, ms: Date.now() - t0, timedOut });
         });
     });
+}
+
+/**
+ * Runs a child script that receives one large packet and prints `{ before, after, length }` (RSS
+ * around it, after GC) and checks that the decoder gave its buffer back: before the fix it kept
+ * one of at least the packet's size for the connection's lifetime; a third of that is allowed for
+ * allocator slack.
+ */
+export async function expectDecoderBufferReleased(script: string, size: number): Promise<void> {
+    const r = await runNode(script, { flags: ['--expose-gc'], timeoutMs: 120_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.stderr).toBe('');
+    const { before, after, length } = JSON.parse(r.stdout.trim());
+    expect(length).toBe(size);
+    expect(after - before).toBeLessThan(size / 3);
 }

@@ -5,28 +5,9 @@
 // or rejected with a CrtError within its timeout — and nothing is left pending or alive.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrtError, io, Mqtt5Client, mqtt, mqtt_request_response as rr } from '../../dist/index.js';
-import { brokerPort, uniqueTopic } from '../helpers/client';
+import { CrtError, io, type Mqtt5Client, mqtt, mqtt_request_response as rr } from '../../dist/index.js';
+import { brokerPort, connectedClient, stopAndClose, uniqueTopic } from '../helpers/client';
 import { distIndex, runNode } from '../helpers/child';
-
-async function started(): Promise<Mqtt5Client> {
-    const client = new Mqtt5Client({
-        hostName: '127.0.0.1',
-        port: brokerPort(),
-        connectProperties: { clientId: `rrh-${randomUUID()}`, keepAliveIntervalSeconds: 60 },
-    });
-    const connected = new Promise((r) => client.once('connectionSuccess', r));
-    client.start();
-    await connected;
-    return client;
-}
-
-async function stopped(client: Mqtt5Client): Promise<void> {
-    const done = new Promise((r) => client.once('stopped', r));
-    client.stop();
-    await done;
-    client.close();
-}
 
 async function connected311(): Promise<mqtt.MqttClientConnection> {
     const c = new mqtt.MqttClient().new_connection({
@@ -75,8 +56,8 @@ describe('request-response against a hostile service', () => {
     let device311: mqtt.MqttClientConnection;
 
     beforeAll(async () => {
-        service = await started();
-        device5 = await started();
+        service = await connectedClient();
+        device5 = await connectedClient();
         device311 = await connected311();
         service.on('messageReceived', ({ message }) => {
             const scenario = message.topicName.split('/').at(-1)!;
@@ -99,8 +80,8 @@ describe('request-response against a hostile service', () => {
         await service.subscribe({ subscriptions: [{ topicFilter: `${base}/+/+`, qos: 1 }] });
     });
     afterAll(async () => {
-        await stopped(service);
-        await stopped(device5);
+        await stopAndClose(service);
+        await stopAndClose(device5);
         await device311.disconnect().catch(() => {});
         device311.close();
     });
@@ -245,11 +226,11 @@ describe('the protocol client going away mid-request', () => {
     });
 
     it('MQTT 5 client stopped, then closed, under a pending request: it settles within its timeout', async () => {
-        const device = await started();
+        const device = await connectedClient();
         const client = rr.RequestResponseClient.newFromMqtt5(device, OPTIONS);
         const pending = client.submitRequest(SILENT(uniqueTopic('rrh-gone'))).catch((e) => e);
         await new Promise((r) => setTimeout(r, 100));
-        await stopped(device);
+        await stopAndClose(device);
         const t0 = performance.now();
         const e = await pending;
         expect(e).toBeInstanceOf(CrtError);

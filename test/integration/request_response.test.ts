@@ -4,29 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrtError, cancel, io, mqtt, mqtt_request_response as rr, Mqtt5Client } from '../../dist/index.js';
-import { brokerPort, uniqueTopic } from '../helpers/client';
+import { brokerPort, connectedClient, stopAndClose, uniqueTopic } from '../helpers/client';
 import { distIndex, runNode } from '../helpers/child';
 
 const options = { maxRequestResponseSubscriptions: 4, maxStreamingSubscriptions: 2, operationTimeoutInSeconds: 10 };
-
-async function started(): Promise<Mqtt5Client> {
-    const client = new Mqtt5Client({
-        hostName: '127.0.0.1',
-        port: brokerPort(),
-        connectProperties: { clientId: `rr-${randomUUID()}`, keepAliveIntervalSeconds: 60 },
-    });
-    const connected = new Promise((r) => client.once('connectionSuccess', r));
-    client.start();
-    await connected;
-    return client;
-}
-
-async function stopped(client: Mqtt5Client): Promise<void> {
-    const done = new Promise((r) => client.once('stopped', r));
-    client.stop();
-    await done;
-    client.close();
-}
 
 const text = (b: ArrayBuffer) => Buffer.from(b).toString();
 
@@ -35,8 +16,8 @@ describe('RequestResponseClient', () => {
     let device: Mqtt5Client;
     const base = uniqueTopic('rr');
     beforeAll(async () => {
-        responder = await started();
-        device = await started();
+        responder = await connectedClient();
+        device = await connectedClient();
         // Answers `${base}/req` on `${base}/req/accepted` with the request's token, after a delay
         // that reverses the order of concurrent requests.
         responder.on('messageReceived', ({ message }) => {
@@ -54,8 +35,8 @@ describe('RequestResponseClient', () => {
         await responder.subscribe({ subscriptions: [{ topicFilter: `${base}/req`, qos: 1 }] });
     });
     afterAll(async () => {
-        await stopped(responder);
-        await stopped(device);
+        await stopAndClose(responder);
+        await stopAndClose(device);
     });
 
     const request = (n: number, delay = 0) => ({
