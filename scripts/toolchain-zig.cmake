@@ -1,7 +1,7 @@
 # CMake toolchain for cross-building the addon (and the CRT under it) with zig (pip install ziglang)
 # for the zig target named by the environment variable MQTT5_CRT_ZIG_TARGET, e.g. x86_64-linux-musl
 # (Alpine: Debian's musl-tools has no C++ library) or x86_64-linux-gnu.2.28 (glibc, with 2.28 as
-# the floor whatever the host's glibc). zig brings that libc's headers and stubs, builds libc++ once
+# the floor whatever the host's glibc). zig brings that libc's headers and link-time libraries, builds libc++ once
 # into its own cache (a few minutes) and links it statically: the addon then needs only the libc.
 # scripts/prebuild.mjs sets the variable and exports this file as CMAKE_TOOLCHAIN_FILE, so that the
 # CRT's own configure runs (and their try_compile projects) see both.
