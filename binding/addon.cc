@@ -2,13 +2,19 @@
 
 #include <aws/auth/auth.h>
 #include <aws/common/error.h>
+#include <aws/common/file.h>
+#include <aws/common/log_channel.h>
+#include <aws/common/log_formatter.h>
+#include <aws/common/log_writer.h>
 #include <aws/common/logging.h>
+#include <aws/common/string.h>
 #include <aws/io/channel_bootstrap.h>
 #include <aws/io/event_loop.h>
 #include <aws/io/host_resolver.h>
 #include <aws/io/tls_channel_handler.h>
 #include <aws/mqtt/mqtt.h>
 
+#include <cstdio>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -188,6 +194,48 @@ Napi::Value Addon::IsCipherPreferenceSupported(const Napi::CallbackInfo &info) {
     return Napi::Boolean::New(info.Env(), ok);
 }
 
+namespace {
+
+// A logger that writes each line on the thread that logs it (the CRT's standard logger hands lines to
+// a background thread, whose queue is lost when the process exits or aborts: the last lines, the
+// ones that explain an exit, were missing). A log file is line-buffered for the same reason.
+bool InitForegroundLogger(aws_logger *logger, aws_allocator *allocator, aws_log_level level, const std::string &file) {
+    FILE *out = stderr;
+    if (!file.empty()) {
+        aws_string *path = aws_string_new_from_c_str(allocator, file.c_str());
+        aws_string *mode = aws_string_new_from_c_str(allocator, "a");
+        out = path && mode ? aws_fopen_safe(path, mode) : nullptr;
+        aws_string_destroy(path);
+        aws_string_destroy(mode);
+        if (!out) return false;
+        setvbuf(out, nullptr, _IOLBF, 8192);
+    }
+    auto *writer = new aws_log_writer();
+    auto *formatter = new aws_log_formatter();
+    auto *channel = new aws_log_channel();
+    aws_log_writer_file_options writer_options{nullptr, out};
+    aws_log_formatter_standard_options format_options{AWS_DATE_FORMAT_ISO_8601};
+    if (aws_log_writer_init_file(writer, allocator, &writer_options) == AWS_OP_SUCCESS) {
+        if (aws_log_formatter_init_default(formatter, allocator, &format_options) == AWS_OP_SUCCESS) {
+            if (aws_log_channel_init_foreground(channel, allocator, writer) == AWS_OP_SUCCESS &&
+                aws_logger_init_from_external(logger, allocator, formatter, channel, writer, level) == AWS_OP_SUCCESS) {
+                return true;
+            }
+            aws_log_formatter_clean_up(formatter);
+        }
+        aws_log_writer_clean_up(writer);
+    }
+    const int error = aws_last_error();
+    if (out != stderr) std::fclose(out);
+    delete channel;
+    delete formatter;
+    delete writer;
+    aws_raise_error(error);
+    return false;
+}
+
+}  // namespace
+
 // enableLogging(level, filename?): the CRT's own logger, process-wide (as in aws-crt). A second
 // call changes the level; a different file installs a new logger (the old one stays allocated:
 // CRT threads may be writing to it, and it is tiny).
@@ -207,13 +255,7 @@ Napi::Value Addon::EnableLogging(const Napi::CallbackInfo &info) {
         return env.Undefined();
     }
     auto *logger = new aws_logger();
-    aws_logger_standard_options o{};
-    o.level = static_cast<aws_log_level>(level);
-    if (file.empty())
-        o.file = stderr;
-    else
-        o.filename = file.c_str();
-    if (aws_logger_init_standard(logger, Crt::Get().allocator, &o) != AWS_OP_SUCCESS) {
+    if (!InitForegroundLogger(logger, Crt::Get().allocator, static_cast<aws_log_level>(level), file)) {
         int error = aws_last_error();
         delete logger;
         ThrowCrtError(env, error);
