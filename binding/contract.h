@@ -46,6 +46,10 @@
 // The kind of a record in a batch's numeric array, and the numbers that follow it:
 //   Done, id      a completion with nothing more to say (a QoS 0 publish written);
 //   Puback, id    a PUBACK with reason Success and no properties;
+//   PubackReason, id, reasonCode
+//                 a PUBACK with another reason code and no properties (no reason string, no user
+//                 properties): 16, no matching subscribers, is what a publisher to a topic nobody
+//                 subscribes to gets from every PUBLISH;
 //   Message, bits, ackId, offset, length
 //                 a received PUBLISH with only topic, payload, QoS and retain (ackId 0 at QoS 0);
 //   Arena         the next object is the ArrayBuffer that following payloads are views of;
@@ -55,7 +59,8 @@
     X(Puback, 2)                 \
     X(Message, 3)                \
     X(Arena, 4)                  \
-    X(Event, 5)
+    X(Event, 5)                  \
+    X(PubackReason, 6)
 
 // The bits of a Message record: QoS in bits 0-1; NewTopic: the topic is the next object (else the
 // previous message's); External: the payload is the next object (else a view of the arena at

@@ -40,15 +40,21 @@ int KeyId(const char *key) {
 }
 
 KeyCache::~KeyCache() {
-    for (napi_ref ref : refs_) {
-        if (ref) napi_delete_reference(env_, ref);
-    }
+    if (holder_) napi_delete_reference(env_, holder_);
 }
 
+// The strings live as elements of one JS array held by a reference: Node-API references to
+// strings are refused below Node-API 10 (napi_create_reference takes objects, functions and
+// symbols only), so a reference per string would never cache and every Get would make the key anew.
 napi_value KeyCache::Get(int id) {
-    if (static_cast<size_t>(id) >= refs_.size()) refs_.resize(id + 1, nullptr);
-    napi_value v = nullptr;
-    if (refs_[id] && napi_get_reference_value(env_, refs_[id], &v) == napi_ok && v) return v;
+    napi_value holder = nullptr, v = nullptr;
+    if (holder_) {
+        napi_get_reference_value(env_, holder_, &holder);
+    } else if (napi_create_array(env_, &holder) == napi_ok) {
+        napi_create_reference(env_, holder, 1, &holder_);
+    }
+    if (static_cast<size_t>(id) < cached_.size() && cached_[id] && holder && napi_get_element(env_, holder, id, &v) == napi_ok)
+        return v;
     std::string name;
     {
         KeyRegistry &r = Registry();
@@ -58,14 +64,17 @@ napi_value KeyCache::Get(int id) {
     napi_create_string_utf8(env_, name.data(), name.size(), &v);
     // Internalize it (a key read back from an object is V8's internalized copy): property sets
     // with an internalized key skip hashing and the string table lookup on every use.
-    napi_value holder = nullptr, names = nullptr, key = nullptr;
+    napi_value object = nullptr, names = nullptr, key = nullptr;
     uint32_t count = 0;
-    if (napi_create_object(env_, &holder) == napi_ok && napi_set_property(env_, holder, v, v) == napi_ok &&
-        napi_get_property_names(env_, holder, &names) == napi_ok && napi_get_array_length(env_, names, &count) == napi_ok &&
+    if (napi_create_object(env_, &object) == napi_ok && napi_set_property(env_, object, v, v) == napi_ok &&
+        napi_get_property_names(env_, object, &names) == napi_ok && napi_get_array_length(env_, names, &count) == napi_ok &&
         count == 1 && napi_get_element(env_, names, 0, &key) == napi_ok && key) {
         v = key;
     }
-    napi_create_reference(env_, v, 1, &refs_[id]);
+    if (holder && napi_set_element(env_, holder, id, v) == napi_ok) {
+        if (static_cast<size_t>(id) >= cached_.size()) cached_.resize(id + 1, false);
+        cached_[id] = true;
+    }
     return v;
 }
 

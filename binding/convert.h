@@ -75,7 +75,8 @@ public:
 
 private:
     napi_env env_;
-    std::vector<napi_ref> refs_;
+    napi_ref holder_ = nullptr;  // a JS array: element `id` is the key string of that id
+    std::vector<bool> cached_;   // the ids the array holds
 };
 
 struct Table {

@@ -107,8 +107,14 @@ private:
         }
     }
 
-    // Completions with nothing to say: done, or a PUBACK with reason Success and no properties.
+    // Completions with nothing to say but numbers: done, or a PUBACK with no properties.
     void Completion(const Event &ev) {
+        if (ev.simple == Simple::PubackReason) {
+            rec_[n_++] = Kind(Record::PubackReason);
+            rec_[n_++] = ev.id;
+            rec_[n_++] = ev.reason_code;
+            return;
+        }
         rec_[n_++] = ev.simple == Simple::Done ? Kind(Record::Done) : Kind(Record::Puback);
         rec_[n_++] = ev.id;
     }

@@ -22,9 +22,10 @@ struct OwnedPacket {
 // How an event travels when it needs no object: as a bare record of the batch (event_encoder.cc).
 enum class Simple : uint8_t {
     No = 0,
-    Done = 1,         // Record::Done: completed, no packet (a QoS 0 publish written)
-    PlainPuback = 2,  // Record::Puback: a PUBACK with reason Success and no properties
-    Message = 3,      // Record::Message: a received PUBLISH with only topic, payload, QoS and retain
+    Done = 1,          // Record::Done: completed, no packet (a QoS 0 publish written)
+    PlainPuback = 2,   // Record::Puback: a PUBACK with reason Success and no properties
+    Message = 3,       // Record::Message: a received PUBLISH with only topic, payload, QoS and retain
+    PubackReason = 4,  // Record::PubackReason: a PUBACK with another reason code (reason_code) and no properties
 };
 
 struct FreeBytes {
@@ -49,6 +50,7 @@ inline bool Grow(Bytes &block, size_t &capacity, size_t needed) {
 struct Event {
     EventType type;
     Simple simple = Simple::No;
+    uint8_t reason_code = 0;  // Simple::PubackReason
     int error_code = 0;
     double id = 0;      // operation id for completions
     double ack_id = 0;  // received QoS 1 PUBLISH: the manual PUBACK control id

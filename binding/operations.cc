@@ -23,11 +23,13 @@ void DeleteOpContext(OpContext *op) {
 }
 
 namespace {
-void Complete(void *ctx, EventType type, int error_code, std::unique_ptr<OwnedPacket> packet, Simple simple = Simple::No) {
+void Complete(void *ctx, EventType type, int error_code, std::unique_ptr<OwnedPacket> packet, Simple simple = Simple::No,
+              uint8_t reason_code = 0) {
     auto *op = static_cast<OpContext *>(ctx);
     Event ev;
     ev.type = type;
     ev.simple = simple;
+    ev.reason_code = reason_code;
     ev.error_code = error_code;
     ev.id = op->id;
     ev.packet = std::move(packet);
@@ -44,9 +46,12 @@ void OnPublishComplete(enum aws_mqtt5_packet_type type, const void *packet, int 
     std::unique_ptr<OwnedPacket> p;
     if (type == AWS_MQTT5_PT_PUBACK && packet) {
         const auto *puback = static_cast<const aws_mqtt5_packet_puback_view *>(packet);
-        if (error_code == 0 && puback->reason_code == AWS_MQTT5_PARC_SUCCESS && !puback->reason_string &&
-            puback->user_property_count == 0) {
-            return Complete(ctx, EventType::PublishComplete, 0, nullptr, Simple::PlainPuback);
+        if (error_code == 0 && !puback->reason_string && puback->user_property_count == 0) {
+            // A reason code alone (Success, or e.g. 16: no matching subscribers) is a number too.
+            if (puback->reason_code == AWS_MQTT5_PARC_SUCCESS)
+                return Complete(ctx, EventType::PublishComplete, 0, nullptr, Simple::PlainPuback);
+            return Complete(ctx, EventType::PublishComplete, 0, nullptr, Simple::PubackReason,
+                            static_cast<uint8_t>(puback->reason_code));
         }
         p = CopyPacket(puback);
     }

@@ -131,6 +131,12 @@ export class Mqtt5EventDispatcher {
                     j += 2;
                     metrics.publishes.succeeded++;
                     pending.resolve(id, kind === NativeRecord.Done ? undefined : new PubAckPacket(PubackReasonCode.Success));
+                } else if (kind === NativeRecord.PubackReason) {
+                    const id = records[j + 1];
+                    const reasonCode = records[j + 2];
+                    j += 3;
+                    metrics.publishes.succeeded++;
+                    pending.resolve(id, new PubAckPacket(reasonCode));
                 } else if (kind === NativeRecord.Arena) {
                     j += 1;
                     arena = objects[k++] as ArrayBuffer;

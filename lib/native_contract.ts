@@ -31,6 +31,7 @@ export const enum NativeRecord {
     Message = 3,
     Arena = 4,
     Event = 5,
+    PubackReason = 6,
 }
 
 export const enum NativeMessageBits {
@@ -73,6 +74,7 @@ export const CONTRACT: Record<string, Record<string, number>> = {
         Message: 3,
         Arena: 4,
         Event: 5,
+        PubackReason: 6,
     },
     NativeMessageBits: {
         QosMask: 3,

@@ -413,5 +413,9 @@ describe('ACK packets', () => {
         const puback2 = await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'y' });
         expect(puback2!.reasonCode).toBe(PubackReasonCode.NoMatchingSubscribers);
         expect(puback2!.reasonString).toBeUndefined();
+        // It travels as numbers (no reason string, no properties) and is the same class and shape.
+        expect(Object.getPrototypeOf(puback2)).toBe(Object.getPrototypeOf(puback));
+        expect(Object.keys(puback2!)).toEqual(Object.keys(puback!));
+        expect(puback2!.userProperties).toEqual([]);
     });
 });
