@@ -2,7 +2,7 @@
 // The benchmark driver (`npm run bench` from the repository root, or `node bench/run.mjs`).
 //
 //   node bench/run.mjs [--reps 3] [--scenarios qos1,qos0,...|qos1-64B,...] [--clients a,b,...]
-//                      [--quick] [--timeout 600]
+//                      [--quick] [--timeout 600] [--payload fresh|reused]
 //   node bench/run.mjs --render      (re-writes the tables, RESULTS.md and results.svg from results.json)
 //
 // Builds the native (C) client on first use, then for every case runs the clients alternately
@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mosquittoVersion, startBroker } from './lib/broker.mjs';
+import { PAYLOAD_MODES } from './lib/common.mjs';
 
 const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(bench, '..');
@@ -34,6 +35,8 @@ function variantEnv(client) {
     if (m) return { MQTT5_CRT_EVENT_LOOP_THREADS: m[1] };
     return client.endsWith('+alt') ? { MQTT5_CRT_BENCH_ROOT: process.env.MQTT5_CRT_BENCH_ALT } : {};
 }
+// The scenarios that publish through bench/lib/mesh.mjs (and the C client's mesh): --payload applies.
+const MESH_SCENARIOS = new Set(['qos1', 'qos0', 'publish', 'fanin', 'fanout']);
 // The client the ratios are taken against: mqtt5-crt, or the first client of the run without it.
 let BASE = 'mqtt5-crt';
 
@@ -172,6 +175,7 @@ function parseFlags(argv) {
         quick: false,
         timeout: 600,
         render: false,
+        payload: 'fresh',
     };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -185,6 +189,7 @@ function parseFlags(argv) {
         else if (a === '--quick') o.quick = true;
         else if (a === '--render') o.render = true;
         else if (a === '--timeout') o.timeout = Number(val());
+        else if (a === '--payload') o.payload = val();
         else if (a === '--help' || a === '-h') {
             console.log(
                 fs
@@ -194,9 +199,11 @@ function parseFlags(argv) {
                     .join('\n'),
             );
             process.exit(0);
-        } else die(`unknown flag ${a} (known: --reps N --scenarios a,b --clients a,b --quick --timeout S)`);
+        } else
+            die(`unknown flag ${a} (known: --reps N --scenarios a,b --clients a,b --quick --timeout S --payload fresh|reused)`);
     }
     if (!(o.reps >= 1)) die('--reps must be at least 1');
+    if (!PAYLOAD_MODES.includes(o.payload)) die(`--payload must be one of ${PAYLOAD_MODES.join(', ')} (got ${o.payload})`);
     for (const c of o.clients) {
         if (!ALL_CLIENTS.includes(baseClient(c))) die(`unknown client ${c} (${ALL_CLIENTS.join(', ')})`);
         if (c.includes('+') && !/^((mqtt5-crt|native)\+elg\d+|mqtt5-crt(-zc|-311)?\+alt)$/.test(c))
@@ -332,6 +339,8 @@ async function runOne(c, variant, flags) {
         String(broker.port),
         '--broker-pid',
         String(broker.pid),
+        // The application's payloads (common.mjs payloadSource, native make_payload).
+        ...(MESH_SCENARIOS.has(c.scenario) ? ['--payload', flags.payload] : []),
     ];
     let cmd;
     let argv;
@@ -648,6 +657,16 @@ package's \`mqtt.MqttClientConnection\` (\`disable_metrics: true\`, default \`io
 Each case is preceded by an unmeasured warm-up (up to 2,000 messages). Every delivery is checked
 off by sequence number: a loss is a message that never arrived.
 
+Payloads (\`--payload\`; this run: **${report.payload ?? 'fresh'}**): the application's work per message
+is the same in every client, the C one included. \`fresh\` (the default): a new, uninitialised block per
+message (\`Buffer.allocUnsafe\`; \`malloc\` in C, freed once publish returned, where V8 frees a Buffer
+at a later garbage collection) with the sequence number written into it. \`reused\`: one block per
+publisher, its sequence number rewritten per message, for the clients that copy the payload during
+publish (the CRT clients and the C client; \`bench/payload_copy_check.mjs\` checks it); MQTT.js keeps
+the Buffer it was given until it is written (at QoS 1 until the PUBACK), so it gets fresh ones in
+either mode. Before 2026-12-05 the C client always reused its block while the Node clients had fresh
+ones.
+
 ## Medians (ratio to ${BASE} in brackets)
 
 ${report.tables.medians}
@@ -716,6 +735,7 @@ async function mainDriver() {
         started: started.toISOString(),
         reps: flags.reps,
         quick: flags.quick,
+        payload: flags.payload,
         clients,
         machine: machine(),
         load_start: os

@@ -13,6 +13,7 @@
 //   await client.subscribe(topic, qos)
 //   client.onMessage((payloadBuffer) => {})
 //   client.publish(topic, payload, qos, done?)   done(err) on PUBACK (QoS 1) / write (QoS 0)
+//   C.copiesPayload                      publish() copies the payload: the caller may rewrite it at once
 //   await client.close()                 DISCONNECT and release
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -143,13 +144,17 @@ function crt311Adapter(mod, { port, clientId, retry = false, onRetry = noop }) {
     };
 }
 
-/** The loader of one CRT package (mqtt5-crt's dist, or aws-crt) with the adapter `make`. */
+/**
+ * The loader of one CRT package (mqtt5-crt's dist, or aws-crt) with the adapter `make`. Both
+ * copy the payload during publish() (bench/payload_copy_check.mjs), so a publisher may reuse its
+ * Buffer at once (`copiesPayload`, the `reused` payload mode).
+ */
 function crtFactory(load, make) {
     return async () => {
         const t0 = performance.now();
         const mod = load();
         const importMs = performance.now() - t0;
-        return { importMs, create: (opts) => make(mod, opts) };
+        return { importMs, copiesPayload: true, create: (opts) => make(mod, opts) };
     };
 }
 
@@ -192,6 +197,9 @@ function mqttjsFactory(protocolVersion) {
         const importMs = performance.now() - t0;
         return {
             importMs,
+            // MQTT.js keeps the payload Buffer (queued until written; at QoS 1 until the PUBACK, to
+            // resend it), so the application may not rewrite it (bench/payload_copy_check.mjs).
+            copiesPayload: false,
             create({ port, clientId, retry = false, onRetry = noop }) {
                 let client;
                 return {

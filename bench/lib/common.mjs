@@ -142,6 +142,34 @@ export function payload(size, seq, stamp) {
     return b;
 }
 
+/** The payload modes (--payload): see payloadSource. */
+export const PAYLOAD_MODES = ['fresh', 'reused'];
+
+/**
+ * One publisher's payloads, `(seq, stamp) => Buffer`, and the mode in effect. The application's
+ * work per message is the same in every client and in the C client (bench/native make_payload):
+ *  - `fresh`: a new block per message, uninitialised (Buffer.allocUnsafe: malloc'd outside V8's
+ *    heap from 4 KiB, a slice of an 8 KiB pool below), with the stamp written into it; the C
+ *    client frees its block once publish returned, V8 at a later garbage collection;
+ *  - `reused`: one Buffer per publisher, allocated and written once, its stamp rewritten per
+ *    message. Only for clients that copy the payload during publish() (`copiesPayload`: the CRT
+ *    clients, checked by bench/payload_copy_check.mjs); MQTT.js keeps the Buffer until it is
+ *    written (at QoS 1 until the PUBACK, to resend it), so it gets fresh ones in either mode.
+ */
+export function payloadSource(mode, size, copiesPayload) {
+    if (!PAYLOAD_MODES.includes(mode)) throw new Error(`--payload must be one of ${PAYLOAD_MODES.join(', ')} (got ${mode})`);
+    if (mode === 'fresh' || !copiesPayload) return { mode: 'fresh', make: (seq, stamp) => payload(size, seq, stamp) };
+    const b = Buffer.alloc(size);
+    return {
+        mode,
+        make(seq, stamp) {
+            b.writeUInt32LE(seq, 0);
+            if (stamp) b.writeDoubleLE(performance.now(), 4);
+            return b;
+        },
+    };
+}
+
 /** Percentile (0..100) of an ascending array. */
 export function percentile(sorted, p) {
     if (sorted.length === 0) return NaN;

@@ -13,7 +13,7 @@
 // A short warm-up phase (not measured) precedes the measured one. Every delivery is checked off by
 // (subscriber, sequence number): losses = expected deliveries - distinct deliveries seen.
 import { loadClient } from './clients.mjs';
-import { emit, figures, payload, snapshot, topic, waitUntil } from './common.mjs';
+import { emit, figures, payloadSource, snapshot, topic, waitUntil } from './common.mjs';
 
 /** Connects n clients, `batch` at a time (connection time is not what these scenarios measure). */
 export async function connectMany(C, port, prefix, n, batch = 25) {
@@ -39,6 +39,7 @@ export async function runMesh(name, o) {
     const t = topic(name);
     const subs = await connectMany(C, port, `${name}-sub`, S);
     const pubs = await connectMany(C, port, `${name}-pub`, P);
+    const payloads = pubs.map(() => payloadSource(o.payload, size, C.copiesPayload));
 
     let phase = null;
     subs.forEach((c, si) => {
@@ -80,7 +81,7 @@ export async function runMesh(name, o) {
                 nextSeq[j] += P;
                 sent++;
                 sentBy[j]++;
-                pub.publish(t, payload(size, seq, false), qos, qos > 0 ? acks[j] : undefined);
+                pub.publish(t, payloads[j].make(seq, false), qos, qos > 0 ? acks[j] : undefined);
             }
         };
         const acks = pubs.map((_, j) => (err) => {
@@ -141,6 +142,7 @@ export async function runMesh(name, o) {
         publishers: P,
         subscribers: S,
         window: o.window,
+        payload: payloads[0]?.mode ?? o.payload,
         ...r,
     });
 }
@@ -156,6 +158,7 @@ export function meshDefaults(over) {
         window: 1000,
         warmup: -1, // default: min(2000, count/10)
         idle: 5000, // ms without progress before giving up (and reporting losses)
+        payload: 'fresh', // or 'reused' (common.mjs payloadSource)
         ...over,
     };
 }

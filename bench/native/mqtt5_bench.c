@@ -6,6 +6,7 @@
  *   mqtt5-bench <qos1|qos0|latency|fanin|fanout|connections|startup> --client native --port P
  *       [--broker-pid PID] [--size B] [--count N] [--window W] [--warmup N] [--idle MS]
  *       [--pubs N] [--subs N] [--rate R] [--duration S] [--clients N] [--settle MS]
+ *       [--payload fresh|reused]
  *
  * Set up as mqtt5-crt sets itself up: one event loop per core, a default host resolver, plain TCP
  * with TCP_NODELAY, keep-alive 60 s, clean session, no metrics. CRT callbacks run on the event loop
@@ -57,6 +58,7 @@ struct args {
     double duration;
     int clients;
     long settle_ms;
+    const char *payload; /* "fresh" (the default) or "reused": see make_payload */
 };
 
 /* Reports a fatal error as the result line (and on stderr) and exits non-zero. */
@@ -88,6 +90,11 @@ static void parse_args(int argc, char **argv, struct args *a) {
         bool is_num = end && *end == '\0' && end != v;
         if (strcmp(k, "client") == 0) {
             a->client = v;
+            continue;
+        }
+        if (strcmp(k, "payload") == 0) {
+            if (strcmp(v, "fresh") != 0 && strcmp(v, "reused") != 0) die("--payload must be fresh or reused (got %s)", v);
+            a->payload = v;
             continue;
         }
         if (!is_num) die("flag --%s: not a number or unknown flag", k);
@@ -399,21 +406,38 @@ static void close_all(struct bench_client **cs, int n) {
 
 /* ---------------------------------------------------------------- payloads */
 
+/*
+ * The application's payload, as the Node scenarios make it (bench/lib/common.mjs payloadSource):
+ * `fresh` allocates a new block per message (malloc: uninitialised, as Node's Buffer.allocUnsafe
+ * is) and writes the stamp into it; it is freed once aws_mqtt5_client_publish returned, since the
+ * CRT copied the packet into its operation. `reused` rewrites the stamp in one block per thread.
+ */
+static bool s_fresh_payloads = true;
 static __thread uint8_t *t_buf;
 static __thread int t_buf_size;
 
-static struct aws_byte_cursor make_payload(int size, uint32_t seq, bool stamp) {
+static uint8_t *payload_block(int size) {
+    if (s_fresh_payloads) {
+        uint8_t *b = malloc((size_t)size);
+        if (!b) die("out of memory for a %s payload", "fresh");
+        return b;
+    }
     if (t_buf_size < size) {
         free(t_buf);
         t_buf = calloc(1, (size_t)size);
         t_buf_size = size;
     }
-    memcpy(t_buf, &seq, 4); /* little-endian hosts */
+    return t_buf;
+}
+
+static struct aws_byte_cursor make_payload(int size, uint32_t seq, bool stamp) {
+    uint8_t *b = payload_block(size);
+    memcpy(b, &seq, 4); /* little-endian hosts */
     if (stamp) {
         double t = now_ms();
-        memcpy(t_buf + 4, &t, 8);
+        memcpy(b + 4, &t, 8);
     }
-    return aws_byte_cursor_from_array(t_buf, (size_t)size);
+    return aws_byte_cursor_from_array(b, (size_t)size);
 }
 
 static void publish(struct bench_client *pub, const char *topic, int size, uint32_t seq, bool stamp,
@@ -427,6 +451,7 @@ static void publish(struct bench_client *pub, const char *topic, int size, uint3
     if (aws_mqtt5_client_publish(pub->client, &view, done ? &completion : NULL)) {
         fprintf(stderr, "publish: %s\n", aws_error_name(aws_last_error()));
     }
+    if (s_fresh_payloads) free(view.payload.ptr);
 }
 
 /* ---------------------------------------------------------------- qos1 / qos0 / fanin / fanout */
@@ -587,8 +612,8 @@ static void scenario_mesh(struct args *a, enum aws_mqtt5_qos qos) {
     }
     long expected = ph->n * S, delivered = atomic_load(&ph->delivered);
     printf("{\"scenario\":\"%s\",\"client\":\"native\",\"size\":%d,\"count\":%ld,\"qos\":%d,\"publishers\":%d,"
-           "\"subscribers\":%d,\"window\":%ld,",
-           a->scenario, a->size, a->count, (int)qos, P, S, a->window);
+           "\"subscribers\":%d,\"window\":%ld,\"payload\":\"%s\",",
+           a->scenario, a->size, a->count, (int)qos, P, S, a->window, s_fresh_payloads ? "fresh" : "reused");
     /* With no subscriber (publish) the figures are per message published. */
     print_figures(start, ph->end, (double)(S > 0 ? expected : ph->n));
     printf("\"published\":%ld,\"expected\":%ld,\"received\":%ld,\"losses\":%ld,\"duplicates\":%ld,\"pub_errors\":%ld%s}\n",
@@ -791,6 +816,7 @@ int main(int argc, char **argv) {
     };
     parse_args(argc, argv, &a);
     if (a.client && strcmp(a.client, "native") != 0) die("this binary is --client native (got %s)", a.client);
+    s_fresh_payloads = !a.payload || strcmp(a.payload, "fresh") == 0;
     bool fanout = strcmp(a.scenario, "fanout") == 0, fanin = strcmp(a.scenario, "fanin") == 0;
     bool publish_only = strcmp(a.scenario, "publish") == 0;
     if (a.count < 0) a.count = fanout ? 1000 : 100000;

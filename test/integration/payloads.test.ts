@@ -88,3 +88,37 @@ describe('zeroCopyPayloads: true (opt-in)', () => {
         );
     });
 });
+
+describe('published payloads: publish() copies them before it returns', () => {
+    // The caller may rewrite its Buffer at once (as with aws-crt): each publish below sends what the
+    // Buffer held during the call, on every path (queued for the turn's batch below 16 KiB, handed
+    // to the CRT at once from 16 KiB, or read into a checked packet when it has properties).
+    it.each([
+        ['1 KiB, batched', 1024, {}],
+        ['64 KiB, direct', 65536, {}],
+        ['1 KiB with properties', 1024, { userProperties: [{ name: 'k', value: 'v' }] }],
+    ])('%s: one Buffer refilled after each call', async (_name, size, extra) => {
+        const sub = await connectedClient();
+        const pub = await connectedClient();
+        const topic = uniqueTopic('reused');
+        await sub.subscribe({ subscriptions: [{ topicFilter: topic, qos: QoS.AtLeastOnce }] });
+        const count = 6;
+        const got: Buffer[] = [];
+        const all = new Promise<void>((resolve) =>
+            sub.on('messageReceived', ({ message }) => {
+                got.push(Buffer.from(message.payload as ArrayBuffer));
+                if (got.length === count) resolve();
+            }),
+        );
+        const payload = Buffer.alloc(size, 1);
+        const acks: Promise<unknown>[] = [];
+        for (let i = 1; i <= count; i++) {
+            acks.push(pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload, ...extra }));
+            payload.fill(i + 1);
+        }
+        await Promise.all(acks);
+        await all;
+        got.sort((a, b) => a[0] - b[0]);
+        for (let i = 0; i < count; i++) expect(got[i].equals(Buffer.alloc(size, i + 1)), `message ${i + 1}`).toBe(true);
+    });
+});
