@@ -86,7 +86,7 @@ void ClientCore::OnPublishReceived(const aws_mqtt5_packet_publish_view *publish,
     if (publish->qos == AWS_MQTT5_QOS_AT_LEAST_ONCE) {
         ack_id = static_cast<double>(aws_mqtt5_client_acquire_publish_acknowledgement(core->client_, publish));
     }
-    core->events().PushMessage(publish, ack_id);
+    core->events().PushMessage(publish, ack_id, core->client_);
 }
 
 // s2n's blinding delays the channel's shutdown, and so ConnectionFailure, by 10-30 s after a failed

@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <aws/common/allocator.h>
+
+#include "addon.h"
 #include "event_queue.h"
 
 namespace mqtt5crt {
@@ -23,6 +26,10 @@ bool ExternalBuffersOff() {
 }
 
 void FreeBlock(napi_env, void *data, void *) { std::free(data); }
+
+// A decoder buffer taken over from the CRT (`block`; the Buffer's data lies inside it): released
+// with the allocator every client of this addon is made with (ClientCore::Create).
+void ReleaseDecodedBlock(napi_env, void *, void *block) { aws_mem_release(Crt::Get().allocator, block); }
 
 class Encoder {
 public:
@@ -94,17 +101,26 @@ private:
             napi_create_string_utf8(env_, chars, ev.topic_len, &topic);
             Object(topic);
         }
-        if (ev.bits & MessageBits::External) {
-            napi_value payload = nullptr;
-            uint8_t *data = ev.payload.get();
-            if (!ExternalBuffersOff() &&
-                napi_create_external_buffer(env_, ev.payload_len, data, FreeBlock, nullptr, &payload) == napi_ok) {
-                ev.payload.release();  // the Buffer owns it now
-            } else {
-                napi_create_buffer_copy(env_, ev.payload_len, data, nullptr, &payload);
-            }
-            Object(payload);
+        if (ev.bits & MessageBits::External) Object(ExternalPayload(ev));
+    }
+
+    // A payload of its own block, or of the CRT's decoder buffer, as a Buffer over it (which owns
+    // the block from then on); copied where external memory is not allowed.
+    napi_value ExternalPayload(Event &ev) {
+        napi_value payload = nullptr;
+        uint8_t *block = ev.decoded.data() ? ev.decoded.data() : ev.payload.get();
+        uint8_t *data = ev.decoded.data() ? block + ev.payload_off : block;
+        napi_finalize release = ev.decoded.data() ? ReleaseDecodedBlock : FreeBlock;
+        if (!ExternalBuffersOff() &&
+            napi_create_external_buffer(env_, ev.payload_len, data, release, block, &payload) == napi_ok) {
+            if (ev.decoded.data())
+                ev.decoded.Release();
+            else
+                ev.payload.release();
+        } else {
+            napi_create_buffer_copy(env_, ev.payload_len, data, nullptr, &payload);
         }
+        return payload;
     }
 
     // Completions with nothing to say but numbers: done, or a PUBACK with no properties.

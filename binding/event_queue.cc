@@ -94,7 +94,7 @@ struct SlowConsumerInfo : OwnedPacket {
 };
 }  // namespace
 
-void EventQueue::PushMessage(const aws_mqtt5_packet_publish_view *publish, double ack_id) {
+void EventQueue::PushMessage(const aws_mqtt5_packet_publish_view *publish, double ack_id, aws_mqtt5_client *receiver) {
     // A backlog past the threshold: a QoS 0 message is dropped before anything is copied.
     if (drop_qos0_ && threshold_ && publish->qos == AWS_MQTT5_QOS_AT_MOST_ONCE) {
         std::lock_guard<std::mutex> lock(mu_);
@@ -109,12 +109,19 @@ void EventQueue::PushMessage(const aws_mqtt5_packet_publish_view *publish, doubl
     const bool plain = IsPlain(publish);
     const size_t payload_len = publish->payload.len;
     const bool external = plain && payload_len >= kExternalPayloadMin;
-    if (external) {
+    aws_byte_buf decoded;
+    if (external && receiver && aws_mqtt5_client_take_publish_buffer(receiver, publish, &decoded) == AWS_OP_SUCCESS) {
+        // A packet that arrived in fragments was assembled in a buffer of its size, which the CRT
+        // hands over (the decoder makes a new one for the next): the Buffer takes it, payload
+        // where it lies, no copy.
+        ev.decoded.Adopt(decoded);
+        ev.payload_off = static_cast<size_t>(publish->payload.ptr - decoded.buffer);
+    } else if (external) {
         // Copied outside the lock; the Buffer will own this block.
         ev.payload.reset(static_cast<uint8_t *>(std::malloc(payload_len)));
         if (ev.payload) std::memcpy(ev.payload.get(), publish->payload.ptr, payload_len);
     }
-    if (!plain || (external && !ev.payload)) ev.packet = CopyPacket(publish);
+    if (!plain || (external && !ev.payload && !ev.decoded.data())) ev.packet = CopyPacket(publish);
 
     bool wake;
     {
@@ -122,8 +129,9 @@ void EventQueue::PushMessage(const aws_mqtt5_packet_publish_view *publish, doubl
         if (!open_) return;
         Segment &seg = OpenSegment();
         if (!ev.packet && !StoreInArena(seg, ev, publish, external)) {
-            ev.payload.reset();
             ev.packet = CopyPacket(publish);  // out of memory for the arena: the slow way
+            ev.payload.reset();
+            ev.decoded.Reset();  // after the copy: the view may point into it
         }
         seg.events.push_back(std::move(ev));
         seg.messages++;

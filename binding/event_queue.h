@@ -16,6 +16,7 @@
 
 #include "events.h"
 
+struct aws_mqtt5_client;
 struct aws_mqtt5_packet_publish_view;
 
 namespace mqtt5crt {
@@ -50,7 +51,9 @@ public:
     // Any thread: queues the event and wakes JS (see Signal). Dropped once the queue is shut.
     void Push(Event &&event);
     // CRT thread: a received PUBLISH (ack_id: its manual PUBACK control id at QoS 1, else 0).
-    void PushMessage(const aws_mqtt5_packet_publish_view *publish, double ack_id);
+    // `receiver`: the MQTT 5 client whose publish-received callback this is, which may hand over
+    // the buffer a large payload was decoded in; null for a view the caller made.
+    void PushMessage(const aws_mqtt5_packet_publish_view *publish, double ack_id, aws_mqtt5_client *receiver);
     // CRT thread: the client terminated; nothing more will be pushed.
     void End();
 

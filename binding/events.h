@@ -1,6 +1,7 @@
 // Owned, N-API-free records that carry what a CRT callback saw to the JS thread.
 #pragma once
 
+#include <aws/common/byte_buf.h>
 #include <napi.h>
 
 #include "contract.h"
@@ -47,6 +48,48 @@ inline bool Grow(Bytes &block, size_t &capacity, size_t needed) {
     return true;
 }
 
+// The buffer a large received PUBLISH was decoded in, taken over from the CRT
+// (aws_mqtt5_client_take_publish_buffer, patches/aws-c-mqtt/0012): released with the allocator it
+// came from unless handed on. Two pointers, as every event carries one.
+class DecodedBuffer {
+public:
+    DecodedBuffer() = default;
+    DecodedBuffer(const DecodedBuffer &) = delete;
+    DecodedBuffer &operator=(const DecodedBuffer &) = delete;
+    DecodedBuffer(DecodedBuffer &&other) noexcept : block_(other.block_), allocator_(other.allocator_) { other.block_ = nullptr; }
+    DecodedBuffer &operator=(DecodedBuffer &&other) noexcept {
+        if (this != &other) {
+            Reset();
+            block_ = other.block_;
+            allocator_ = other.allocator_;
+            other.block_ = nullptr;
+        }
+        return *this;
+    }
+    ~DecodedBuffer() { Reset(); }
+
+    void Adopt(const aws_byte_buf &buf) {
+        Reset();
+        block_ = buf.buffer;
+        allocator_ = buf.allocator;
+    }
+    uint8_t *data() const { return block_; }
+    // The block's start, no longer owned here (the caller releases it with the CRT's allocator).
+    uint8_t *Release() {
+        uint8_t *block = block_;
+        block_ = nullptr;
+        return block;
+    }
+    void Reset() {
+        if (block_) aws_mem_release(allocator_, block_);
+        block_ = nullptr;
+    }
+
+private:
+    uint8_t *block_ = nullptr;
+    aws_allocator *allocator_ = nullptr;
+};
+
 struct Event {
     EventType type;
     Simple simple = Simple::No;
@@ -57,11 +100,13 @@ struct Event {
     std::unique_ptr<OwnedPacket> packet;
     std::unique_ptr<OwnedPacket> settings;
     // Simple::Message: topic and payload live in the segment's arena (see ClientCore), or the
-    // payload alone in `payload` when it is large enough to be handed over as an external Buffer.
+    // payload alone, when it is large enough to be handed over as an external Buffer, in `payload`
+    // (a copy) or at `payload_off` in `decoded` (the CRT's buffer, taken over).
     uint32_t bits = 0;  // qos | MessageBits
     uint32_t topic_len = 0;
     size_t topic_off = 0, payload_off = 0, payload_len = 0;
     Bytes payload;
+    DecodedBuffer decoded;
 };
 
 }  // namespace mqtt5crt

@@ -247,7 +247,7 @@ void Mqtt311Core::OnAnyPublish(aws_mqtt_client_connection *, const aws_byte_curs
     view.qos = static_cast<aws_mqtt5_qos>(qos);
     view.retain = retain;
     view.duplicate = dup;
-    static_cast<Mqtt311Core *>(ud)->events().PushMessage(&view, 0);
+    static_cast<Mqtt311Core *>(ud)->events().PushMessage(&view, 0, nullptr);
 }
 
 void Mqtt311Core::OnTerminated(void *ud) { static_cast<Mqtt311Core *>(ud)->Terminated(); }

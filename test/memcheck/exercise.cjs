@@ -6,7 +6,8 @@
 //
 // main:     loading, error names, logging, validation errors (JS and direct native calls), never
 //           started clients and their GC, connection failure, plain pub/sub QoS 0/1 with every
-//           PUBLISH property, user properties, 1 MiB payload, binary payload kinds, retained
+//           PUBLISH property, user properties, 1 MiB payload, large plain payloads (the decoder's
+//           buffer taken over, one left undelivered at close), binary payload kinds, retained
 //           messages, manual PUBACK, unsubscribe, statistics, offline queue, stop with a DISCONNECT,
 //           restart, close with operations pending, GC of used clients, TLS contexts (CA file and
 //           memory, mTLS path and memory, ALPN, versions, bad input), TLS connect and a wrong-CA
@@ -541,6 +542,29 @@ async function pubsub() {
     await stopClose(sub);
 }
 
+async function largePayloads() {
+    step('large plain payloads: 1 MiB, 300 KiB and 200 KiB in the decoder buffers taken over; one left undelivered at close');
+    const topic = `memcheck-large/${process.pid}`;
+    const sub = await connected(config('large-sub'));
+    const pub = await connected(config('large-pub'));
+    await sub.subscribe({ subscriptions: [{ topicFilter: topic, qos: 1 }] });
+    const got = [];
+    sub.on('messageReceived', ({ message }) => got.push(Buffer.from(message.payload)));
+    const sent = [1024 * 1024, 300 * 1024, 200 * 1024].map((n, i) => Buffer.alloc(n, i + 1));
+    for (const [i, payload] of sent.entries()) await pub.publish({ topicName: topic, qos: i % 2, payload });
+    await until(() => got.length === sent.length, `${sent.length} large messages (have ${got.length})`);
+    ok(
+        sent.every((p) => got.some((g) => g.equals(p))),
+        'large payloads intact',
+    );
+    // One more arrives while JS sleeps, and the client is closed before JS takes it: the queued
+    // event frees the buffer.
+    await pub.publish({ topicName: topic, qos: 1, payload: sent[0] });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+    sub.close();
+    await stopClose(pub);
+}
+
 async function gcOfUsedClients() {
     step('GC of used, stopped and forgotten clients; and of started ones closed by their owner');
     const useOne = async (i) => {
@@ -753,6 +777,7 @@ async function main() {
     await neverStarted();
     await connectionFailure();
     await pubsub();
+    await largePayloads();
     await gcOfUsedClients();
     await workers();
     if (TLS_PORT && CA) {
