@@ -264,7 +264,9 @@ function prepare(clients) {
         const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
         if (r.status !== 0) die('tsc failed');
     }
-    if ((clients.includes('aws-crt') || clients.includes('mqttjs')) && !fs.existsSync(path.join(bench, 'node_modules'))) {
+    // Any variant (aws-crt-311, mqttjs-311, ...) needs them too.
+    const needsPeers = clients.some((c) => /^(aws-crt|mqttjs)/.test(c));
+    if (needsPeers && !fs.existsSync(path.join(bench, 'node_modules'))) {
         console.error('bench: installing the peers (cd bench && npm install)');
         const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: bench, stdio: 'inherit' });
         if (r.status !== 0) die('npm install in bench/ failed');
