@@ -10,9 +10,8 @@
 // client buffers a large packet as it arrives (up to the 256 MiB the remaining length allows); the
 // decoder gives the memory back after the packet (tested below). Acknowledgements for packet ids
 // with no outstanding request are ignored (they may answer a resent packet).
-import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CrtError, io, mqtt } from '../../dist/index.js';
+import { describe, expect, it } from 'vitest';
+import { CrtError, mqtt } from '../../dist/index.js';
 import { distIndex, expectDecoderBufferReleased, runNode } from '../helpers/child';
 import {
     PacketType,
@@ -20,16 +19,15 @@ import {
     packetIdOf,
     type ScriptedConnection,
     type ScriptedServer,
-    startScriptedServer,
     str,
     u16,
     vbi,
 } from '../helpers/scripted_server';
+import { connack, puback, scriptedMqtt311 } from '../helpers/scripted_mqtt311';
 import { waitFor } from '../helpers/wait';
 
 // ---- MQTT 3.1.1 packets (no properties) -----------------------------------------------------------
 
-const connack = (returnCode = 0, sessionPresent = false) => packet(0x20, Buffer.from([sessionPresent ? 1 : 0, returnCode]));
 function publish(p: { topic: string | Buffer; qos?: number; packetId?: number; payload?: string | Buffer }): Buffer {
     const qos = p.qos ?? 0;
     const parts = [str(p.topic)];
@@ -38,23 +36,12 @@ function publish(p: { topic: string | Buffer; qos?: number; packetId?: number; p
     return packet(0x30 | ((qos & 3) << 1), ...parts);
 }
 const suback = (id: number, codes: number[]) => packet(0x90, u16(id), Buffer.from(codes));
-const puback = (id: number) => packet(0x40, u16(id));
 const unsuback = (id: number) => packet(0xb0, u16(id));
 const GOOD = publish({ topic: 'good/after', payload: 'after' });
 
 // ---- Observing a connection ---------------------------------------------------------------------
 
-const servers: ScriptedServer[] = [];
-const connections: mqtt.MqttClientConnection[] = [];
-afterEach(async () => {
-    // Each connection ends before its server does: a connection still reconnecting to a closed
-    // port would mark 127.0.0.1 as failed in aws-c-io's host resolver, whose pinned version then
-    // fails a later resolution of it (AWS_IO_DNS_QUERY_FAILED: s_get_lru_address_entry_aux drops
-    // the fallback record it picks).
-    await Promise.all(connections.map((c) => c.disconnect().catch(() => {})));
-    for (const c of connections.splice(0)) c.close();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const scripted = scriptedMqtt311('hostile311');
 
 interface Observed {
     server: ScriptedServer;
@@ -72,20 +59,8 @@ async function observe(
     script: (conn: ScriptedConnection) => Promise<void> | void,
     overrides: Partial<mqtt.MqttConnectionConfig> = {},
 ): Promise<Observed> {
-    const server = await startScriptedServer(script);
-    servers.push(server);
-    const connection = new mqtt.MqttClient().new_connection({
-        client_id: `hostile311-${randomUUID()}`,
-        host_name: '127.0.0.1',
-        port: server.port,
-        socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 10_000),
-        clean_session: true,
-        keep_alive: 60,
-        reconnect_min_sec: 1,
-        reconnect_max_sec: 1,
-        ...overrides,
-    });
-    connections.push(connection);
+    const server = await scripted.server(script);
+    const connection = scripted.connection(server.port, overrides);
     const o: Observed = {
         server,
         connection,
@@ -227,8 +202,7 @@ describe('CONNACK that breaks the protocol, and servers that never answer', () =
     }
 
     it('a server that never answers CONNECT: connect() rejects within the ping timeout (bounded), the process can exit', async () => {
-        const server = await startScriptedServer(() => {});
-        servers.push(server);
+        const server = await scripted.server(() => {});
         const r = await runNode(
             `
             const { mqtt, io } = require(${JSON.stringify(distIndex)});
@@ -501,14 +475,13 @@ describe('framing: bad lengths, unknown types, a server closing mid-packet, larg
 
     it('decoder memory is given back after a large packet (96 MiB)', async () => {
         const size = 96 * 1024 * 1024;
-        const server = await startScriptedServer(async (conn) => {
+        const server = await scripted.server(async (conn) => {
             await conn.expect(PacketType.CONNECT);
             conn.send(connack());
             // Wait until the client says it has measured its baseline.
             await conn.expect(PacketType.PUBLISH, 60_000);
             conn.send(publish({ topic: 'big', payload: Buffer.alloc(size, 0x62) }));
         });
-        servers.push(server);
         const script = `
             const { mqtt, io } = require(${JSON.stringify(distIndex)});
             const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -6,27 +6,15 @@
 // scripted server splits the stream into packets) and the messages a real broker delivers: every
 // packet whole, byte for byte, in the order it was written, across sizes that straddle the io
 // message's capacity, and nothing written before a disconnect() left behind.
-import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { io, mqtt } from '../../dist/index.js';
+import { describe, expect, it } from 'vitest';
+import { mqtt } from '../../dist/index.js';
 import { brokerPort, uniqueTopic } from '../helpers/client';
-import {
-    type Packet,
-    PacketType,
-    packet,
-    packetIdOf,
-    type ScriptedConnection,
-    type ScriptedServer,
-    startScriptedServer,
-    str,
-    u16,
-} from '../helpers/scripted_server';
+import { type Packet, PacketType, packet, packetIdOf, type ScriptedConnection, str, u16 } from '../helpers/scripted_server';
+import { connack, puback, scriptedMqtt311 } from '../helpers/scripted_mqtt311';
 import { waitFor } from '../helpers/wait';
 
 // ---- MQTT 3.1.1 packets (no properties) -----------------------------------------------------------
 
-const connack = () => packet(0x20, Buffer.from([0, 0]));
-const puback = (id: number) => packet(0x40, u16(id));
 const publishPacket = (topic: string, id: number, payload: Buffer) => packet(0x32, str(topic), u16(id), payload);
 
 interface Sent {
@@ -67,29 +55,9 @@ function burstMessage(n: number, topicPrefix: string): Sent {
 
 // ---- Fixtures -------------------------------------------------------------------------------------
 
-const servers: ScriptedServer[] = [];
-const connections: mqtt.MqttClientConnection[] = [];
-afterEach(async () => {
-    await Promise.all(connections.map((c) => c.disconnect().catch(() => {})));
-    for (const c of connections.splice(0)) c.close();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const scripted = scriptedMqtt311('w311');
 
-function newConnection(port: number, overrides: Partial<mqtt.MqttConnectionConfig> = {}): mqtt.MqttClientConnection {
-    const c = new mqtt.MqttClient().new_connection({
-        client_id: `w311-${randomUUID()}`,
-        host_name: '127.0.0.1',
-        port,
-        socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 10_000),
-        clean_session: true,
-        keep_alive: 60,
-        reconnect_min_sec: 1,
-        reconnect_max_sec: 1,
-        ...overrides,
-    });
-    connections.push(c);
-    return c;
-}
+const newConnection = scripted.connection;
 
 /**
  * Acknowledges the client's QoS 1 PUBLISHes as they arrive (unless `ack` is false); `onFirstPublish`
@@ -132,7 +100,7 @@ describe('MQTT 3.1.1 outgoing packets in shared io messages', () => {
         const incomingSize = (i: number) => [0, 10, 200, 3000, 17_000][i % 5];
         // When the client's first PUBLISH arrives, the server sends its own burst of QoS 1
         // PUBLISHes: the client's PUBACKs for them are written while its publishes are.
-        const server = await startScriptedServer(
+        const server = await scripted.server(
             ackingServer((conn) => {
                 const burst = Array.from({ length: incoming }, (_, i) =>
                     publishPacket(`in/${i}`, i + 1, payloadOf(10_000 + i, incomingSize(i))),
@@ -140,7 +108,6 @@ describe('MQTT 3.1.1 outgoing packets in shared io messages', () => {
                 conn.send(Buffer.concat(burst));
             }),
         );
-        servers.push(server);
         const c = newConnection(server.port);
         const received: Array<[string, Buffer]> = [];
         c.on('message', (topic, payload) => received.push([topic, Buffer.from(payload)]));
@@ -172,8 +139,7 @@ describe('MQTT 3.1.1 outgoing packets in shared io messages', () => {
     it('disconnect() during a burst: what was written goes out whole and in order, then the DISCONNECT, then nothing', async () => {
         // No PUBACKs: a client that closes its socket with received bytes unread makes the kernel
         // reset the connection, and the server's kernel then drops what it had not yet delivered.
-        const server = await startScriptedServer(ackingServer(undefined, false));
-        servers.push(server);
+        const server = await scripted.server(ackingServer(undefined, false));
         const c = newConnection(server.port);
         await c.connect();
 
