@@ -548,8 +548,15 @@ export class Tracker {
     }
 }
 
-export async function withClient(body: (client: Mqtt5Client, tracker: Tracker) => void | Promise<void>): Promise<void> {
-    const client = new Mqtt5Client(CONFIG);
+/**
+ * Runs `body` with a fresh client (made by `make`) and a Tracker, closes the client whatever
+ * happened, then expects every promise the body tracked to have settled.
+ */
+export async function withClosed<C extends { close(): void }>(
+    make: () => C,
+    body: (client: C, tracker: Tracker) => void | Promise<void>,
+): Promise<void> {
+    const client = make();
     const tracker = new Tracker();
     try {
         await body(client, tracker);
@@ -557,6 +564,10 @@ export async function withClient(body: (client: Mqtt5Client, tracker: Tracker) =
         client.close();
     }
     await tracker.expectAllSettled();
+}
+
+export function withClient(body: (client: Mqtt5Client, tracker: Tracker) => void | Promise<void>): Promise<void> {
+    return withClosed(() => new Mqtt5Client(CONFIG), body);
 }
 
 export interface Root {

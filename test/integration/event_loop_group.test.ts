@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cancel, io, type Mqtt5Client, mqtt, mqtt_request_response as rr, QoS } from '../../dist/index.js';
-import { distIndex, runNode } from '../helpers/child';
+import { type ChildResult, distIndex, runNode } from '../helpers/child';
 import { brokerPort, closeAll, connectedClient, once, uniqueTopic } from '../helpers/client';
 import { waitFor } from '../helpers/wait';
 
@@ -63,9 +63,17 @@ describe('io.EventLoopGroup', () => {
     });
 });
 
+// A child process (with global.gc) that does its work and prints "ok" as its last act.
+const runGcScript = (script: string) => runNode(script, { flags: ['--expose-gc'], timeoutMs: 30_000 });
+function expectPrintedOk(r: ChildResult): void {
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('ok');
+    expect(r.code).toBe(0);
+}
+
 describe('group lifetime and the process-wide size', () => {
     it('a group no longer referenced from JS lives on while its clients need it', async () => {
-        const r = await runNode(
+        const r = await runGcScript(
             `const { io, Mqtt5Client, QoS } = require(${JSON.stringify(distIndex)});
              (async () => {
                  const make = () => new Mqtt5Client({ hostName: '127.0.0.1', port: ${brokerPort()},
@@ -83,11 +91,8 @@ describe('group lifetime and the process-wide size', () => {
                  c.close();
                  console.log('ok');
              })();`,
-            { flags: ['--expose-gc'], timeoutMs: 30_000 },
         );
-        expect(r.stderr).toBe('');
-        expect(r.stdout.trim()).toBe('ok');
-        expect(r.code).toBe(0);
+        expectPrintedOk(r);
     });
 
     it('MQTT5_CRT_EVENT_LOOP_THREADS sizes the process-wide group; a bad value leaves the default', async () => {
@@ -187,7 +192,7 @@ describe('MQTT 3.1.1 connections on a group of their own: new mqtt.MqttClient(bo
     });
 
     it('a group no longer referenced from JS lives on while its connection needs it, and lets the process exit', async () => {
-        const r = await runNode(
+        const r = await runGcScript(
             `const { cancel, io, mqtt, mqtt_request_response: rr } = require(${JSON.stringify(distIndex)});
              (async () => {
                  const c = new mqtt.MqttClient(new io.ClientBootstrap(new io.EventLoopGroup(1))).new_connection({
@@ -213,11 +218,8 @@ describe('MQTT 3.1.1 connections on a group of their own: new mqtt.MqttClient(bo
                  await c.disconnect();
                  console.log('ok');
              })();`,
-            { flags: ['--expose-gc'], timeoutMs: 30_000 },
         );
-        expect(r.stderr).toBe('');
-        expect(r.stdout.trim()).toBe('ok');
-        expect(r.code).toBe(0);
+        expectPrintedOk(r);
         expect(r.timedOut).toBe(false);
     });
 });

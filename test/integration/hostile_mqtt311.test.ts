@@ -339,31 +339,25 @@ describe('acknowledgements that do not match their operation', () => {
         await expectInterruptedAndResumed(o, o.connection.subscribe('a/b', mqtt.QoS.AtLeastOnce));
     });
 
-    it('a PUBACK with a remaining length of 3: interrupt', async () => {
-        const o = await observe(
-            answering(PacketType.PUBLISH, (id) => packet(0x40, u16(id), Buffer.from([0]))),
-            opTimeout,
-        );
-        await o.connected;
-        await expectInterruptedAndResumed(
-            o,
-            o.connection.publish('x/y', 'p', mqtt.QoS.AtLeastOnce),
-            'AWS_ERROR_MQTT_INVALID_REMAINING_LENGTH',
-        );
-    });
-
-    it('a PUBACK with reserved fixed header flags: interrupt', async () => {
-        const o = await observe(
-            answering(PacketType.PUBLISH, (id) => packet(0x42, u16(id))),
-            opTimeout,
-        );
-        await o.connected;
-        await expectInterruptedAndResumed(
-            o,
-            o.connection.publish('x/y', 'p', mqtt.QoS.AtLeastOnce),
-            'AWS_ERROR_MQTT_INVALID_RESERVED_BITS',
-        );
-    });
+    const badPubacks = [
+        {
+            what: 'a remaining length of 3',
+            ack: (id: number) => packet(0x40, u16(id), Buffer.from([0])),
+            code: 'AWS_ERROR_MQTT_INVALID_REMAINING_LENGTH',
+        },
+        {
+            what: 'reserved fixed header flags',
+            ack: (id: number) => packet(0x42, u16(id)),
+            code: 'AWS_ERROR_MQTT_INVALID_RESERVED_BITS',
+        },
+    ];
+    for (const { what, ack, code } of badPubacks) {
+        it(`a PUBACK with ${what}: interrupt`, async () => {
+            const o = await observe(answering(PacketType.PUBLISH, ack), opTimeout);
+            await o.connected;
+            await expectInterruptedAndResumed(o, o.connection.publish('x/y', 'p', mqtt.QoS.AtLeastOnce), code);
+        });
+    }
 
     it('acknowledgements for unknown packet ids are ignored; the real ones still complete', async () => {
         const o = await observe(async (conn) => {

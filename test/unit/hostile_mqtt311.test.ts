@@ -30,6 +30,7 @@ import {
     U16,
     U32,
     valuesFor,
+    withClosed,
     withThrowingRead,
     withValue,
 } from '../helpers/hostile_oracle';
@@ -242,15 +243,8 @@ const OPS: Op[] = [
     },
 ];
 
-async function withConnection(body: (c: mqtt.MqttClientConnection, t: Tracker) => Promise<void>): Promise<void> {
-    const c = new mqtt.MqttClient().new_connection(baseConfig());
-    const tracker = new Tracker();
-    try {
-        await body(c, tracker);
-    } finally {
-        c.close();
-    }
-    await tracker.expectAllSettled();
+function withConnection(body: (c: mqtt.MqttClientConnection, t: Tracker) => Promise<void>): Promise<void> {
+    return withClosed(() => new mqtt.MqttClient().new_connection(baseConfig()), body);
 }
 
 describe('MqttClientConnection operations (offline: they wait for a connection)', () => {

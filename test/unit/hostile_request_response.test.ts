@@ -27,6 +27,7 @@ import {
     Tracker,
     valueAt,
     valuesFor,
+    withClosed,
     withThrowingRead,
     withValue,
 } from '../helpers/hostile_oracle';
@@ -70,15 +71,8 @@ function make(options: unknown, over: unknown = mqtt5()): Outcome {
     return out;
 }
 
-async function withRr(body: (c: rr.RequestResponseClient, t: Tracker) => Promise<void> | void): Promise<void> {
-    const client = rr.RequestResponseClient.newFromMqtt5(mqtt5(), OPTIONS());
-    const tracker = new Tracker();
-    try {
-        await body(client, tracker);
-    } finally {
-        client.close();
-    }
-    await tracker.expectAllSettled();
+function withRr(body: (c: rr.RequestResponseClient, t: Tracker) => Promise<void> | void): Promise<void> {
+    return withClosed(() => rr.RequestResponseClient.newFromMqtt5(mqtt5(), OPTIONS()), body);
 }
 
 describe('RequestResponseClient.newFromMqtt5 / newFromMqtt311', () => {
