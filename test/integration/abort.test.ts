@@ -4,6 +4,7 @@ import { getEventListeners } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CrtError, QoS } from '../../dist/index.js';
 import { closeAll, connectedClient, newClient, once, stopAndClose, uniqueTopic } from '../helpers/client';
+import { connack, PacketType, packetIdOf, puback, startScriptedServer, suback } from '../helpers/scripted_server';
 import { sleep, track, waitFor } from '../helpers/wait';
 
 afterAll(closeAll);
@@ -40,10 +41,21 @@ describe('already aborted', () => {
             reason,
         );
         expectAbortError(await client.unsubscribe({ topicFilters: [topic] }, { signal }).catch((e) => e), reason);
-        await sleep(300);
-        expect(seen).toEqual([]);
+        // The broker got none of them: a publish after them is the first message back (the
+        // subscription is still there), and the broker answers one connection's packets in order.
+        await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'after' });
+        await waitFor(
+            () => seen.length > 0,
+            10_000,
+            () => 'the message published after them',
+        );
+        expect(seen.map((e: any) => Buffer.from(e.message.payload).toString())).toEqual(['after']);
         const after = client.metrics();
-        expect(after.publishes).toEqual(before.publishes);
+        expect(after.publishes).toEqual({
+            ...before.publishes,
+            started: before.publishes.started + 1,
+            succeeded: before.publishes.succeeded + 1,
+        });
         expect(after.subscribes).toEqual(before.subscribes);
         expect(after.unsubscribes).toEqual(before.unsubscribes);
         expect(listeners(signal)).toBe(0);
@@ -93,6 +105,57 @@ describe('while waiting', () => {
         // Closing fails the operations inside the client; nothing else surfaces.
         client.close();
         expect(client.metrics().subscribes).toEqual({ started: 1, succeeded: 0, failed: 1 });
+    });
+
+    it('in flight (sent, the ACK withheld): the promises reject at once; the late ACKs complete the operations inside the client', async () => {
+        // A server that takes the PUBLISH and the SUBSCRIBE and answers them only when told to.
+        let answer: (() => void) | undefined;
+        const server = await startScriptedServer(async (conn) => {
+            await conn.expect(PacketType.CONNECT);
+            conn.send(connack());
+            const pub = await conn.expect(PacketType.PUBLISH);
+            const sub = await conn.expect(PacketType.SUBSCRIBE);
+            await new Promise<void>((resolve) => (answer = resolve));
+            conn.send(puback(packetIdOf(pub)));
+            conn.send(suback(packetIdOf(sub), [1]));
+        });
+        try {
+            const client = await connectedClient({ port: server.port });
+            const controller = new AbortController();
+            const { signal } = controller;
+            const pub = track(client.publish({ topicName: 'a/b', qos: QoS.AtLeastOnce, payload: 'x' }, { signal }));
+            const sub = track(client.subscribe({ subscriptions: [{ topicFilter: 'a/#', qos: 1 }] }, { signal }));
+            await waitFor(
+                () => answer !== undefined,
+                10_000,
+                () => 'the PUBLISH and the SUBSCRIBE at the server',
+            );
+            expect(client.metrics().operations.unackedOperationCount).toBe(2);
+            expect(pub.settled || sub.settled).toBe(false);
+            controller.abort();
+            await Promise.allSettled([pub.promise, sub.promise]);
+            expectAbortError(pub.reason, signal.reason);
+            expectAbortError(sub.reason, signal.reason);
+            expect(listeners(signal)).toBe(0);
+            answer!();
+            await waitFor(
+                () => client.metrics().subscribes.succeeded === 1,
+                10_000,
+                () => `the SUBACK (${JSON.stringify(client.metrics().subscribes)})`,
+            );
+            const m = client.metrics();
+            expect(m.publishes).toEqual({ started: 1, succeeded: 1, failed: 0 });
+            expect(m.operations).toEqual({
+                incompleteOperationCount: 0,
+                incompleteOperationSize: 0,
+                unackedOperationCount: 0,
+                unackedOperationSize: 0,
+            });
+            await stopAndClose(client);
+            expect(server.scriptErrors).toEqual([]);
+        } finally {
+            await server.close();
+        }
     });
 
     it('AbortSignal.timeout(ms) gives a deadline: the AbortError carries the TimeoutError', async () => {

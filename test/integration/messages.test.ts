@@ -1,7 +1,8 @@
 // client.messages(): async iteration of a subscription against the real broker. Backpressure is
-// observed at the broker's side of the flow control: with receiveMaximum N the broker sends the
-// next QoS 1 message only after a PUBACK, so a loop that stalls sees exactly N arrive; and a
-// session resumed after the client vanished gets the unacknowledged ones redelivered.
+// seen here through what reaches the client: with receiveMaximum N the broker sends the next QoS 1
+// message only after a PUBACK, so a loop that stalls sees exactly N arrive; and a session resumed
+// after the client vanished gets the unacknowledged ones redelivered. messages_flow.test.ts reads
+// the broker's own count of the messages it holds, and the PUBACKs on the wire.
 import { getEventListeners } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClientSessionBehavior, CrtError, MessageStream, type Mqtt5Client, QoS } from '../../dist/index.js';
@@ -76,8 +77,8 @@ describe('for await', () => {
         for await (const _ of stream) break;
         expect(client.listenerCount('messageReceived')).toBe(before);
         expect(client.metrics().unsubscribes).toEqual({ started: 1, succeeded: 1, failed: 0 });
-        await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'after' });
-        await sleep(500);
+        // The broker has no subscriber for the topic any more (PUBACK reason 16).
+        expect((await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'after' }))?.reasonCode).toBe(16);
         expect(seen).toEqual(['a']);
         expect(await stream.next()).toEqual({ value: undefined, done: true });
     });
@@ -97,8 +98,8 @@ describe('for await', () => {
         ).rejects.toBe(failure);
         // return() waited for the UNSUBACK before the exception went on.
         expect(client.metrics().unsubscribes.succeeded).toBe(1);
-        await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'after' });
-        await sleep(500);
+        // The broker has no subscriber for the topic any more (PUBACK reason 16).
+        expect((await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'after' }))?.reasonCode).toBe(16);
         expect(seen).toEqual(['a']);
     });
 
@@ -325,6 +326,60 @@ describe('ending', () => {
         await waitFor(
             () => client.metrics().unsubscribes.succeeded === 1,
             5000,
+            () => 'the UNSUBACK',
+        );
+    });
+
+    it('aborted while the client is offline, before the SUBACK: the SUBSCRIBE and the UNSUBSCRIBE go out in order once connected', async () => {
+        const client = newClient();
+        const topic = uniqueTopic('iter-offline');
+        const controller = new AbortController();
+        const stream = client.messages(topic, { signal: controller.signal });
+        controller.abort();
+        await expect(stream.next()).rejects.toMatchObject({ name: 'AbortError' });
+        expect(client.listenerCount('messageReceived')).toBe(0);
+        client.start();
+        await waitFor(
+            () => client.metrics().unsubscribes.succeeded === 1,
+            10_000,
+            () => `the UNSUBACK (${JSON.stringify(client.metrics())})`,
+        );
+        expect(client.metrics().subscribes).toEqual({ started: 1, succeeded: 1, failed: 0 });
+        const pub = await connectedClient();
+        expect((await pub.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'x' }))?.reasonCode).toBe(16);
+    });
+
+    it('aborted while the loop body works on a message: the next next() rejects, what the stream held is acknowledged', async () => {
+        const receiveMaximum = 2;
+        const client = await connectedClient({
+            connectProperties: { keepAliveIntervalSeconds: 60, clientId: `abort-body-${Math.random()}`, receiveMaximum },
+        });
+        const topic = uniqueTopic('iter-abort-body');
+        const seen = arrivals(client, topic);
+        const controller = new AbortController();
+        const stream = client.messages(topic, { signal: controller.signal });
+        await stream.subscribed;
+        const pub = await connectedClient();
+        await publishAll(pub, topic, 4);
+        expect(text((await stream.next()).value!.payload)).toBe('0');
+        await waitFor(
+            () => seen.length === receiveMaximum,
+            10_000,
+            () => `${receiveMaximum} deliveries (got ${seen.length})`,
+        );
+        // 0 in the loop's hands, 1 queued in the stream: both unacknowledged, so the broker waits.
+        controller.abort();
+        await expect(stream.next()).rejects.toMatchObject({ name: 'AbortError' });
+        expect(await stream.next()).toEqual({ value: undefined, done: true });
+        // Their PUBACKs let the broker send the other two (acknowledged by the client as usual).
+        await waitFor(
+            () => seen.length === 4,
+            10_000,
+            () => `4 deliveries (got ${seen.join(',')})`,
+        );
+        await waitFor(
+            () => client.metrics().unsubscribes.succeeded === 1,
+            10_000,
             () => 'the UNSUBACK',
         );
     });
