@@ -70,6 +70,33 @@ describe('close() inside a messageReceived listener (item 1)', () => {
     }
 });
 
+describe('stop() inside a messageReceived listener (item 1)', () => {
+    // The contract (stop()'s doc): messages received before the stop took effect may still be
+    // emitted, but only until `stopped`; after it nothing more.
+    for (const qos of [0, 1]) {
+        it(`QoS ${qos}: 'stopped' comes once, and no message is emitted after it`, async () => {
+            const server = await serve(acceptThen((conn) => conn.send(burst(qos))));
+            const client = clientOn(server);
+            const seen: string[] = [];
+            client.on('messageReceived', () => {
+                if (!seen.includes('message')) client.stop();
+                seen.push('message');
+            });
+            for (const name of ['connectionFailure', 'disconnection', 'stopped'] as const) client.on(name, () => seen.push(name));
+            client.start();
+            await waitFor(
+                () => seen.includes('stopped'),
+                20_000,
+                () => `'stopped' (${seen.length} events)`,
+            );
+            await sleep(300); // anything still queued would be emitted by now
+            expect(seen.filter((e) => e === 'stopped')).toHaveLength(1);
+            expect(seen.at(-1)).toBe('stopped');
+            expect(seen[0]).toBe('message');
+        });
+    }
+});
+
 describe('publish() payload memory (item 2)', () => {
     /** A server that records the client's PUBLISHes. */
     async function recording(): Promise<{ client: Mqtt5Client; publishes: () => Packet[] }> {
