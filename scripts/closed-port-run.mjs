@@ -19,6 +19,13 @@
 // It prints a summary (and every violation). Not part of `npm test` (it takes minutes); the test
 // suite runs a short version (test/integration/closed_port.test.ts).
 //
+// Conclusion (--runs 2000 --seed 19, 2026-12-05, main 27319cd, a busy 2-core machine): 3,872
+// attempts in 471 s, no run with a violation, so no failure is lost or reported early; 3,853 of
+// the attempts took over 50 ms (median 100.5 ms, p99 107.9 ms: the resolver's wait above) while
+// each retry started on time after its failure (median 0.1 ms early, p99 4.4 ms late). An earlier
+// run found start() then stop() within milliseconds never emitting 'stopped' (about 1 in 60):
+// fixed by patches/aws-c-mqtt/0006, tested by closed_port.test.ts.
+//
 //   node scripts/closed-port-run.mjs [--runs 2000] [--seed 1] [--max-run-ms 300]
 import net from 'node:net';
 import path from 'node:path';
