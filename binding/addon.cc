@@ -66,6 +66,7 @@ static Napi::Object ErrorCodes(Napi::Env env) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("MQTT5_CLIENT_TERMINATED", Napi::Number::New(env, AWS_ERROR_MQTT5_CLIENT_TERMINATED));
     o.Set("MQTT5_USER_REQUESTED_STOP", Napi::Number::New(env, AWS_ERROR_MQTT5_USER_REQUESTED_STOP));
+    o.Set("IO_OPERATION_CANCELLED", Napi::Number::New(env, AWS_ERROR_IO_OPERATION_CANCELLED));
     o.Set("INVALID_ARGUMENT", Napi::Number::New(env, AWS_ERROR_INVALID_ARGUMENT));
     o.Set("MQTT_CONNECTION_DESTROYED", Napi::Number::New(env, AWS_ERROR_MQTT_CONNECTION_DESTROYED));
     o.Set("MQTT_PROTOCOL_ERROR", Napi::Number::New(env, AWS_ERROR_MQTT_PROTOCOL_ERROR));

@@ -67,6 +67,7 @@ Napi::Function NativeMqtt5Client::Define(Napi::Env env) {
                            InstanceMethod<&NativeMqtt5Client::FlushPublishes>("flushPublishes"),
                            InstanceMethod<&NativeMqtt5Client::Subscribe>("subscribe"),
                            InstanceMethod<&NativeMqtt5Client::Unsubscribe>("unsubscribe"),
+                           InstanceMethod<&NativeMqtt5Client::Withdraw>("withdraw"),
                            InstanceMethod<&NativeMqtt5Client::GetOperationalStatistics>("getOperationalStatistics"),
                            InstanceMethod<&NativeMqtt5Client::Acknowledge>("acknowledge"),
                            InstanceMethod("completeWebsocketTransform", &NativeMqtt5Client::CompleteWebsocketTransform),
@@ -214,6 +215,34 @@ Napi::Value NativeMqtt5Client::Subscribe(const Napi::CallbackInfo &info) {
 
 Napi::Value NativeMqtt5Client::Unsubscribe(const Napi::CallbackInfo &info) {
     return SubmitPacket(info, "unsubscribe", tables::kUnsubscribe, aws_mqtt5_client_unsubscribe, OnUnsubscribeComplete);
+}
+
+// withdraw(id): withdraws operation `id` (a publish, subscribe or unsubscribe) if it has not been
+// written yet (in the CRT: patches/aws-c-mqtt/0013): it then completes with
+// AWS_ERROR_IO_OPERATION_CANCELLED, as a completion event like any other; else nothing happens.
+// Only aborts come here, so the plain operations pay nothing for it.
+Napi::Value NativeMqtt5Client::Withdraw(const Napi::CallbackInfo &info) {
+    NativeMqtt5Client &self = *this;
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "withdraw(id: number)");
+    double id = info[0].As<Napi::Number>().DoubleValue();
+    // Closed: close() failed every operation already.
+    if (!self.core_ || !self.core_->client() || !(id >= 1)) return env.Undefined();
+    ClientCore &core = *self.core_;
+    // A publish of this turn still in the addon's batch never reaches the CRT; otherwise the
+    // batch goes first, so the CRT's queue holds the operation when the withdrawal looks.
+    if (core.WithdrawQueuedPublish(id, AWS_ERROR_IO_OPERATION_CANCELLED)) return env.Undefined();
+    core.FlushPublishes();
+    aws_mqtt5_withdraw_operation_options options{};
+    options.publish_completion_callback = OnPublishComplete;
+    options.subscribe_completion_callback = OnSubscribeComplete;
+    options.unsubscribe_completion_callback = OnUnsubscribeComplete;
+    options.matches = IsOperation;
+    options.match_token = static_cast<uint64_t>(id);
+    if (aws_mqtt5_client_withdraw_operation(core.client(), &options) != AWS_OP_SUCCESS) {
+        self.addon_->ThrowCrtError(env, aws_last_error());
+    }
+    return env.Undefined();
 }
 
 Napi::Value NativeMqtt5Client::GetOperationalStatistics(const Napi::CallbackInfo &info) {

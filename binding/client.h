@@ -30,6 +30,7 @@ private:
     Napi::Value FlushPublishes(const Napi::CallbackInfo &info);
     Napi::Value Subscribe(const Napi::CallbackInfo &info);
     Napi::Value Unsubscribe(const Napi::CallbackInfo &info);
+    Napi::Value Withdraw(const Napi::CallbackInfo &info);
     Napi::Value GetOperationalStatistics(const Napi::CallbackInfo &info);
     Napi::Value Acknowledge(const Napi::CallbackInfo &info);
 

@@ -50,6 +50,7 @@ public:
     bool QueuePublish(const aws_mqtt5_packet_publish_view &view, double id);
     void SchedulePublishes() { publishes_.Schedule(client()); }
     void FlushPublishes() { publishes_.Flush(client()); }
+    bool WithdrawQueuedPublish(double id, int error_code) { return publishes_.Withdraw(id, error_code); }
     void Acknowledge(const uint64_t *ids, size_t count) { acks_.Acknowledge(client(), ids, count); }
     // JS thread.
     void SetRunning(bool running);

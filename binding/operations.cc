@@ -66,4 +66,6 @@ void OnUnsubscribeComplete(const aws_mqtt5_packet_unsuback_view *unsuback, int e
     Complete(ctx, EventType::UnsubscribeComplete, error_code, unsuback ? CopyPacket(unsuback) : nullptr);
 }
 
+bool IsOperation(void *ctx, uint64_t id) { return static_cast<const OpContext *>(ctx)->id == static_cast<double>(id); }
+
 }  // namespace mqtt5crt

@@ -38,4 +38,9 @@ void OnPublishComplete(enum aws_mqtt5_packet_type type, const void *packet, int 
 void OnSubscribeComplete(const aws_mqtt5_packet_suback_view *suback, int error_code, void *ctx);
 void OnUnsubscribeComplete(const aws_mqtt5_packet_unsuback_view *unsuback, int error_code, void *ctx);
 
+// CRT thread, for aws_mqtt5_client_withdraw_operation: whether the queued operation whose context
+// this is has operation id `id`. The context is alive (its operation has not completed), but its
+// address may have been another operation's before: the id tells them apart.
+bool IsOperation(void *ctx, uint64_t id);
+
 }  // namespace mqtt5crt

@@ -15,7 +15,9 @@ PublishBatcher::~PublishBatcher() {
     // The client's release flushes queued publishes; a batch can only be left if the process
     // stopped running JS between a publish and its turn's end. (A scheduled batch holds the owner.)
     if (open_ && !open_->scheduled) {
-        for (const QueuedPublish &q : open_->queue.items) DeleteOpContext(q.op);
+        for (const QueuedPublish &q : open_->queue.items) {
+            if (q.op) DeleteOpContext(q.op);
+        }
         delete open_;
     }
     SealBlock();
@@ -84,6 +86,7 @@ void PublishBatcher::Schedule(aws_mqtt5_client *client) {
 }
 
 void PublishBatcher::Submit(aws_mqtt5_client *client, const uint8_t *buf, const QueuedPublish &q) {
+    if (!q.op) return;  // withdrawn
     aws_mqtt5_packet_publish_view view{};
     view.topic = aws_byte_cursor_from_array(buf + q.off, q.topic_len);
     view.payload = aws_byte_cursor_from_array(buf + q.off + q.topic_len, q.payload_len);
@@ -123,7 +126,7 @@ void PublishBatcher::OnBatch(aws_task *, void *arg, aws_task_status status) {
         for (const QueuedPublish &q : batch->queue.items) {
             if (status == AWS_TASK_STATUS_RUN_READY)
                 Submit(batch->client, batch->queue.buf.get(), q);
-            else
+            else if (q.op)
                 OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op);
         }
         {
@@ -136,6 +139,25 @@ void PublishBatcher::OnBatch(aws_task *, void *arg, aws_task_status status) {
     RefCounted &owner = self->owner_;
     delete batch;
     owner.Unref();
+}
+
+bool PublishBatcher::Withdraw(double id, int error_code) {
+    OpContext *op = nullptr;
+    {
+        // open_ is a batch OnBatch has not taken yet (it clears open_ first, under the lock).
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!open_) return false;
+        for (QueuedPublish &q : open_->queue.items) {
+            if (q.op && q.op->id == id) {
+                op = q.op;
+                q.op = nullptr;
+                break;
+            }
+        }
+    }
+    if (!op) return false;
+    OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, error_code, op);
+    return true;
 }
 
 void PublishBatcher::Flush(aws_mqtt5_client *client) {
@@ -157,7 +179,7 @@ void PublishBatcher::Flush(aws_mqtt5_client *client) {
     for (const QueuedPublish &q : stolen.items) {
         if (client)
             Submit(client, stolen.buf.get(), q);
-        else
+        else if (q.op)
             OnPublishComplete(AWS_MQTT5_PT_NONE, nullptr, AWS_ERROR_MQTT5_CLIENT_TERMINATED, q.op);
     }
 }

@@ -54,9 +54,13 @@ public:
     void Flush(aws_mqtt5_client *client);
     // JS thread: the current block of completion contexts takes no more (end of a turn, release).
     void SealBlock();
+    // JS thread: fails publish `id` with `error_code` if it is still in the batch the loop has not
+    // begun to submit (then it never reaches the CRT); false if it is not there.
+    bool Withdraw(double id, int error_code);
 
 private:
-    // A queued publish: its topic and payload are at `off` in its batch's buffer.
+    // A queued publish: its topic and payload are at `off` in its batch's buffer. `op` is null once
+    // withdrawn (completed already).
     struct QueuedPublish {
         size_t off;
         size_t payload_len;

@@ -1,10 +1,12 @@
 // Cancellation with AbortSignal: reading an `options.signal`, the AbortError that aborted
 // operations reject with, and racing an operation's promise against its signal.
 //
-// aws-c-mqtt has no way to withdraw an operation once submitted, so aborting stops the waiting:
-// the promise rejects at once and its listener goes; the operation itself still completes (or
-// fails) inside the client, which then drops the outcome. An operation whose signal is already
-// aborted is never submitted.
+// An abort rejects the promise at once and removes its listener, and asks the native client to
+// withdraw the operation (patches/aws-c-mqtt/0013): one not yet written to the socket (queued
+// while offline, or behind others) is then never sent, and fails inside the client with
+// AWS_ERROR_IO_OPERATION_CANCELLED, freeing its copy of the packet. One already written cannot be
+// unsent: it completes (or fails) inside the client, which drops the outcome. An operation whose
+// signal is already aborted is never submitted.
 
 /** Options accepted by `publish`, `subscribe`, `unsubscribe` and `connected`. */
 export interface OperationOptions {
@@ -46,13 +48,18 @@ export function readSignal(options: unknown, what: string): AbortSignal | undefi
 /**
  * `promise`, or an AbortError as soon as `signal` aborts, whichever comes first. The abort
  * listener is removed when either happens, and `promise`'s own later outcome is consumed (no
- * unhandled rejection). `onAbort` runs once, on abort, to release what the operation holds.
+ * unhandled rejection). `onAbort` runs once, on abort, to release what the operation holds; it
+ * is best effort (what it throws is dropped: the operation then completes as if not withdrawn).
  */
 export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal, onAbort?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
         const abort = () => {
             reject(abortError(signal));
-            onAbort?.();
+            try {
+                onAbort?.();
+            } catch {
+                // Only an allocation failure in the addon: nothing to report to anyone.
+            }
         };
         signal.addEventListener('abort', abort, { once: true });
         promise.then(

@@ -187,7 +187,8 @@ export class MetricsRecorder {
     /** An operation failed inside the client with this CRT error. */
     onOperationError(kind: 'publish' | 'subscribe' | 'unsubscribe', error: CrtError): void {
         this.countsOf(kind).failed++;
-        this.#error(kind, error);
+        // One withdrawn on abort failed by the caller's wish, not by an error.
+        if (error.errorCode !== ErrorCodes.IO_OPERATION_CANCELLED) this.#error(kind, error);
     }
 
     countsOf(kind: 'publish' | 'subscribe' | 'unsubscribe'): OperationCounts {

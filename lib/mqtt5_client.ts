@@ -161,7 +161,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
             }
         }
         // Reading the private method checks the receiver: a wrong `this` throws here, not `false`.
-        return submitInOtherForm(this, 'publish', this.#publish, packet, onComplete);
+        return submitInOtherForm(this, 'publish', this.#publish, packet, onComplete, this.#withdrawerOfLast);
     }
 
     // The submissions throw when an operation is refused: the promise forms turn that into a
@@ -252,7 +252,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
                 return Promise.reject(err);
             }
         }
-        return submitInOtherForm(this, 'subscribe', this.#subscribe, packet, onComplete);
+        return submitInOtherForm(this, 'subscribe', this.#subscribe, packet, onComplete, this.#withdrawerOfLast);
     }
 
     #subscribe(packet: SubscribePacket): Promise<CppSuback> {
@@ -281,7 +281,7 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
                 return Promise.reject(err);
             }
         }
-        return submitInOtherForm(this, 'unsubscribe', this.#unsubscribe, packet, onComplete);
+        return submitInOtherForm(this, 'unsubscribe', this.#unsubscribe, packet, onComplete, this.#withdrawerOfLast);
     }
 
     #unsubscribe(packet: UnsubscribePacket): Promise<CppUnsuback> {
@@ -391,8 +391,19 @@ export class Mqtt5Client<Binary extends ReceivedBinary = ArrayBuffer>
     }
 
     #track<T>(id: number): Promise<T> {
+        this.#lastId = id;
         return this.#owner.pending.add<T>(id);
     }
+
+    // The id of the operation submitted last: an aborted operation is withdrawn by its id.
+    #lastId = 0;
+    // For the signal path (lib/operation.ts), called right after a submission: a function that asks
+    // the native client to withdraw that operation if it has not been written yet.
+    readonly #withdrawerOfLast = (): (() => void) => {
+        const id = this.#lastId;
+        const owner = this.#owner;
+        return () => owner.native?.withdraw(id);
+    };
 
     #flushQueued = false;
     readonly #flushPublishes = (): void => {

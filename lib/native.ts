@@ -47,6 +47,8 @@ export declare class NativeMqtt5Client {
     flushPublishes(): void;
     subscribe(packet: object): number;
     unsubscribe(packet: object): number;
+    /** Withdraws operation `id` if the CRT has not written it yet: it then fails with IO_OPERATION_CANCELLED. */
+    withdraw(id: number): void;
     getOperationalStatistics(): NativeOperationalStatistics;
     /** Sends the PUBACKs held back for these received messages. */
     acknowledge(controlIds: number[]): void;
@@ -133,6 +135,7 @@ export interface NativeBinding {
     errorCodes: {
         MQTT5_CLIENT_TERMINATED: number;
         MQTT5_USER_REQUESTED_STOP: number;
+        IO_OPERATION_CANCELLED: number;
         INVALID_ARGUMENT: number;
         MQTT_CONNECTION_DESTROYED: number;
         MQTT_PROTOCOL_ERROR: number;

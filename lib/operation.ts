@@ -1,7 +1,8 @@
 // The paths publish/subscribe/unsubscribe take when given options or a C++ completion callback,
 // or watched through diagnostics_channel; the plain call never comes here. With options it reads
 // the signal, runs the client's own submission inside the tracing channel, and races the outcome
-// against the signal.
+// against the signal; an abort withdraws the operation from the native client if it has not been
+// written yet.
 import { abortError, raceSignal, readSignal } from './abort';
 import { completeOperation } from './cpp/completion';
 import type { Mqtt5Client } from './mqtt5_client';
@@ -22,8 +23,11 @@ export function submitInOtherForm<T, P>(
     submit: (this: Mqtt5Client, packet: P) => Promise<T>,
     packet: P,
     onComplete: unknown,
+    withdrawerOfLast: () => () => void,
 ): Promise<T> | false {
-    if (onComplete == null || typeof onComplete === 'object') return runOperation(client, kind, submit, packet, onComplete);
+    if (onComplete == null || typeof onComplete === 'object') {
+        return runOperation(client, kind, submit, packet, onComplete, withdrawerOfLast);
+    }
     // biome-ignore lint/suspicious/noExplicitAny: each operation's callback has its own result type
     return completeOperation(client, kind, tracedSubmit(kind, submit), packet, onComplete as (...args: any[]) => void);
 }
@@ -31,7 +35,8 @@ export function submitInOtherForm<T, P>(
 /**
  * @internal `submit` is the client's own submission (called with `client` as `this`), which
  * throws when the operation is refused (bad input, closed client): that becomes a rejection here,
- * as in the plain call.
+ * as in the plain call. `withdrawerOfLast`, called right after a submission, returns what
+ * withdraws that operation (see lib/abort.ts).
  */
 export function runOperation<C extends object, P, T>(
     client: C,
@@ -39,6 +44,7 @@ export function runOperation<C extends object, P, T>(
     submit: (this: C, packet: P) => Promise<unknown>,
     packet: P,
     options: unknown,
+    withdrawerOfLast: () => () => void,
 ): Promise<T> {
     let signal: AbortSignal | undefined;
     try {
@@ -55,7 +61,7 @@ export function runOperation<C extends object, P, T>(
         } catch (e) {
             return Promise.reject(e);
         }
-        return signal ? raceSignal(promise, signal) : promise;
+        return signal ? raceSignal(promise, signal, withdrawerOfLast()) : promise;
     };
     const channel = channels[kind];
     if (!channel.hasSubscribers) return run() as Promise<T>;

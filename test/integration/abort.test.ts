@@ -1,8 +1,10 @@
 // AbortSignal on publish, subscribe, unsubscribe and connected(), at each stage: before the call,
 // while the operation waits (queued offline, or for its ACK), and after it completed.
+import { randomUUID } from 'node:crypto';
+import diagnostics_channel from 'node:diagnostics_channel';
 import { getEventListeners } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CrtError, QoS } from '../../dist/index.js';
+import { ClientSessionBehavior, CrtError, type Mqtt5Client, QoS } from '../../dist/index.js';
 import { closeAll, connectedClient, newClient, once, stopAndClose, uniqueTopic } from '../helpers/client';
 import { connack, PacketType, packetIdOf, puback, startScriptedServer, suback } from '../helpers/scripted_server';
 import { sleep, track, waitFor } from '../helpers/wait';
@@ -17,6 +19,19 @@ function expectAbortError(e: any, cause?: unknown) {
 }
 
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
+
+/** The errors the tracing channel of `kind` publishes for `client`'s operations. */
+function traceErrors(client: Mqtt5Client, kind: 'publish' | 'subscribe' | 'unsubscribe') {
+    const errors: unknown[] = [];
+    const channel = diagnostics_channel.tracingChannel(`mqtt5-crt:${kind}`);
+    const handlers = {
+        error: (message: any) => {
+            if (message.client === client) errors.push(message.error);
+        },
+    };
+    channel.subscribe(handlers as never);
+    return { errors, stop: () => channel.unsubscribe(handlers as never) };
+}
 
 describe('already aborted', () => {
     it('publish, subscribe and unsubscribe reject with an AbortError and submit nothing', async () => {
@@ -63,48 +78,154 @@ describe('already aborted', () => {
 });
 
 describe('while waiting', () => {
-    it('a publish queued while offline: the promise rejects at once; the client drops the late outcome', async () => {
+    it('a publish queued while offline is withdrawn: never sent after reconnecting, its memory freed at once', async () => {
+        const subscriber = await connectedClient();
+        const topic = uniqueTopic('abort-queued');
+        await subscriber.subscribe({ subscriptions: [{ topicFilter: topic, qos: QoS.AtLeastOnce }] });
+        const seen: string[] = [];
+        subscriber.on('messageReceived', (e) => seen.push(Buffer.from(e.message.payload as ArrayBuffer).toString()));
         const client = newClient();
+        const trace = traceErrors(client, 'publish');
         const controller = new AbortController();
-        const p = track(
+        const kept = track(client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'kept' }));
+        const aborted = track(
+            client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'aborted' }, { signal: controller.signal }),
+        );
+        const big = track(
+            // 64 KiB: submitted to the CRT at once rather than batched (binding/publish_batcher.h).
             client.publish(
-                { topicName: uniqueTopic('abort-queued'), qos: QoS.AtLeastOnce, payload: 'x' },
+                { topicName: topic, qos: QoS.AtLeastOnce, payload: Buffer.alloc(64 * 1024) },
                 { signal: controller.signal },
             ),
         );
-        await sleep(100);
-        expect(p.settled).toBe(false);
-        expect(listeners(controller.signal)).toBe(1);
-        controller.abort();
-        await p.promise.catch(() => {});
-        expectAbortError(p.reason, controller.signal.reason);
-        expect(listeners(controller.signal)).toBe(0);
-        // The operation itself is still the client's: it goes out once connected, and completes.
-        expect(client.metrics().operations.incompleteOperationCount).toBe(1);
-        client.start();
         await waitFor(
-            () => client.metrics().publishes.succeeded === 1,
+            () => client.metrics().operations.incompleteOperationCount === 3,
             10_000,
-            () => `the PUBACK (${JSON.stringify(client.metrics().publishes)})`,
+            () => `three publishes queued (${JSON.stringify(client.metrics().operations)})`,
         );
+        const queuedSize = client.metrics().operations.incompleteOperationSize;
+        controller.abort();
+        await Promise.allSettled([aborted.promise, big.promise]);
+        expectAbortError(aborted.reason, controller.signal.reason);
+        expectAbortError(big.reason, controller.signal.reason);
+        expect(listeners(controller.signal)).toBe(0);
+        // Withdrawn from the CRT's queue while still offline: only the kept one is left.
+        // Their failure (AWS_ERROR_IO_OPERATION_CANCELLED) reaches JS as any completion does.
+        await waitFor(
+            () => client.metrics().publishes.failed === 2,
+            10_000,
+            () => `the aborted ones withdrawn (${JSON.stringify(client.metrics())})`,
+        );
+        expect(client.metrics().operations.incompleteOperationCount).toBe(1);
+        expect(client.metrics().operations.incompleteOperationSize).toBeLessThan(queuedSize - 64 * 1024);
+        expect(client.metrics().publishes).toEqual({ started: 3, succeeded: 0, failed: 2 });
+        // A caller's abort is not an error of the client.
+        expect(client.metrics().lastError).toBeUndefined();
+        client.start();
+        await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'later' });
+        expect(kept.settled).toBe(true);
+        // One connection's publishes reach a subscriber in order: once 'later' is there, an
+        // aborted one sent before it would be too.
+        await waitFor(
+            () => seen.includes('later'),
+            10_000,
+            () => `the publish made after reconnecting (seen ${JSON.stringify(seen)})`,
+        );
+        expect(seen).toEqual(['kept', 'later']);
+        expect(client.metrics().publishes).toEqual({ started: 4, succeeded: 2, failed: 2 });
         expect(client.metrics().operations.incompleteOperationCount).toBe(0);
+        // Tracing saw each aborted one fail once, with the AbortError.
+        expect(trace.errors.map((e: any) => e.name)).toEqual(['AbortError', 'AbortError']);
+        trace.stop();
+        await stopAndClose(client);
+        await stopAndClose(subscriber);
     });
 
-    it('subscribe and unsubscribe waiting for their ACK (queued offline) reject with the AbortError', async () => {
-        const client = newClient();
+    it("a publish aborted in the turn it was made (still in the addon's batch) is never sent", async () => {
+        const subscriber = await connectedClient();
+        const topic = uniqueTopic('abort-same-turn');
+        await subscriber.subscribe({ subscriptions: [{ topicFilter: topic, qos: QoS.AtLeastOnce }] });
+        const seen: string[] = [];
+        subscriber.on('messageReceived', (e) => seen.push(Buffer.from(e.message.payload as ArrayBuffer).toString()));
+        const client = await connectedClient();
         const controller = new AbortController();
-        const sub = track(client.subscribe({ subscriptions: [{ topicFilter: 'x/y', qos: 1 }] }, { signal: controller.signal }));
-        const unsub = track(client.unsubscribe({ topicFilters: ['x/y'] }, { signal: controller.signal }));
-        await sleep(100);
-        expect(sub.settled || unsub.settled).toBe(false);
+        const aborted = track(
+            client.publish({ topicName: topic, qos: QoS.AtMostOnce, payload: 'aborted' }, { signal: controller.signal }),
+        );
+        controller.abort();
+        await aborted.promise.catch(() => {});
+        expectAbortError(aborted.reason);
+        await client.publish({ topicName: topic, qos: QoS.AtLeastOnce, payload: 'later' });
+        await waitFor(
+            () => seen.includes('later'),
+            10_000,
+            () => `the publish made after it (seen ${JSON.stringify(seen)})`,
+        );
+        expect(seen).toEqual(['later']);
+        expect(client.metrics().publishes).toEqual({ started: 2, succeeded: 1, failed: 1 });
+        await stopAndClose(client);
+        await stopAndClose(subscriber);
+    });
+
+    it('a subscribe and an unsubscribe queued while offline are withdrawn: the broker never sees them', async () => {
+        const publisher = await connectedClient();
+        const subscribed = uniqueTopic('abort-kept-sub');
+        const notSubscribed = uniqueTopic('abort-never-sub');
+        // A session that outlives the stop, so the broker keeps the first subscription.
+        const client = await connectedClient({
+            sessionBehavior: ClientSessionBehavior.RejoinAlways,
+            connectProperties: {
+                clientId: `test-${randomUUID()}`,
+                keepAliveIntervalSeconds: 60,
+                sessionExpiryIntervalSeconds: 300,
+            },
+        });
+        await client.subscribe({ subscriptions: [{ topicFilter: subscribed, qos: QoS.AtLeastOnce }] });
+        const seen: string[] = [];
+        client.on('messageReceived', (e) => seen.push(e.message.topicName));
+        const stopped = once(client, 'stopped');
+        client.stop();
+        await stopped;
+        const controller = new AbortController();
+        const { signal } = controller;
+        const sub = track(client.subscribe({ subscriptions: [{ topicFilter: notSubscribed, qos: 1 }] }, { signal }));
+        const unsub = track(client.unsubscribe({ topicFilters: [subscribed] }, { signal }));
+        await waitFor(
+            () => client.metrics().operations.incompleteOperationCount === 2,
+            10_000,
+            () => `both queued (${JSON.stringify(client.metrics().operations)})`,
+        );
         controller.abort('stop waiting');
         await Promise.allSettled([sub.promise, unsub.promise]);
         expectAbortError(sub.reason, 'stop waiting');
         expectAbortError(unsub.reason, 'stop waiting');
-        expect(listeners(controller.signal)).toBe(0);
-        // Closing fails the operations inside the client; nothing else surfaces.
-        client.close();
-        expect(client.metrics().subscribes).toEqual({ started: 1, succeeded: 0, failed: 1 });
+        expect(listeners(signal)).toBe(0);
+        await waitFor(
+            () => client.metrics().unsubscribes.failed + client.metrics().subscribes.failed === 2,
+            10_000,
+            () => `both withdrawn (${JSON.stringify(client.metrics())})`,
+        );
+        const m = client.metrics();
+        expect(m.operations.incompleteOperationCount).toBe(0);
+        expect(m.subscribes).toEqual({ started: 2, succeeded: 1, failed: 1 });
+        expect(m.unsubscribes).toEqual({ started: 1, succeeded: 0, failed: 1 });
+        expect(m.lastError).toBeUndefined();
+        const resumed = once(client, 'connectionSuccess');
+        client.start();
+        expect((await resumed).connack.sessionPresent).toBe(true);
+        // The withdrawn SUBSCRIBE would bring the first message; the withdrawn UNSUBSCRIBE would
+        // stop the second. One connection's publishes arrive in order.
+        await publisher.publish({ topicName: notSubscribed, qos: QoS.AtLeastOnce, payload: 'x' });
+        await publisher.publish({ topicName: subscribed, qos: QoS.AtLeastOnce, payload: 'x' });
+        await waitFor(
+            () => seen.length > 0,
+            10_000,
+            () => 'the message on the filter still subscribed',
+        );
+        expect(seen).toEqual([subscribed]);
+        await client.unsubscribe({ topicFilters: [subscribed] });
+        await stopAndClose(client);
+        await stopAndClose(publisher);
     });
 
     it('in flight (sent, the ACK withheld): the promises reject at once; the late ACKs complete the operations inside the client', async () => {

@@ -8,7 +8,8 @@
 //           started clients and their GC, connection failure, plain pub/sub QoS 0/1 with every
 //           PUBLISH property, user properties, 1 MiB payload, large plain payloads (the decoder's
 //           buffer taken over, one left undelivered at close), binary payload kinds, retained
-//           messages, manual PUBACK, unsubscribe, statistics, offline queue, stop with a DISCONNECT,
+//           messages, manual PUBACK, unsubscribe, statistics, offline queue, aborted operations
+//           withdrawn from the offline queue, stop with a DISCONNECT,
 //           restart, close with operations pending, GC of used clients, TLS contexts (CA file and
 //           memory, mTLS path and memory, ALPN, versions, bad input), TLS connect and a wrong-CA
 //           failure, websocket handshake transforms, credentials providers. Ends with every client
@@ -322,6 +323,40 @@ async function connectionFailure() {
     const { error } = await fail;
     ok(error instanceof CrtError, `dns failure ${error?.code}`);
     await stopClose(d);
+}
+
+async function abortWithdraws() {
+    step('aborted operations queued offline: withdrawn from the CRT (freed at once), never sent');
+    const c = new Mqtt5Client({ hostName: '127.0.0.1', port: PORT });
+    const controller = new AbortController();
+    const { signal } = controller;
+    const topic = `memcheck-abort/${process.pid}`;
+    const aborted = [
+        settle(c.publish({ topicName: topic, qos: 1, payload: 'queued' }, { signal })), // the batched path
+        settle(c.publish({ topicName: topic, qos: 1, payload: Buffer.alloc(64 * 1024) }, { signal })), // direct
+        settle(c.publish({ topicName: topic, qos: 1, payload: 'x', userProperties: [{ name: 'a', value: 'b' }] }, { signal })),
+        settle(c.subscribe({ subscriptions: [{ topicFilter: topic, qos: 1 }] }, { signal })),
+        settle(c.unsubscribe({ topicFilters: [topic] }, { signal })),
+    ];
+    await until(() => c.getOperationalStatistics().incompleteOperationCount === 5, 'five operations queued');
+    controller.abort();
+    for (const p of aborted) {
+        const r = await p;
+        ok(!r.ok && r.error.name === 'AbortError', `aborted: ${r.error}`);
+    }
+    await until(() => c.getOperationalStatistics().incompleteOperationCount === 0, 'the queue emptied by the abort');
+    ok(c.metrics().publishes.failed === 3 && c.metrics().subscribes.failed === 1, 'withdrawn ones failed');
+    // Aborted in the same turn as submitted: still in the addon's publish batch.
+    const same = new AbortController();
+    const p = settle(c.publish({ topicName: topic, qos: 1, payload: 'same turn' }, { signal: same.signal }));
+    same.abort();
+    ok(!(await p).ok, 'aborted in the same turn');
+    await until(() => c.getOperationalStatistics().incompleteOperationCount === 0, 'withdrawn from the batch');
+    const up = once(c, 'connectionSuccess');
+    c.start();
+    await up;
+    await c.publish({ topicName: topic, qos: 1, payload: 'after' });
+    await stopClose(c);
 }
 
 async function pubsub() {
@@ -776,6 +811,7 @@ async function main() {
     await validation();
     await neverStarted();
     await connectionFailure();
+    await abortWithdraws();
     await pubsub();
     await largePayloads();
     await gcOfUsedClients();
