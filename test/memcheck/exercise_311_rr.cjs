@@ -8,7 +8,7 @@
 
 const assert = require('node:assert/strict');
 
-/** `h`: the exercise's helpers and settings ({ lib, PORT, T, step, ok, once, sleep, connected, stopClose, config, settle, rejectsWith }). */
+/** `h`: the exercise's harness (harness.cjs: the package, the settings and the helpers). */
 module.exports = async function mqtt311AndRequestResponse(h) {
     const { lib, PORT, step, ok, once, sleep, connected, stopClose, config, settle, rejectsWith } = h;
     const { mqtt, io, mqtt_request_response: rr, CrtError } = lib;
